@@ -1,0 +1,16 @@
+// The attnrec command line: one executable, one subcommand per task.
+#pragma once
+
+namespace CLI { class App; }
+
+namespace attnrec::cli {
+
+// Parses argv and runs the chosen subcommand; returns the process exit code.
+int run(int argc, char** argv);
+
+// Each group of subcommands registers itself on the app (one file each).
+void add_model_commands(CLI::App& app);    // train (--input), eval, recommend: cli_model.cpp
+void add_serve_command(CLI::App& app);     // serve: cli_serve.cpp
+void add_import_command(CLI::App& app);    // import: cli_import.cpp
+
+}  // namespace attnrec::cli

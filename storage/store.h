@@ -1,0 +1,161 @@
+// attnrec's embedded event store: RocksDB with one column family per concept.
+//
+// Column families (schema version kSchemaVersion, stored in "meta"):
+//   meta      "schema_version" -> u32; counters (next user id, next item id,
+//             event sequence, live event count)
+//   user_ids  external user id -> u32 internal id   (dense, from 1)
+//   users     u32 BE internal id -> external user id
+//   item_ids  external item id -> u32 internal id   (dense, from 1)
+//   items     u32 BE internal id -> external item id
+//   catalog   u32 BE item id -> opaque catalog record (the service's bytes)
+//   events    u32 BE user | i64 ts_ms (sign-flipped BE) | u64 BE seq -> event
+//             (the full log, ordered per user by time then arrival)
+//   history   u32 BE user -> the user's newest `history_cap` events, kept by a
+//             merge operator so ingest never reads before it writes
+//   dedup     idempotency key -> u64 seq of the event it admitted
+//   models    model version string -> opaque registry record
+//
+// Thread safety: a Store is safe to use from any number of threads. Writers are
+// queued and the queue's head commits everyone waiting in one WriteBatch with
+// one WAL sync (group commit, as in LevelDB's DBImpl::Write); each request is
+// still all-or-nothing. Reads never block on writers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/status.h"
+
+namespace attnrec::storage {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+
+// When an acknowledged write is durable.
+enum class SyncPolicy {
+  kSync,   // WAL fsynced before the write returns (default)
+  kNoSync  // WAL written to the OS; durable against a process crash only
+};
+
+struct Options {
+  std::string path;                     // directory; created with the schema if absent
+  SyncPolicy sync = SyncPolicy::kSync;
+  bool create_if_missing = true;
+  size_t history_cap = 512;             // events kept per user in `history`
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// One interaction as the store keeps it. Strings are external ids.
+struct Event {
+  std::string user;
+  std::string item;
+  std::string type;          // "view", "click", ... (1-32 bytes)
+  int64_t ts_ms = 0;         // event time, unix milliseconds
+  float weight = 1.0f;
+  std::string id;            // idempotency key; empty = none
+};
+
+// A history entry, with both internal and external item ids.
+struct HistoryEntry {
+  uint32_t item = 0;
+  std::string item_id;
+  std::string type;
+  int64_t ts_ms = 0;
+  float weight = 1.0f;
+};
+
+struct WriteResult {
+  size_t written = 0;     // events stored
+  size_t duplicates = 0;  // events skipped because their id was seen before
+};
+
+struct Stats {
+  uint64_t users = 0;            // users ever assigned an id
+  uint64_t items = 0;            // items ever assigned an id
+  uint64_t events = 0;           // events currently stored
+  uint64_t disk_bytes = 0;       // live SST + WAL bytes (approximate)
+};
+
+// A consistent point-in-time view of every user's sequence, for training.
+// Ingest may go on while it is read; it sees none of the later writes.
+class SequenceSnapshot {
+ public:
+  virtual ~SequenceSnapshot() = default;
+  // Advances to the next user that has events; false at the end.
+  // `items` holds the user's item ids oldest first, `ts_ms` their times.
+  virtual bool next(uint32_t* user, std::vector<uint32_t>* items,
+                    std::vector<int64_t>* ts_ms) = 0;
+  virtual Status status() const = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the store at options.path. Refuses (with a message that
+  // says which) a directory that is not a store, a newer schema version, or
+  // one already open by another process.
+  static Status open(const Options& options, std::unique_ptr<Store>* store);
+  virtual ~Store() = default;  // flushes and closes cleanly
+
+  // --- ids -----------------------------------------------------------------
+  // Lookups never create ids; 0 = unknown.
+  virtual uint32_t find_user(std::string_view user) const = 0;
+  virtual uint32_t find_item(std::string_view item) const = 0;
+  // External id of an internal id; empty when unknown.
+  virtual std::string user_name(uint32_t user) const = 0;
+  virtual std::string item_name(uint32_t item) const = 0;
+  // Ensures ids exist for these items (one atomic, durable write).
+  virtual Status ensure_items(std::span<const std::string> items,
+                              std::vector<uint32_t>* ids) = 0;
+
+  // --- events --------------------------------------------------------------
+  // Stores all events or none (one WriteBatch; group-committed with other
+  // callers). Ids are created for new users and items. An event whose `id`
+  // was stored before, or repeats an earlier one in `events`, is skipped and
+  // counted as a duplicate. Inputs are assumed validated by the caller.
+  virtual Status write_events(std::span<const Event> events, WriteResult* result) = 0;
+
+  // The user's newest `limit` events, oldest first (newest last).
+  virtual Status history(uint32_t user, size_t limit,
+                         std::vector<HistoryEntry>* out) const = 0;
+
+  // Removes the user and every trace: events, history, id mappings and the
+  // idempotency keys of their events. NotFound if the user is unknown.
+  virtual Status erase_user(std::string_view user) = 0;
+
+  // Calls fn for every stored event in (user, time) order; used to rebuild
+  // in-memory aggregates (popularity) at start.
+  virtual Status scan_events(
+      const std::function<void(uint32_t user, uint32_t item, int64_t ts_ms,
+                               float weight)>& fn) const = 0;
+
+  virtual std::unique_ptr<SequenceSnapshot> snapshot() const = 0;
+
+  // --- catalog -------------------------------------------------------------
+  // Upserts catalog records (creating item ids as needed), atomically.
+  virtual Status put_catalog(std::span<const std::pair<std::string, std::string>> records) = 0;
+  // NotFound when the item has no catalog record.
+  virtual Status get_catalog(std::string_view item, std::string* record) const = 0;
+  // Removes the catalog record (the item id and its events stay).
+  virtual Status delete_catalog(std::string_view item) = 0;
+  // Every catalog record, in internal id order.
+  virtual Status scan_catalog(
+      const std::function<void(uint32_t item, std::string_view item_id,
+                               std::string_view record)>& fn) const = 0;
+
+  // --- model registry ------------------------------------------------------
+  virtual Status put_model(std::string_view version, std::string_view record) = 0;
+  virtual Status get_model(std::string_view version, std::string* record) const = 0;
+  virtual Status list_models(std::vector<std::pair<std::string, std::string>>* out) const = 0;
+  virtual Status set_meta(std::string_view key, std::string_view value) = 0;
+  virtual Status get_meta(std::string_view key, std::string* value) const = 0;
+
+  virtual Stats stats() const = 0;
+};
+
+}  // namespace attnrec::storage
