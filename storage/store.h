@@ -73,6 +73,7 @@ struct HistoryEntry {
 struct WriteResult {
   size_t written = 0;     // events stored
   size_t duplicates = 0;  // events skipped because their id was seen before
+  std::vector<bool> stored;  // per input event: true = written, false = duplicate
 };
 
 struct Stats {

@@ -1,0 +1,34 @@
+// JSON <-> service values, shared by the HTTP API and the JSON-lines importer.
+// Decoders check types and report the offending field; semantic checks (id
+// lengths, type names) happen in Recommender.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "service/status.h"
+#include "service/types.h"
+
+namespace attnrec::service {
+
+// {"user","item","type"?,"ts"? (unix seconds number or RFC 3339 string),
+//  "weight"?, "id"?}. Unknown fields are rejected (kInvalidArgument).
+Status decode_event(const boost::json::value& json, EventInput* event);
+
+// {"id"?,"title"?,"text"?,"tags"?[],"attributes"?{},"available"?}.
+// `id` may come from the URL instead; a body id that differs is an error.
+Status decode_item(const boost::json::value& json, Item* item);
+
+boost::json::object encode_item(const Item& item);
+boost::json::object encode_history_event(const HistoryEvent& event);
+
+// RFC 3339 ("2024-05-01T12:00:00Z", "...+02:00", fractional seconds) to unix
+// milliseconds; false when the text is not RFC 3339.
+bool parse_rfc3339(std::string_view text, int64_t* ms);
+// Unix milliseconds to "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string format_rfc3339(int64_t ms);
+
+}  // namespace attnrec::service

@@ -1,0 +1,65 @@
+// The recommender service without HTTP: ingest, catalog, history, erase and
+// recommendations over the embedded store.
+//
+// Thread safety: every public method may be called from any number of threads
+// at once. A rejected request (any non-ok Status) has written nothing.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/config.h"
+#include "service/metrics.h"
+#include "service/status.h"
+#include "service/types.h"
+
+namespace attnrec::service {
+
+class Recommender {
+ public:
+  // Opens (or creates) the store under config.data_dir and rebuilds in-memory
+  // aggregates (popularity). A store that cannot be opened is reported.
+  static Status open(const Config& config, std::unique_ptr<Recommender>* out);
+  ~Recommender();
+  Recommender(const Recommender&) = delete;
+  Recommender& operator=(const Recommender&) = delete;
+
+  const Config& config() const;
+
+  // Validates every event first (a bad one rejects the whole batch with its
+  // index in the message), then stores all atomically and durably.
+  // kTooLarge when over config.max_batch_events.
+  Status ingest(std::span<const EventInput> events, IngestResult* result);
+
+  // Catalog. put_items is all-or-nothing; get/delete of an unknown item: kNotFound.
+  Status put_item(Item item);
+  Status put_items(std::vector<Item> items);
+  Status get_item(std::string_view id, Item* item) const;
+  Status delete_item(std::string_view id);
+
+  // The user's newest `limit` events, newest last. kNotFound for an unknown user.
+  Status history(std::string_view user, size_t limit, std::vector<HistoryEvent>* out) const;
+
+  // Erases the user and all their events. kNotFound for an unknown user.
+  Status erase_user(std::string_view user);
+
+  // Top-k for a stored user or a session history. Unknown users and empty
+  // histories get the recency-decayed popularity fallback (strategy says so).
+  Status recommend(const RecommendRequest& request, Recommendations* out) const;
+
+  // True once open() has finished and the service can answer.
+  bool ready() const;
+  ServiceStats stats() const;
+  // Counters for /metrics; the API records its requests here too.
+  Metrics& metrics() const;
+
+ private:
+  struct Impl;
+  explicit Recommender(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attnrec::service

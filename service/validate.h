@@ -1,0 +1,29 @@
+// Semantic checks of caller input, shared by every entry point (HTTP, import).
+// Each returns ok or kInvalidArgument with a message naming the field.
+#pragma once
+
+#include <string_view>
+
+#include "service/status.h"
+#include "service/types.h"
+
+namespace attnrec::service {
+
+inline constexpr size_t kMaxIdBytes = 256;
+inline constexpr size_t kMaxTypeBytes = 32;
+inline constexpr size_t kMaxTitleBytes = 1024;
+inline constexpr size_t kMaxTextBytes = 64 * 1024;
+inline constexpr size_t kMaxTags = 64;
+inline constexpr size_t kMaxTagBytes = 64;
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+bool is_utf8(std::string_view s);
+
+// An external id: 1-256 bytes of UTF-8 without control characters.
+Status check_id(std::string_view field, std::string_view id);
+// An event type: 1-32 of [a-z0-9_-].
+Status check_type(std::string_view type);
+Status check_event(const EventInput& event);
+Status check_item(const Item& item);
+
+}  // namespace attnrec::service
