@@ -1,0 +1,207 @@
+#include "storage/group_builder.h"
+
+#include <memory>
+
+#include <rocksdb/db.h>
+
+#include "storage/event_codec.h"
+#include "storage/keys.h"
+#include "storage/rocks_status.h"
+
+namespace attnrec::storage {
+
+namespace {
+
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+WriteRequest* as_request(WriterQueue::Writer* w) { return static_cast<WriteRequest*>(w); }
+
+}  // namespace
+
+GroupBuilder::GroupBuilder(const Database& db, const IdDictionary& users, const IdDictionary& items,
+                           const Counters& counters)
+    : db_(db), users_(users), items_(items), counters_(counters) {}
+
+Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
+  const Counters before = counters_;
+  std::unordered_set<std::string> stored;
+  if (Status s = stored_keys(group, &stored); !s.is_ok()) return s;
+
+  for (WriterQueue::Writer* w : group) {
+    WriteRequest* r = as_request(w);
+    r->status = Status::ok();
+    Status s;
+    switch (r->kind) {
+      case WriteRequest::Kind::kEvents:
+        s = add_events(r, stored);
+        break;
+      case WriteRequest::Kind::kEnsureItems:
+        r->ids->clear();
+        for (const auto& name : r->items) r->ids->push_back(item_id(name));
+        break;
+      case WriteRequest::Kind::kPutCatalog:
+        for (const auto& [name, record] : r->records) {
+          batch_.Put(db_.cf(kCatalogCf), keys::u32_key(item_id(name)), record);
+        }
+        break;
+      case WriteRequest::Kind::kDeleteCatalog:
+        s = add_delete_catalog(r);
+        break;
+      case WriteRequest::Kind::kPut:
+        batch_.Put(db_.cf(r->cf), slice(r->key), slice(r->value));
+        break;
+      case WriteRequest::Kind::kEraseUser:
+        s = add_erase_user(r);
+        break;
+    }
+    if (!s.is_ok()) return s;
+  }
+  if (counters_.next_user > UINT32_MAX + uint64_t{1} || counters_.next_item > UINT32_MAX + uint64_t{1}) {
+    return Status::invalid_argument("id space exhausted: more than 2^32-1 users or items in " + db_.path());
+  }
+
+  for (auto& [user, op] : history_ops_) batch_.Merge(db_.cf(kHistoryCf), keys::u32_key(user), op);
+  put_counters(before);
+  return Status::ok();
+}
+
+Status GroupBuilder::stored_keys(std::span<WriterQueue::Writer* const> group,
+                                 std::unordered_set<std::string>* out) const {
+  std::unordered_set<std::string_view> unique;
+  for (WriterQueue::Writer* w : group) {
+    WriteRequest* r = as_request(w);
+    if (r->kind != WriteRequest::Kind::kEvents) continue;
+    for (const Event& e : r->events) {
+      if (!e.id.empty()) unique.insert(e.id);
+    }
+  }
+  if (unique.empty()) return Status::ok();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(unique.size());
+  for (std::string_view k : unique) slices.push_back(slice(k));
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  db_.db()->MultiGet(rocksdb::ReadOptions(), db_.cf(kDedupCf), slices.size(), slices.data(), values.data(),
+                     statuses.data());
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (statuses[i].ok()) {
+      out->insert(slices[i].ToString());
+    } else if (!statuses[i].IsNotFound()) {
+      return from_rocks(statuses[i], "read idempotency keys", db_.path());
+    }
+  }
+  return Status::ok();
+}
+
+Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::string>& stored) {
+  WriteResult result;
+  std::string value;
+  for (const Event& e : r->events) {
+    if (!e.id.empty()) {
+      // Seen in the database, or earlier in this group (this request included).
+      if (stored.contains(e.id) || !group_keys_.insert(e.id).second) {
+        ++result.duplicates;
+        continue;
+      }
+    }
+    const uint32_t user = user_id(e.user);
+    const uint32_t item = item_id(e.item);
+    const uint64_t seq = counters_.next_seq++;
+    value.clear();
+    encode_event_value({item, e.weight, e.type, e.id}, &value);
+    batch_.Put(db_.cf(kEventsCf), keys::event_key(user, e.ts_ms, seq), value);
+    append_history_record({e.ts_ms, seq, item, e.weight, e.type}, &history_ops_[user]);
+    if (!e.id.empty()) batch_.Put(db_.cf(kDedupCf), slice(e.id), keys::u64_value(seq));
+    ++result.written;
+  }
+  counters_.live_events += result.written;
+  *r->result = result;
+  return Status::ok();
+}
+
+Status GroupBuilder::add_erase_user(WriteRequest* r) {
+  const uint32_t user = users_.find(r->key);
+  if (user == 0) {
+    r->status = Status::not_found("unknown user \"" + std::string(r->key) + "\"");
+    return Status::ok();
+  }
+  // The leader is the only writer, so the events read here are all there is.
+  const std::string begin = keys::user_prefix(user);
+  const std::string end = keys::user_prefix_end(user);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_.db()->NewIterator(ro, db_.cf(kEventsCf)));
+  uint64_t count = 0;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    EventValue v;
+    if (!decode_event_value({it->value().data(), it->value().size()}, &v)) {
+      return Status::corruption("malformed event of user \"" + std::string(r->key) + "\" in " + db_.path());
+    }
+    if (!v.key.empty()) batch_.Delete(db_.cf(kDedupCf), slice(v.key));
+    ++count;
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read events to erase user", db_.path());
+
+  batch_.DeleteRange(db_.cf(kEventsCf), begin, end);
+  batch_.Delete(db_.cf(kHistoryCf), keys::u32_key(user));
+  batch_.Delete(db_.cf(kUserIdsCf), slice(r->key));
+  batch_.Delete(db_.cf(kUsersCf), keys::u32_key(user));
+  counters_.live_events -= count;
+  erased_users_.push_back(user);
+  return Status::ok();
+}
+
+Status GroupBuilder::add_delete_catalog(WriteRequest* r) {
+  const uint32_t item = items_.find(r->key);
+  std::string record;
+  rocksdb::Status s = rocksdb::Status::NotFound();
+  if (item != 0) s = db_.db()->Get(rocksdb::ReadOptions(), db_.cf(kCatalogCf), keys::u32_key(item), &record);
+  if (s.IsNotFound()) {
+    r->status = Status::not_found("no catalog record for item \"" + std::string(r->key) + "\"");
+    return Status::ok();
+  }
+  if (!s.ok()) return from_rocks(s, "read catalog record", db_.path());
+  batch_.Delete(db_.cf(kCatalogCf), keys::u32_key(item));
+  return Status::ok();
+}
+
+uint32_t GroupBuilder::user_id(std::string_view name) {
+  return allocate(name, users_, kUserIdsCf, kUsersCf, &counters_.next_user, &pending_users_, &new_users_, &batch_,
+                  db_);
+}
+
+uint32_t GroupBuilder::item_id(std::string_view name) {
+  return allocate(name, items_, kItemIdsCf, kItemsCf, &counters_.next_item, &pending_items_, &new_items_, &batch_,
+                  db_);
+}
+
+uint32_t GroupBuilder::allocate(std::string_view name, const IdDictionary& dict, Cf name_cf, Cf id_cf,
+                                uint64_t* next, std::unordered_map<std::string_view, uint32_t>* pending,
+                                std::vector<std::pair<uint32_t, std::string>>* created, rocksdb::WriteBatch* batch,
+                                const Database& db) {
+  if (uint32_t id = dict.find(name)) return id;
+  auto [it, inserted] = pending->emplace(name, 0);
+  if (!inserted) return it->second;
+  // Past 2^32-1 the id wraps; build() refuses the group before it is written.
+  const auto id = static_cast<uint32_t>((*next)++);
+  it->second = id;
+  const std::string id_key = keys::u32_key(id);
+  batch->Put(db.cf(name_cf), slice(name), id_key);
+  batch->Put(db.cf(id_cf), id_key, slice(name));
+  created->emplace_back(id, std::string(name));
+  return id;
+}
+
+void GroupBuilder::put_counters(const Counters& before) {
+  auto put = [&](std::string_view key, uint64_t now, uint64_t was) {
+    if (now != was) batch_.Put(db_.cf(kMetaCf), slice(key), keys::u64_value(now));
+  };
+  put(keys::kNextUser, counters_.next_user, before.next_user);
+  put(keys::kNextItem, counters_.next_item, before.next_item);
+  put(keys::kNextSeq, counters_.next_seq, before.next_seq);
+  put(keys::kLiveEvents, counters_.live_events, before.live_events);
+}
+
+}  // namespace attnrec::storage

@@ -1,0 +1,99 @@
+// Turns one group of queued write requests into one rocksdb::WriteBatch: new
+// user/item ids, events, history merge operands, dedup keys, catalog/model/
+// meta puts, user erasure, and the counters those move. It reads the
+// database (dedup keys, the events of a user to erase) but never writes it;
+// the caller writes the batch and, only on success, applies the new ids,
+// erasures and counters to its in-memory state.
+//
+// Not thread-safe: one builder per group, used by the group's leader, which
+// must be the only thread allocating ids (the WriterQueue guarantees this).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "storage/database.h"
+#include "storage/id_dictionary.h"
+#include "storage/store.h"
+#include "storage/writer_queue.h"
+
+namespace attnrec::storage {
+
+// Persistent counters, stored in "meta" (keys.h).
+struct Counters {
+  uint64_t next_user = 1;
+  uint64_t next_item = 1;
+  uint64_t next_seq = 1;
+  uint64_t live_events = 0;
+};
+
+// One caller's mutation, queued in the WriterQueue. The spans and views must
+// outlive the write (they live on the caller's stack).
+struct WriteRequest : WriterQueue::Writer {
+  enum class Kind { kEvents, kEnsureItems, kPutCatalog, kDeleteCatalog, kPut, kEraseUser };
+  Kind kind = Kind::kPut;
+  std::span<const Event> events;                                // kEvents
+  WriteResult* result = nullptr;                                // kEvents
+  std::span<const std::string> items;                           // kEnsureItems
+  std::vector<uint32_t>* ids = nullptr;                         // kEnsureItems
+  std::span<const std::pair<std::string, std::string>> records;  // kPutCatalog
+  Cf cf = kMetaCf;                                              // kPut
+  std::string_view key;    // kPut; the user for kEraseUser; the item for kDeleteCatalog
+  std::string_view value;  // kPut
+};
+
+class GroupBuilder {
+ public:
+  GroupBuilder(const Database& db, const IdDictionary& users, const IdDictionary& items, const Counters& counters);
+
+  // Adds every request to the batch, setting each request's status (a
+  // request can be refused alone, e.g. erasing an unknown user). A non-ok
+  // return fails the whole group (a read failed).
+  Status build(std::span<WriterQueue::Writer* const> group);
+
+  rocksdb::WriteBatch* batch() { return &batch_; }
+  // What to apply to in-memory state once the batch is written.
+  std::vector<std::pair<uint32_t, std::string>> take_new_users() { return std::move(new_users_); }
+  std::vector<std::pair<uint32_t, std::string>> take_new_items() { return std::move(new_items_); }
+  const std::vector<uint32_t>& erased_users() const { return erased_users_; }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  // Dedup keys of the group already stored in the database.
+  Status stored_keys(std::span<WriterQueue::Writer* const> group, std::unordered_set<std::string>* out) const;
+  Status add_events(WriteRequest* r, const std::unordered_set<std::string>& stored);
+  Status add_erase_user(WriteRequest* r);
+  Status add_delete_catalog(WriteRequest* r);
+  // Existing or newly allocated ids (0 when the id space is exhausted).
+  uint32_t user_id(std::string_view name);
+  uint32_t item_id(std::string_view name);
+  static uint32_t allocate(std::string_view name, const IdDictionary& dict, Cf name_cf, Cf id_cf,
+                           uint64_t* next, std::unordered_map<std::string_view, uint32_t>* pending,
+                           std::vector<std::pair<uint32_t, std::string>>* created, rocksdb::WriteBatch* batch,
+                           const Database& db);
+  void put_counters(const Counters& before);
+
+  const Database& db_;
+  const IdDictionary& users_;
+  const IdDictionary& items_;
+  Counters counters_;
+  rocksdb::WriteBatch batch_;
+  // Ids allocated in this group, by name (views into the requests).
+  std::unordered_map<std::string_view, uint32_t> pending_users_;
+  std::unordered_map<std::string_view, uint32_t> pending_items_;
+  std::vector<std::pair<uint32_t, std::string>> new_users_;
+  std::vector<std::pair<uint32_t, std::string>> new_items_;
+  std::vector<uint32_t> erased_users_;
+  std::unordered_set<std::string_view> group_keys_;  // dedup keys admitted in this group
+  std::unordered_map<uint32_t, std::string> history_ops_;  // user -> merge operand
+};
+
+}  // namespace attnrec::storage

@@ -1,0 +1,24 @@
+// The one place where rocksdb::Status becomes storage::Status. The message
+// names the operation and the store path, then RocksDB's own text.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <rocksdb/status.h>
+
+#include "storage/status.h"
+
+namespace attnrec::storage {
+
+// `what` names the failed operation, e.g. "write events".
+Status from_rocks(const rocksdb::Status& s, std::string_view what, std::string_view path);
+
+// "s", for naming paths and ids in messages.
+std::string in_quotes(std::string_view s);
+
+// True when `s` says the database's LOCK file is held (by another process,
+// or another handle in this one).
+bool is_lock_error(const rocksdb::Status& s);
+
+}  // namespace attnrec::storage

@@ -1,0 +1,333 @@
+#include "storage/rocks_store.h"
+
+#include <algorithm>
+
+#include <rocksdb/db.h>
+
+#include "storage/event_codec.h"
+#include "storage/keys.h"
+#include "storage/rocks_status.h"
+#include "storage/sequence_snapshot.h"
+
+namespace attnrec::storage {
+
+namespace {
+
+// Bounds a commit group; with 100-event requests a full group is ~100
+// requests and a ~1 MiB batch, as LevelDB's 1 MiB bound.
+constexpr size_t kMaxGroupWeight = 10000;
+// Id dictionaries are loaded in chunks to bound the transient copy.
+constexpr size_t kLoadChunk = 1 << 16;
+
+}  // namespace
+
+Status Store::open(const Options& options, std::unique_ptr<Store>* store) {
+  std::unique_ptr<RocksStore> rocks;
+  Status s = RocksStore::open(options, &rocks);
+  if (s.is_ok()) *store = std::move(rocks);
+  return s;
+}
+
+RocksStore::RocksStore(const Options& options) : options_(options), queue_(kMaxGroupWeight) {}
+
+RocksStore::~RocksStore() = default;  // db_ flushes and closes
+
+Status RocksStore::open(const Options& options, std::unique_ptr<RocksStore>* store) {
+  std::unique_ptr<RocksStore> s(new RocksStore(options));
+  if (Status st = s->db_.open(options); !st.is_ok()) return st;
+  if (Status st = s->load(); !st.is_ok()) return st;
+  *store = std::move(s);
+  return Status::ok();
+}
+
+Status RocksStore::load() {
+  auto load_dict = [&](Cf cf, IdDictionary* dict, std::string_view what) {
+    std::vector<std::pair<uint32_t, std::string>> chunk;
+    Status bad;
+    Status s = scan(
+        cf,
+        [&](std::string_view key, std::string_view value) {
+          uint32_t id = 0;
+          if (!keys::parse_u32(key, &id) || id == 0 || value.empty()) {
+            bad = Status::corruption(std::string("malformed ") + std::string(what) + " id record in " + db_.path());
+            return false;
+          }
+          chunk.emplace_back(id, std::string(value));
+          if (chunk.size() == kLoadChunk) dict->insert(std::exchange(chunk, {}));
+          return true;
+        },
+        what);
+    dict->insert(std::move(chunk));
+    return bad.is_ok() ? s : bad;
+  };
+  if (Status s = load_dict(kUsersCf, &users_, "load user ids"); !s.is_ok()) return s;
+  if (Status s = load_dict(kItemsCf, &items_, "load item ids"); !s.is_ok()) return s;
+
+  auto load_counter = [&](std::string_view key, uint64_t* out) {
+    std::string value;
+    if (Status s = get(kMetaCf, std::string(key), &value, "load counters"); !s.is_ok()) return s;
+    if (!keys::parse_u64(value, out)) {
+      return Status::corruption("malformed counter " + std::string(key) + " in " + db_.path());
+    }
+    return Status::ok();
+  };
+  for (auto [key, out] : {std::pair{keys::kNextUser, &counters_.next_user},
+                          std::pair{keys::kNextItem, &counters_.next_item},
+                          std::pair{keys::kNextSeq, &counters_.next_seq},
+                          std::pair{keys::kLiveEvents, &counters_.live_events}}) {
+    if (Status s = load_counter(key, out); !s.is_ok()) return s;
+  }
+  users_seen_ = counters_.next_user - 1;
+  items_seen_ = counters_.next_item - 1;
+  live_events_ = counters_.live_events;
+  return Status::ok();
+}
+
+// --- writes ----------------------------------------------------------------
+
+Status RocksStore::submit(WriteRequest* request) {
+  return queue_.write(request, [this](std::span<WriterQueue::Writer* const> group) { commit(group); });
+}
+
+void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
+  GroupBuilder builder(db_, users_, items_, counters_);
+  Status s = builder.build(group);
+  if (s.is_ok()) {
+    std::lock_guard lock(test_mu_);
+    if (fail_next_commit_) {
+      s = *fail_next_commit_;
+      fail_next_commit_.reset();
+    }
+  }
+  if (s.is_ok() && builder.batch()->Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync == SyncPolicy::kSync;
+    s = from_rocks(db_.db()->Write(wo, builder.batch()), "write", db_.path());
+  }
+  if (!s.is_ok()) {
+    // All or nothing: no request of the group is stored, no id is kept.
+    for (WriterQueue::Writer* w : group) {
+      auto* r = static_cast<WriteRequest*>(w);
+      r->status = s;
+      if (r->result != nullptr) *r->result = WriteResult{};
+      if (r->ids != nullptr) r->ids->clear();
+    }
+    return;
+  }
+  users_.insert(builder.take_new_users());
+  items_.insert(builder.take_new_items());
+  for (uint32_t user : builder.erased_users()) users_.erase(user);
+  counters_ = builder.counters();
+  users_seen_ = counters_.next_user - 1;
+  items_seen_ = counters_.next_item - 1;
+  live_events_ = counters_.live_events;
+}
+
+void RocksStore::fail_next_commit_for_testing(Status s) {
+  std::lock_guard lock(test_mu_);
+  fail_next_commit_ = std::move(s);
+}
+
+Status RocksStore::ensure_items(std::span<const std::string> items, std::vector<uint32_t>* ids) {
+  ids->clear();
+  for (const auto& item : items) {
+    if (item.empty()) return Status::invalid_argument("empty item id");
+  }
+  if (items.empty()) return Status::ok();
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kEnsureItems;
+  r.weight = items.size();
+  r.items = items;
+  r.ids = ids;
+  return submit(&r);
+}
+
+Status RocksStore::write_events(std::span<const Event> events, WriteResult* result) {
+  *result = WriteResult{};
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    // Cheap checks that keep the encoding valid; the caller validates the rest.
+    if (e.user.empty() || e.item.empty() || e.type.empty() || e.type.size() > kMaxTypeBytes) {
+      return Status::invalid_argument("event " + std::to_string(i) +
+                                      ": user, item and type must be non-empty, type at most 255 bytes");
+    }
+  }
+  if (events.empty()) return Status::ok();
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kEvents;
+  r.weight = events.size();
+  r.events = events;
+  r.result = result;
+  return submit(&r);
+}
+
+Status RocksStore::erase_user(std::string_view user) {
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kEraseUser;
+  r.exclusive = true;  // reads the user's events; nothing else may write meanwhile
+  r.key = user;
+  return submit(&r);
+}
+
+Status RocksStore::put_catalog(std::span<const std::pair<std::string, std::string>> records) {
+  for (const auto& rec : records) {
+    if (rec.first.empty()) return Status::invalid_argument("empty item id in catalog record");
+  }
+  if (records.empty()) return Status::ok();
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kPutCatalog;
+  r.weight = records.size();
+  r.records = records;
+  return submit(&r);
+}
+
+Status RocksStore::delete_catalog(std::string_view item) {
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kDeleteCatalog;
+  r.exclusive = true;  // reads before it deletes, to answer NotFound
+  r.key = item;
+  return submit(&r);
+}
+
+Status RocksStore::put_model(std::string_view version, std::string_view record) {
+  if (version.empty()) return Status::invalid_argument("empty model version");
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kPut;
+  r.cf = kModelsCf;
+  r.key = version;
+  r.value = record;
+  return submit(&r);
+}
+
+Status RocksStore::set_meta(std::string_view key, std::string_view value) {
+  const std::string full = keys::user_meta_key(key);
+  WriteRequest r;
+  r.kind = WriteRequest::Kind::kPut;
+  r.cf = kMetaCf;
+  r.key = full;
+  r.value = value;
+  return submit(&r);
+}
+
+// --- reads -----------------------------------------------------------------
+
+Status RocksStore::get(Cf cf, const std::string& key, std::string* value, std::string_view what) const {
+  return from_rocks(db_.db()->Get(rocksdb::ReadOptions(), db_.cf(cf), key, value), what, db_.path());
+}
+
+Status RocksStore::scan(Cf cf, const std::function<bool(std::string_view, std::string_view)>& fn,
+                        std::string_view what) const {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_.db()->NewIterator(ro, db_.cf(cf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()})) break;
+  }
+  return from_rocks(it->status(), what, db_.path());
+}
+
+Status RocksStore::history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const {
+  out->clear();
+  if (user == 0 || limit == 0) return Status::ok();
+  std::string value;
+  Status s = get(kHistoryCf, keys::u32_key(user), &value, "read history");
+  if (s.is_not_found()) return Status::ok();
+  if (!s.is_ok()) return s;
+  std::vector<HistoryRecord> records;
+  if (!decode_history(value, &records)) {
+    return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
+  }
+  const size_t first = records.size() > limit ? records.size() - limit : 0;
+  out->reserve(records.size() - first);
+  for (size_t i = first; i < records.size(); ++i) {
+    const HistoryRecord& r = records[i];
+    out->push_back({r.item, items_.name(r.item), std::string(r.type), r.ts_ms, r.weight});
+  }
+  return Status::ok();
+}
+
+Status RocksStore::scan_events(const std::function<void(uint32_t, uint32_t, int64_t, float)>& fn) const {
+  Status bad;
+  Status s = scan(
+      kEventsCf,
+      [&](std::string_view key, std::string_view value) {
+        keys::EventKey k;
+        EventValue v;
+        if (!keys::parse_event_key(key, &k) || !decode_event_value(value, &v)) {
+          bad = Status::corruption("malformed event record in " + db_.path());
+          return false;
+        }
+        fn(k.user, v.item, k.ts_ms, v.weight);
+        return true;
+      },
+      "scan events");
+  return bad.is_ok() ? s : bad;
+}
+
+std::unique_ptr<SequenceSnapshot> RocksStore::snapshot() const {
+  return std::make_unique<RocksSequenceSnapshot>(db_);
+}
+
+Status RocksStore::get_catalog(std::string_view item, std::string* record) const {
+  const uint32_t id = items_.find(item);
+  if (id == 0) return Status::not_found("unknown item " + in_quotes(item));
+  Status s = get(kCatalogCf, keys::u32_key(id), record, "read catalog record");
+  if (s.is_not_found()) return Status::not_found("no catalog record for item " + in_quotes(item));
+  return s;
+}
+
+Status RocksStore::scan_catalog(const std::function<void(uint32_t, std::string_view, std::string_view)>& fn) const {
+  Status bad;
+  Status s = scan(
+      kCatalogCf,
+      [&](std::string_view key, std::string_view value) {
+        uint32_t id = 0;
+        if (!keys::parse_u32(key, &id)) {
+          bad = Status::corruption("malformed catalog key in " + db_.path());
+          return false;
+        }
+        fn(id, items_.name(id), value);
+        return true;
+      },
+      "scan catalog");
+  return bad.is_ok() ? s : bad;
+}
+
+Status RocksStore::get_model(std::string_view version, std::string* record) const {
+  Status s = get(kModelsCf, std::string(version), record, "read model record");
+  if (s.is_not_found()) return Status::not_found("unknown model version " + in_quotes(version));
+  return s;
+}
+
+Status RocksStore::list_models(std::vector<std::pair<std::string, std::string>>* out) const {
+  out->clear();
+  return scan(
+      kModelsCf,
+      [&](std::string_view key, std::string_view value) {
+        out->emplace_back(key, value);
+        return true;
+      },
+      "list models");
+}
+
+Status RocksStore::get_meta(std::string_view key, std::string* value) const {
+  Status s = get(kMetaCf, keys::user_meta_key(key), value, "read meta");
+  if (s.is_not_found()) return Status::not_found("no meta value for key " + in_quotes(key));
+  return s;
+}
+
+Stats RocksStore::stats() const {
+  Stats st;
+  st.users = users_seen_;
+  st.items = items_seen_;
+  st.events = live_events_;
+  uint64_t sst = 0;
+  if (db_.db()->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &sst)) st.disk_bytes += sst;
+  rocksdb::VectorLogPtr wal_files;
+  if (db_.db()->GetSortedWalFiles(wal_files).ok()) {
+    for (const auto& f : wal_files) st.disk_bytes += f->SizeFileBytes();
+  }
+  return st;
+}
+
+}  // namespace attnrec::storage
