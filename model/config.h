@@ -1,0 +1,61 @@
+// Hyper-parameters of the network (Config, saved in checkpoints) and of
+// training (TrainConfig, not saved). Defaults are the recipe tuned for ML-1M
+// (see bench/README.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace attnrec::model {
+
+enum class Activation : int32_t { kRelu = 0, kGelu = 1 };
+
+struct Config {
+  int32_t num_items = 0;   // N; item indices are 1..N, row 0 is padding
+  int32_t maxlen = 200;    // L: positions kept from the end of a history
+  int32_t d = 64;          // model width
+  int32_t blocks = 2;      // transformer blocks
+  int32_t heads = 1;       // attention heads; d % heads == 0
+  int32_t d_ff = 0;        // feed-forward hidden width; 0 means d
+  float dropout = 0.2f;    // training only
+  Activation act = Activation::kRelu;
+  float ln_eps = 1e-6f;
+
+  int32_t ffn_width() const { return d_ff > 0 ? d_ff : d; }
+  int32_t head_dim() const { return d / heads; }
+  // Empty when valid, else what is wrong (for flags and checkpoint headers).
+  std::string validate() const;
+};
+
+enum class Loss : int32_t { kBce = 0, kCe = 1, kSampledCe = 2 };
+
+std::string_view loss_name(Loss loss);
+std::optional<Loss> parse_loss(std::string_view name);  // "bce", "ce", "sampled-ce"
+
+struct TrainConfig {
+  Loss loss = Loss::kCe;
+  int32_t epochs = 200;
+  double max_minutes = 0;      // wall-clock budget for training; 0 = none
+  int32_t batch = 128;         // sequences per optimizer step
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.98f;
+  float weight_decay = 0.0f;   // decoupled (AdamW) when > 0
+  int32_t warmup_steps = 0;    // linear warm-up of the learning rate
+  bool lr_decay = false;       // linear decay to 0 over `epochs`
+  int32_t negatives = 0;       // 0: 1 for bce, 256 for sampled-ce
+  uint64_t seed = 42;
+  int32_t threads = 2;
+  int32_t patience = 10;       // epochs without validation gain before stopping
+  int32_t eval_every = 1;      // validate every n epochs
+  int32_t eval_users = 0;      // validate on at most this many users (0 = all)
+
+  int32_t num_negatives() const {
+    if (negatives > 0) return negatives;
+    return loss == Loss::kSampledCe ? 256 : 1;
+  }
+};
+
+}  // namespace attnrec::model

@@ -1,0 +1,135 @@
+#include "model/layers.h"
+
+#include <cmath>
+
+namespace attnrec::model {
+
+template <class T>
+void layernorm_forward(CRef<T> x, const Params<T>& W, int g, int b, T eps,
+                       MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd) {
+  const auto gain = W.m(g).row(0).array();   // [1, d]
+  const auto bias = W.m(b).row(0).array();   // [1, d]
+  const ColVec<T> mean = x.rowwise().mean();                                   // [n]
+  xhat = x.colwise() - mean;                                                   // [n, d]
+  rstd = ((xhat.array().square().rowwise().mean()) + eps).rsqrt().matrix();    // [n]
+  xhat = xhat.array().colwise() * rstd.array();                                // [n, d]
+  y = (xhat.array().rowwise() * gain).rowwise() + bias;                        // [n, d]
+}
+
+template <class T>
+void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<T>>& rstd,
+                        const Params<T>& W, int g, int b, Params<T>& G, MRef<T> dx) {
+  const auto gain = W.m(g).row(0).array();
+  G.m(g).row(0).array() += (dy.array() * xhat.array()).colwise().sum();
+  G.m(b).row(0) += dy.colwise().sum();
+  // dxhat = dy * g;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+  const Mat<T> dxhat = (dy.array().rowwise() * gain).matrix();                  // [n, d]
+  const ColVec<T> m1 = dxhat.rowwise().mean();                                  // [n]
+  const ColVec<T> m2 = (dxhat.array() * xhat.array()).rowwise().mean();         // [n]
+  dx.array() += ((dxhat.colwise() - m1).array() - xhat.array().colwise() * m2.array())
+                    .colwise() * rstd.array();
+}
+
+template <class T>
+void FfnCache<T>::reserve(int rows, int d, int f) {
+  z1.resize(rows, f);
+  a1.resize(rows, f);
+  mask1.resize(rows, f);
+  mask2.resize(rows, d);
+  dz1.resize(rows, f);
+  dz2.resize(rows, d);
+}
+
+namespace {
+
+// GELU, tanh approximation (as in BERT / gSASRec).
+constexpr double kGeluC = 0.7978845608028654;  // sqrt(2 / pi)
+constexpr double kGeluA = 0.044715;
+
+template <class T>
+T gelu(T x) {
+  return T(0.5) * x * (T(1) + std::tanh(T(kGeluC) * (x + T(kGeluA) * x * x * x)));
+}
+template <class T>
+T gelu_grad(T x) {
+  const T t = std::tanh(T(kGeluC) * (x + T(kGeluA) * x * x * x));
+  return T(0.5) * (T(1) + t) +
+         T(0.5) * x * (T(1) - t * t) * T(kGeluC) * (T(1) + T(3 * kGeluA) * x * x);
+}
+
+}  // namespace
+
+template <class T>
+void ffn_forward(CRef<T> x, const Params<T>& W, const BlockIndex& B, Activation act,
+                 int n, bool dropout, FfnCache<T>& c, MRef<T> y) {
+  auto z1 = c.z1.topRows(n);
+  auto a1 = c.a1.topRows(n);
+  z1.noalias() = x * W.m(B.w1);                                    // [n, f] = [n, d] x [d, f]
+  z1.rowwise() += W.m(B.b1).row(0);                                // [n, f]
+  if (act == Activation::kRelu) {
+    a1 = z1.cwiseMax(T(0));                                        // [n, f]
+  } else {
+    a1 = z1.unaryExpr([](T v) { return gelu(v); });                // [n, f]
+  }
+  if (dropout) a1.array() *= c.mask1.topRows(n).array();           // [n, f]
+  y.noalias() = a1 * W.m(B.w2);                                    // [n, d] = [n, f] x [f, d]
+  y.rowwise() += W.m(B.b2).row(0);                                 // [n, d]
+  if (dropout) y.array() *= c.mask2.topRows(n).array();            // [n, d]
+}
+
+template <class T>
+void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B,
+                  Activation act, int n, bool dropout, FfnCache<T>& c, Params<T>& G,
+                  MRef<T> dx) {
+  auto dz2 = c.dz2.topRows(n);
+  auto dz1 = c.dz1.topRows(n);
+  dz2 = dy;
+  if (dropout) dz2.array() *= c.mask2.topRows(n).array();
+  G.m(B.w2).noalias() += c.a1.topRows(n).transpose() * dz2;       // [f, d] = [f, n] x [n, d]
+  G.m(B.b2).row(0) += dz2.colwise().sum();
+  dz1.noalias() = dz2 * W.m(B.w2).transpose();                     // [n, f] = [n, d] x [d, f]
+  if (dropout) dz1.array() *= c.mask1.topRows(n).array();
+  const auto z1 = c.z1.topRows(n);
+  if (act == Activation::kRelu) {
+    dz1 = (z1.array() > T(0)).select(dz1, T(0));
+  } else {
+    dz1.array() *= z1.unaryExpr([](T v) { return gelu_grad(v); }).array();
+  }
+  G.m(B.w1).noalias() += x.transpose() * dz1;                      // [d, f] = [d, n] x [n, f]
+  G.m(B.b1).row(0) += dz1.colwise().sum();
+  dx.noalias() = dz1 * W.m(B.w1).transpose();                      // [n, d] = [n, f] x [f, d]
+}
+
+template <class T>
+void dropout_mask(MRef<T> mask, float p, Rng& rng) {
+  // 16 random bits per element, 4 elements per draw.
+  const uint32_t threshold = uint32_t(double(p) * 65536.0);
+  const T keep = T(1) / (T(1) - T(p));
+  for (Eigen::Index r = 0; r < mask.rows(); ++r) {
+    T* row = &mask(r, 0);
+    Eigen::Index cidx = 0;
+    while (cidx < mask.cols()) {
+      uint64_t bits = rng.next();
+      for (int k = 0; k < 4 && cidx < mask.cols(); ++k, ++cidx, bits >>= 16) {
+        row[cidx] = (uint32_t(bits & 0xFFFF) < threshold) ? T(0) : keep;
+      }
+    }
+  }
+}
+
+#define ATTNREC_INSTANTIATE(T)                                                                   \
+  template void layernorm_forward<T>(CRef<T>, const Params<T>&, int, int, T, MRef<T>, MRef<T>, \
+                                     Eigen::Ref<ColVec<T>>);                                     \
+  template void layernorm_backward<T>(CRef<T>, CRef<T>, const Eigen::Ref<const ColVec<T>>&,     \
+                                      const Params<T>&, int, int, Params<T>&, MRef<T>);          \
+  template struct FfnCache<T>;                                                                   \
+  template void ffn_forward<T>(CRef<T>, const Params<T>&, const BlockIndex&, Activation, int,   \
+                               bool, FfnCache<T>&, MRef<T>);                                     \
+  template void ffn_backward<T>(CRef<T>, CRef<T>, const Params<T>&, const BlockIndex&,          \
+                                Activation, int, bool, FfnCache<T>&, Params<T>&, MRef<T>);       \
+  template void dropout_mask<T>(MRef<T>, float, Rng&);
+ATTNREC_INSTANTIATE(float)
+ATTNREC_INSTANTIATE(double)
+#undef ATTNREC_INSTANTIATE
+
+}  // namespace attnrec::model

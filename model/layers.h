@@ -1,0 +1,54 @@
+// Point-wise layers of a SASRec block, each forward next to its backward:
+// LayerNorm (per row), the feed-forward network (Linear -> ReLU/GELU ->
+// dropout -> Linear -> dropout) and dropout masks. Templated on the scalar
+// so that double-precision finite-difference tests run the same code as float
+// training. All matrices are row-major [rows = positions, cols = features].
+//
+// Conventions: parameter gradients ACCUMULATE (+=) into `G`; input gradients
+// are documented per function. Dropout masks hold 0 or 1/(1-p); a mask with
+// zero rows means "no dropout".
+#pragma once
+
+#include "model/config.h"
+#include "model/params.h"
+#include "model/random.h"
+#include "model/tensor.h"
+
+namespace attnrec::model {
+
+// ---- LayerNorm: y = (x - mean) / sqrt(var + eps) * g + b, per row ----------
+template <class T>
+void layernorm_forward(CRef<T> x, const Params<T>& W, int g, int b, T eps,
+                       MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd);
+// dx += dL/dx (so the residual path can pass its own gradient in dx).
+template <class T>
+void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<T>>& rstd,
+                        const Params<T>& W, int g, int b, Params<T>& G, MRef<T> dx);
+
+// ---- Feed-forward: y = drop2(drop1(act(x W1 + b1)) W2 + b2) ---------------
+template <class T>
+struct FfnCache {
+  Mat<T> z1;     // [n, f] pre-activation
+  Mat<T> a1;     // [n, f] activation after dropout
+  Mat<T> mask1;  // [n, f] or empty
+  Mat<T> mask2;  // [n, d] or empty
+  Mat<T> dz1;    // [n, f] scratch for backward
+  Mat<T> dz2;    // [n, d] scratch for backward
+  void reserve(int rows, int d, int f);
+};
+
+template <class T>
+void ffn_forward(CRef<T> x, const Params<T>& W, const BlockIndex& B, Activation act,
+                 int n, bool dropout, FfnCache<T>& c, MRef<T> y);
+// dx = dL/dx (assigned).
+template <class T>
+void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B,
+                  Activation act, int n, bool dropout, FfnCache<T>& c, Params<T>& G,
+                  MRef<T> dx);
+
+// ---- Dropout ---------------------------------------------------------------
+// Fills mask with 0 (probability p) or 1/(1-p).
+template <class T>
+void dropout_mask(MRef<T> mask, float p, Rng& rng);
+
+}  // namespace attnrec::model

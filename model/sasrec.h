@@ -1,0 +1,72 @@
+// The SASRec encoder (Kang & McAuley, ICDM 2018), pre-LayerNorm variant:
+//
+//   x = dropout(sqrt(d) * E[item] + P[pos])                 [n, d]
+//   per block:  x = x + dropout(MHA_causal(LN1(x)))          [n, d]
+//               x = x + FFN(LN2(x))       (dropout inside)   [n, d]
+//   out = LN_final(x)                                        [n, d]
+//
+// A history is fed WITHOUT padding: its last n <= L items occupy positions
+// L-n..L-1 (the most recent item always has position L-1, as with the
+// reference's left padding), so padding costs nothing anywhere. The score of
+// item j after position i is dot(out[i], E[j]) (tied embeddings).
+//
+// Workspace<T> owns every activation buffer, sized once for L; a Workspace is
+// used by one thread at a time. Forward and backward are templated on the
+// scalar: training uses float, the gradient tests double.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/attention.h"
+#include "model/layers.h"
+#include "model/params.h"
+#include "model/random.h"
+
+namespace attnrec::model {
+
+template <class T>
+struct BlockCache {
+  Mat<T> xhat1, h1;      // [n, d] LN1 normalised input / output
+  ColVec<T> rstd1;       // [n]
+  AttentionCache<T> att;
+  Mat<T> a;              // [n, d] attention output after dropout
+  Mat<T> mask_a;         // [n, d]
+  Mat<T> xhat2, h2;      // [n, d] LN2
+  ColVec<T> rstd2;
+  FfnCache<T> ffn;
+  Mat<T> f;              // [n, d] FFN output
+};
+
+template <class T>
+struct Workspace {
+  explicit Workspace(const Config& config);
+
+  int n = 0;                      // rows of the current sequence
+  int q0_last = 0;                // first query row computed in the last block
+  bool dropout = false;           // masks are active for this forward
+  std::vector<int32_t> items;     // [n] current input items
+  Mat<T> mask_emb;                // [n, d]
+  std::vector<Mat<T>> stream;     // blocks + 1 residual streams, [n, d] each
+  std::vector<BlockCache<T>> blocks;
+  Mat<T> xhatf;                   // [n, d] final LN
+  ColVec<T> rstdf;
+  Mat<T> out;                     // [n, d] encoder output (rows q0_last.. valid)
+  Mat<T> dx, dh, da;              // [n, d] backward scratch
+};
+
+// Runs the encoder over `items` (1..N, at most L of them, oldest first).
+// `rng` non-null enables dropout (training). `last_only` computes only the
+// output row of the last position (inference); the result is then
+// ws.out.row(0) and backward is not allowed.
+template <class T>
+void forward(const Params<T>& W, std::span<const int32_t> items, Workspace<T>& ws, Rng* rng,
+             bool last_only = false);
+
+// Back-propagates d_out ([n, d], gradient w.r.t. ws.out) through the last
+// forward (which must not be last_only); accumulates into G.
+template <class T>
+void backward(const Params<T>& W, Workspace<T>& ws, CRef<T> d_out, Params<T>& G);
+
+}  // namespace attnrec::model
