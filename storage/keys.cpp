@@ -76,7 +76,9 @@ bool parse_event_key(std::string_view key, EventKey* out) {
 std::string user_prefix(uint32_t user) { return u32_key(user); }
 
 std::string user_prefix_end(uint32_t user) {
-  if (user == UINT32_MAX) return std::string("\xff\xff\xff\xff\xff", 5);
+  // No 4-byte successor exists; every event key (20 bytes) sorts below 21
+  // 0xff bytes.
+  if (user == UINT32_MAX) return std::string(kEventKeySize + 1, '\xff');
   return u32_key(user + 1);
 }
 

@@ -58,7 +58,7 @@ struct EventKey {
 // False when `key` is not an event key.
 bool parse_event_key(std::string_view key, EventKey* out);
 // [user_prefix(user), user_prefix(user + 1)) holds exactly the user's events.
-// For the last possible user id the upper bound is a 5-byte key past it.
+// For the last possible user id the upper bound is 21 0xff bytes.
 std::string user_prefix(uint32_t user);
 std::string user_prefix_end(uint32_t user);
 

@@ -1,0 +1,117 @@
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "store_fixture.h"
+
+using namespace attnrec::storage;
+using namespace attnrec::storage::testing;
+
+TEST_CASE("concurrent writers are each acknowledged once with correct counts", "[storage][store][concurrency]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"), /*history_cap=*/16);
+  auto store = open_store(o);
+
+  constexpr int kWriters = 6;
+  constexpr int kRequests = 150;
+  std::atomic<size_t> written{0};
+  std::atomic<size_t> duplicates{0};
+  std::atomic<size_t> failures{0};
+  std::atomic<bool> stop{false};
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRequests; ++i) {
+        // On odd i, writers 2k and 2k+1 send the same key: it races between
+        // two threads, and exactly one of them may store it.
+        const int owner = (i % 2 == 0) ? t : (t & ~1);
+        std::vector<Event> events{ev("user" + std::to_string(i % 20), "item" + std::to_string(i % 37), i,
+                                     "key-" + std::to_string(owner) + "-" + std::to_string(i))};
+        WriteResult r;
+        if (!store->write_events(events, &r).is_ok()) ++failures;
+        written += r.written;
+        duplicates += r.duplicates;
+      }
+    });
+  }
+  // Readers on the hot paths while ids are being created.
+  std::thread reader([&] {
+    std::vector<HistoryEntry> h;
+    while (!stop) {
+      for (int u = 0; u < 20; ++u) {
+        const uint32_t id = store->find_user("user" + std::to_string(u));
+        if (id != 0) {
+          CHECK(store->user_name(id) == "user" + std::to_string(u));
+          CHECK(store->history(id, 8, &h).is_ok());
+        }
+      }
+      (void)store->stats();
+    }
+  });
+  // An eraser of a user nobody else writes, interleaved with the writers.
+  std::thread eraser([&] {
+    for (int i = 0; i < 20; ++i) {
+      write(*store, {ev("temp", "item0", i, "temp-key")});
+      CHECK(store->erase_user("temp").is_ok());
+    }
+  });
+  for (auto& th : threads) th.join();
+  eraser.join();
+  stop = true;
+  reader.join();
+
+  const size_t total = kWriters * kRequests;
+  const size_t unique_keys = kWriters * (kRequests / 2) + (kWriters / 2) * (kRequests / 2);
+  CHECK(failures == 0);
+  CHECK(written + duplicates == total);
+  CHECK(written == unique_keys);
+  CHECK(store->stats().events == written);
+  CHECK(store->stats().users == 20 + 20);  // 20 named users + 20 incarnations of "temp"
+  CHECK(store->find_user("temp") == 0);
+
+  size_t in_log = 0;
+  REQUIRE(store->scan_events([&](uint32_t, uint32_t, int64_t, float) { ++in_log; }).is_ok());
+  CHECK(in_log == written);
+
+  store.reset();
+  auto reopened = open_store(o);
+  CHECK(reopened->stats().events == written);
+  for (int u = 0; u < 20; ++u) CHECK(reopened->find_user("user" + std::to_string(u)) != 0);
+}
+
+TEST_CASE("a snapshot stays consistent while ingest goes on", "[storage][store][snapshot][concurrency]") {
+  TempDir dir;
+  Options o = options_for(dir.sub("db"));
+  o.sync = SyncPolicy::kNoSync;
+  auto store = open_store(o);
+  std::vector<Event> first;
+  for (int i = 0; i < 200; ++i) first.push_back(ev("u" + std::to_string(i % 10), "i" + std::to_string(i), i));
+  write(*store, first);
+
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    int n = 0;
+    while (!stop) write(*store, {ev("u" + std::to_string(n % 12), "x" + std::to_string(n), 1000 + n)}), ++n;
+  });
+  for (int round = 0; round < 5; ++round) {
+    auto snap = store->snapshot();
+    uint32_t user = 0;
+    std::vector<uint32_t> items;
+    std::vector<int64_t> ts;
+    size_t events = 0;
+    std::set<uint32_t> users;
+    while (snap->next(&user, &items, &ts)) {
+      CHECK(users.insert(user).second);  // each user once
+      CHECK(std::is_sorted(ts.begin(), ts.end()));
+      events += items.size();
+    }
+    CHECK(snap->status().is_ok());
+    CHECK(events >= 200);
+  }
+  stop = true;
+  writer.join();
+}

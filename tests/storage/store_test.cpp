@@ -1,0 +1,371 @@
+#include "storage/store.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+#include "storage/history_merge.h"
+#include "storage/keys.h"
+#include "storage/rocks_store.h"
+#include "store_fixture.h"
+
+using namespace attnrec::storage;
+using namespace attnrec::storage::testing;
+
+TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters", "[storage][store]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  std::vector<uint32_t> ensured;
+  {
+    auto store = open_store(o);
+    auto r = write(*store, {ev("alice", "i1", 1000, "e1"), ev("alice", "i2", 2000), ev("bob", "i1", 1500, "e2")});
+    CHECK(r.written == 3);
+    CHECK(r.duplicates == 0);
+    REQUIRE(store->ensure_items(std::vector<std::string>{"i2", "i9"}, &ensured).is_ok());
+    REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "{\"title\":\"one\"}"},
+                                                                               {"i7", "seven"}})
+                .is_ok());
+    REQUIRE(store->put_model("v1", "record-1").is_ok());
+    REQUIRE(store->put_model("v2", "record-2").is_ok());
+    REQUIRE(store->set_meta("active_model", "v2").is_ok());
+    REQUIRE(store->set_meta("schema_version", "not the real one").is_ok());  // prefixed, cannot clash
+  }
+  auto store = open_store(o);
+  CHECK(store->find_user("alice") == 1);
+  CHECK(store->find_user("bob") == 2);
+  CHECK(store->find_user("carol") == 0);
+  CHECK(store->user_name(2) == "bob");
+  CHECK(store->user_name(3).empty());
+  CHECK(store->find_item("i1") == 1);
+  CHECK(store->find_item("i2") == 2);
+  CHECK(ensured == std::vector<uint32_t>{2, 3});
+  CHECK(store->find_item("i9") == 3);
+  CHECK(store->find_item("i7") == 4);
+  CHECK(store->item_name(4) == "i7");
+
+  CHECK(all_events(*store) == std::vector<EventRow>{{"alice", "i1", 1000}, {"alice", "i2", 2000}, {"bob", "i1", 1500}});
+  CHECK(history_items(*store, "alice") == std::vector<std::string>{"i1", "i2"});
+  std::vector<HistoryEntry> h;
+  REQUIRE(store->history(store->find_user("bob"), 10, &h).is_ok());
+  REQUIRE(h.size() == 1);
+  CHECK(h[0].item == 1);
+  CHECK(h[0].type == "view");
+  CHECK(h[0].ts_ms == 1500);
+  CHECK(h[0].weight == 1.0f);
+
+  std::string rec;
+  REQUIRE(store->get_catalog("i1", &rec).is_ok());
+  CHECK(rec == "{\"title\":\"one\"}");
+  CHECK(store->get_catalog("i2", &rec).is_not_found());
+  CHECK(store->get_catalog("nope", &rec).is_not_found());
+  std::vector<std::string> scanned;
+  REQUIRE(store->scan_catalog([&](uint32_t id, std::string_view name, std::string_view record) {
+                 scanned.push_back(std::to_string(id) + ":" + std::string(name) + "=" + std::string(record));
+               }).is_ok());
+  CHECK(scanned == std::vector<std::string>{"1:i1={\"title\":\"one\"}", "4:i7=seven"});
+
+  std::vector<std::pair<std::string, std::string>> models;
+  REQUIRE(store->list_models(&models).is_ok());
+  CHECK(models == std::vector<std::pair<std::string, std::string>>{{"v1", "record-1"}, {"v2", "record-2"}});
+  REQUIRE(store->get_model("v1", &rec).is_ok());
+  CHECK(rec == "record-1");
+  CHECK(store->get_model("v3", &rec).is_not_found());
+  REQUIRE(store->get_meta("active_model", &rec).is_ok());
+  CHECK(rec == "v2");
+  CHECK(store->get_meta("missing", &rec).is_not_found());
+
+  const Stats st = store->stats();
+  CHECK(st.users == 2);
+  CHECK(st.items == 4);
+  CHECK(st.events == 3);
+  CHECK(st.disk_bytes > 0);
+
+  // New ids continue after the stored counters.
+  write(*store, {ev("carol", "i10", 1)});
+  CHECK(store->find_user("carol") == 3);
+  CHECK(store->find_item("i10") == 5);
+}
+
+TEST_CASE("catalog records can be deleted; the item id stays", "[storage][store]") {
+  TempDir dir;
+  auto store = open_store(options_for(dir.sub("db")));
+  REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "a"}}).is_ok());
+  REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "b"}}).is_ok());
+  std::string rec;
+  REQUIRE(store->get_catalog("i1", &rec).is_ok());
+  CHECK(rec == "b");
+  REQUIRE(store->delete_catalog("i1").is_ok());
+  CHECK(store->get_catalog("i1", &rec).is_not_found());
+  CHECK(store->delete_catalog("i1").is_not_found());
+  CHECK(store->delete_catalog("never").is_not_found());
+  CHECK(store->find_item("i1") == 1);
+}
+
+TEST_CASE("a write is all or nothing and a failed group leaks no ids", "[storage][store][atomicity]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  std::unique_ptr<RocksStore> store;
+  REQUIRE(RocksStore::open(o, &store).is_ok());
+
+  SECTION("a rejected request stores nothing") {
+    WriteResult r;
+    std::vector<Event> events{ev("u1", "i1", 1, "k1"), ev("u2", "", 2)};
+    CHECK(store->write_events(events, &r).code() == Status::Code::kInvalidArgument);
+    CHECK(r.written == 0);
+  }
+  SECTION("a failed commit stores nothing") {
+    store->fail_next_commit_for_testing(Status::io_error("injected"));
+    WriteResult r;
+    std::vector<Event> events{ev("u1", "i1", 1, "k1"), ev("u2", "i2", 2)};
+    Status s = store->write_events(events, &r);
+    CHECK(s.code() == Status::Code::kIOError);
+    CHECK(r.written == 0);
+    std::vector<uint32_t> ids;
+    store->fail_next_commit_for_testing(Status::io_error("injected"));
+    CHECK_FALSE(store->ensure_items(std::vector<std::string>{"i3"}, &ids).is_ok());
+    CHECK(ids.empty());
+  }
+  CHECK(store->find_user("u1") == 0);
+  CHECK(store->find_user("u2") == 0);
+  CHECK(store->find_item("i1") == 0);
+  CHECK(store->find_item("i3") == 0);
+  CHECK(all_events(*store).empty());
+  CHECK(store->stats().users == 0);
+  CHECK(store->stats().events == 0);
+
+  // The next write gets the first ids: nothing was reserved by the failure,
+  // and the idempotency key k1 was never admitted.
+  auto r = write(*store, {ev("u3", "i4", 5), ev("u1", "i1", 6, "k1")});
+  CHECK(r.written == 2);
+  CHECK(store->find_user("u3") == 1);
+  CHECK(store->find_user("u1") == 2);
+  CHECK(store->find_item("i4") == 1);
+  CHECK(store->find_item("i1") == 2);
+  store.reset();
+  auto reopened = open_store(o);
+  CHECK(reopened->stats().users == 2);
+  CHECK(reopened->stats().events == 2);
+  CHECK(all_events(*reopened).size() == 2);
+}
+
+TEST_CASE("a repeated idempotency key is stored once", "[storage][store][idempotency]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  {
+    auto store = open_store(o);
+    auto r = write(*store, {ev("u", "a", 1, "x"), ev("u", "b", 2, "x"), ev("u", "c", 3), ev("u", "c", 3)});
+    CHECK(r.written == 3);  // events without a key are never duplicates
+    CHECK(r.duplicates == 1);
+    r = write(*store, {ev("u", "d", 4, "x"), ev("u", "e", 5, "y")});
+    CHECK(r.written == 1);
+    CHECK(r.duplicates == 1);
+  }
+  auto store = open_store(o);
+  auto r = write(*store, {ev("u", "f", 6, "y"), ev("u", "g", 7, "x"), ev("v", "h", 8, "z")});
+  CHECK(r.written == 1);
+  CHECK(r.duplicates == 2);
+  CHECK(store->stats().events == 5);
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"a", "c", "c", "e"});
+  CHECK(store->find_item("d") == 0);  // a duplicate creates no ids
+  CHECK(store->find_item("g") == 0);
+}
+
+TEST_CASE("erase_user removes every trace of the user", "[storage][store][erase]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  auto store = open_store(o);
+  write(*store, {ev("gone", "i1", 1, "g1"), ev("keep", "i1", 2, "k1"), ev("gone", "i2", 3, "g2"), ev("gone", "i3", 4)});
+  REQUIRE(store->stats().events == 4);
+  const uint32_t gone = store->find_user("gone");
+
+  REQUIRE(store->erase_user("gone").is_ok());
+  CHECK(store->erase_user("gone").is_not_found());
+  CHECK(store->erase_user("never").is_not_found());
+  CHECK(store->find_user("gone") == 0);
+  CHECK(store->user_name(gone).empty());
+  std::vector<HistoryEntry> h;
+  REQUIRE(store->history(gone, 100, &h).is_ok());
+  CHECK(h.empty());
+  CHECK(all_events(*store) == std::vector<EventRow>{{"keep", "i1", 2}});
+  CHECK(store->stats().events == 1);
+  CHECK(history_items(*store, "keep") == std::vector<std::string>{"i1"});
+
+  // The dedup keys are gone too: the same event ids are new again, while the
+  // other user's key still deduplicates.
+  auto r = write(*store, {ev("gone", "i1", 1, "g1"), ev("gone", "i2", 3, "g2"), ev("keep", "i9", 9, "k1")});
+  CHECK(r.written == 2);
+  CHECK(r.duplicates == 1);
+  CHECK(store->find_user("gone") != gone);  // a new id; old ids are not reused
+  CHECK(history_items(*store, "gone") == std::vector<std::string>{"i1", "i2"});
+  REQUIRE(store->erase_user("gone").is_ok());
+  store.reset();
+
+  // Nothing of the user survives in any column family.
+  rocksdb::DBOptions dbo;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, o.path, &names).ok());
+  for (const auto& n : names) {
+    rocksdb::ColumnFamilyOptions cfo;
+    if (n == "history") cfo.merge_operator = make_history_merge_operator(o.history_cap);
+    cfs.emplace_back(n, cfo);
+  }
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(dbo, o.path, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<std::string, size_t> counts;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++counts[names[i]];
+      CHECK(it->key().ToString().find("gone") == std::string::npos);
+      CHECK(it->value().ToString() != "gone");
+    }
+    CHECK(it->status().ok());
+  }
+  CHECK(counts["users"] == 1);
+  CHECK(counts["user_ids"] == 1);
+  CHECK(counts["events"] == 1);
+  CHECK(counts["history"] == 1);
+  CHECK(counts["dedup"] == 1);  // k1 only
+  for (auto* h2 : handles) db->DestroyColumnFamilyHandle(h2);
+  db.reset();
+
+  auto reopened = open_store(o);
+  CHECK(reopened->find_user("gone") == 0);
+  CHECK(reopened->stats().events == 1);
+}
+
+TEST_CASE("history keeps the newest cap events in time order", "[storage][store][history]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"), /*history_cap=*/4);
+  {
+    auto store = open_store(o);
+    // Out of order across and within batches; equal times keep arrival order.
+    write(*store, {ev("u", "t50", 50), ev("u", "t10", 10), ev("u", "t30", 30)});
+    write(*store, {ev("u", "t20", 20), ev("u", "t60", 60)});
+    write(*store, {ev("u", "t5", 5)});  // older than all kept: dropped by the cap
+    write(*store, {ev("u", "t60b", 60), ev("u", "tneg", -1)});
+    CHECK(history_items(*store, "u") == std::vector<std::string>{"t30", "t50", "t60", "t60b"});
+    CHECK(history_items(*store, "u", 2) == std::vector<std::string>{"t60", "t60b"});
+    CHECK(history_items(*store, "u", 0).empty());
+    // The event log keeps everything, in time order.
+    CHECK(all_events(*store).size() == 8);
+    CHECK(std::get<1>(all_events(*store).front()) == "tneg");
+  }
+  auto store = open_store(o);
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"t30", "t50", "t60", "t60b"});
+  std::vector<Event> many;
+  for (int i = 0; i < 20; ++i) many.push_back(ev("u", "n" + std::to_string(i), 100 + i));
+  write(*store, many);
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"n16", "n17", "n18", "n19"});
+}
+
+TEST_CASE("a snapshot sees none of the writes made after it", "[storage][store][snapshot]") {
+  TempDir dir;
+  auto store = open_store(options_for(dir.sub("db")));
+  write(*store, {ev("a", "i1", 30), ev("a", "i2", 10), ev("b", "i3", 5)});
+  auto snap = store->snapshot();
+  write(*store, {ev("a", "i4", 20), ev("c", "i5", 1)});
+  REQUIRE(store->erase_user("b").is_ok());
+
+  uint32_t user = 0;
+  std::vector<uint32_t> items;
+  std::vector<int64_t> ts;
+  REQUIRE(snap->next(&user, &items, &ts));
+  CHECK(user == 1);
+  CHECK(items == std::vector<uint32_t>{2, 1});
+  CHECK(ts == std::vector<int64_t>{10, 30});
+  REQUIRE(snap->next(&user, &items, &ts));
+  CHECK(user == 2);
+  CHECK(items == std::vector<uint32_t>{3});
+  CHECK_FALSE(snap->next(&user, &items, &ts));
+  CHECK(snap->status().is_ok());
+
+  auto later = store->snapshot();
+  size_t users = 0;
+  while (later->next(&user, &items, &ts)) ++users;
+  CHECK(users == 2);  // a (3 events) and c
+  CHECK(later->status().is_ok());
+}
+
+TEST_CASE("open refuses what is not a store of this schema", "[storage][store][schema]") {
+  TempDir dir;
+
+  SECTION("a newer schema version") {
+    const std::string path = dir.sub("db");
+    { open_store(options_for(path)); }
+    {
+      rocksdb::DBOptions dbo;
+      std::vector<std::string> names;
+      REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, path, &names).ok());
+      std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+      for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+      rocksdb::DB* raw = nullptr;
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      REQUIRE(rocksdb::DB::Open(dbo, path, cfs, &handles, &raw).ok());
+      std::string v;
+      keys::put_u32(&v, kSchemaVersion + 1);
+      const size_t meta = std::find(names.begin(), names.end(), "meta") - names.begin();
+      REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[meta], "schema_version", v).ok());
+      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+      delete raw;
+    }
+    std::unique_ptr<Store> store;
+    Status s = Store::open(options_for(path), &store);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains("schema version 2") && Catch::Contains("(1)"));
+    CHECK(store == nullptr);
+  }
+  SECTION("a directory of other files") {
+    std::ofstream(dir.sub("notes.txt")) << "hello";
+    std::unique_ptr<Store> store;
+    Status s = Store::open(options_for(dir.path()), &store);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains("not an attnrec store"));
+    CHECK(std::filesystem::exists(dir.sub("notes.txt")));
+    CHECK_FALSE(std::filesystem::exists(dir.sub("CURRENT")));
+  }
+  SECTION("a RocksDB database that is not ours") {
+    const std::string path = dir.sub("other");
+    {
+      rocksdb::Options ro;
+      ro.create_if_missing = true;
+      rocksdb::DB* raw = nullptr;
+      REQUIRE(rocksdb::DB::Open(ro, path, &raw).ok());
+      REQUIRE(raw->Put(rocksdb::WriteOptions(), "k", "v").ok());
+      delete raw;
+    }
+    std::unique_ptr<Store> store;
+    Status s = Store::open(options_for(path), &store);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains("not an attnrec store"));
+  }
+  SECTION("a file, not a directory") {
+    std::ofstream(dir.sub("file")) << "x";
+    std::unique_ptr<Store> store;
+    CHECK(Store::open(options_for(dir.sub("file")), &store).code() == Status::Code::kInvalidArgument);
+  }
+  SECTION("a missing directory without create_if_missing") {
+    Options o = options_for(dir.sub("absent"));
+    o.create_if_missing = false;
+    std::unique_ptr<Store> store;
+    CHECK(Store::open(o, &store).is_not_found());
+  }
+  SECTION("a store that is already open") {
+    auto first = open_store(options_for(dir.sub("db")));
+    std::unique_ptr<Store> second;
+    Status s = Store::open(options_for(dir.sub("db")), &second);
+    CHECK(s.code() == Status::Code::kBusy);
+    CHECK_THAT(s.message(), Catch::Contains("already open"));
+  }
+}
+
+TEST_CASE("an empty existing directory becomes a store", "[storage][store][schema]") {
+  TempDir dir;  // exists, empty
+  { write(*open_store(options_for(dir.path())), {ev("u", "i", 1)}); }
+  CHECK(open_store(options_for(dir.path()))->stats().events == 1);
+}
