@@ -1,9 +1,142 @@
-#include "service/cli.h"
+// `attnrec serve`: opens the store, starts the HTTP server, and runs until
+// SIGTERM/SIGINT; then stops accepting, finishes in-flight requests and
+// closes the store cleanly. The one place that wires api/ to service/.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "api/server.h"
+#include "service/cli.h"
+#include "service/recommender.h"
 
 namespace attnrec::cli {
+namespace {
 
-void add_serve_command(CLI::App& /*app*/) {}
+struct ServeFlags {
+  service::Config config;
+  std::string listen = "127.0.0.1:8080";
+  api::ServerOptions server;
+};
+
+// "HOST:PORT" or "[V6ADDR]:PORT"; false when malformed.
+bool parse_listen(const std::string& text, std::string* host, uint16_t* port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string::npos) {
+    return false;  // a bare IPv6 address needs brackets
+  }
+  const std::string p = text.substr(colon + 1);
+  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long value = std::stoul(p);
+  if (value > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+std::string format_endpoint(const boost::asio::ip::tcp::endpoint& ep) {
+  const auto address = ep.address();
+  const std::string host =
+      address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+int run_serve(ServeFlags flags) {
+  if (!parse_listen(flags.listen, &flags.server.host, &flags.server.port)) {
+    std::cerr << "serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:0), got '"
+              << flags.listen << "'\n";
+    return 2;
+  }
+  std::unique_ptr<service::Recommender> rec;
+  if (const service::Status s = service::Recommender::open(flags.config, &rec); !s.is_ok()) {
+    std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
+              << s.message() << "\n";
+    return 1;
+  }
+  // Signals first, so a SIGTERM right after "listening on" is not lost.
+  boost::asio::io_context signal_ioc;
+  boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM);
+  int caught = 0;
+  signals.async_wait([&caught](const boost::system::error_code& ec, int sig) {
+    if (!ec) caught = sig;
+  });
+  {
+    api::Server server(*rec, flags.server);
+    if (const service::Status s = server.start(); !s.is_ok()) {
+      std::cerr << "serve: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "listening on " << format_endpoint(server.local_endpoint()) << std::endl;
+    signal_ioc.run();
+    std::cerr << "serve: " << (caught == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": stopping; finishing requests in flight\n";
+    server.stop();
+  }
+  rec.reset();  // closes the store cleanly (flushes, releases the lock)
+  std::cerr << "serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve the HTTP API on an embedded store. Every flag can also come from an "
+      "ATTNREC_* environment variable or the --config file (flags win, then the "
+      "config file, then the environment).");
+  cmd->set_config("--config", "", "Read flags from a TOML/INI file (key = value, e.g. "
+                                  "listen = \"0.0.0.0:8080\")");
+  cmd->add_option("--data-dir", flags->config.data_dir, "Directory of the store")
+      ->envname("ATTNREC_DATA_DIR")
+      ->capture_default_str();
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free port")
+      ->envname("ATTNREC_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->server.io_threads, "I/O threads")
+      ->envname("ATTNREC_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--workers", flags->server.workers,
+                  "Worker threads for requests that touch the store (many: ingest shares "
+                  "group-committed fsyncs)")
+      ->envname("ATTNREC_WORKERS")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
+                "fsync the WAL before acknowledging an ingest (default on)")
+      ->envname("ATTNREC_SYNC");
+  cmd->add_option("--api-key", flags->server.api_key,
+                  "Require this key (Authorization: Bearer KEY or X-API-Key) on /v1 routes")
+      ->envname("ATTNREC_API_KEY");
+  cmd->add_option("--max-body", flags->server.body_limit,
+                  "Largest request body, bytes (suffixes k, m: 1024-based)")
+      ->envname("ATTNREC_MAX_BODY")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(size_t{1}, size_t{1} << 32))
+      ->capture_default_str();
+  cmd->add_option("--max-batch", flags->config.max_batch_events, "Most events per ingest request")
+      ->envname("ATTNREC_MAX_BATCH")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}))
+      ->capture_default_str();
+  cmd->callback([flags] {
+    const int code = run_serve(*flags);
+    // Everything serve opened is closed by now; leave with its code.
+    std::cout.flush();
+    if (code != 0) std::exit(code);
+  });
+}
 
 }  // namespace attnrec::cli

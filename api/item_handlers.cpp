@@ -1,0 +1,94 @@
+// The catalog: /v1/items and /v1/items/{item}.
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/handlers.h"
+#include "api/responses.h"
+#include "api/validation.h"
+#include "service/codec.h"
+#include "service/recommender.h"
+
+namespace attnrec::api {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+std::string item_id(const RequestContext& ctx) { return std::string(*ctx.path.get("item")); }
+
+}  // namespace
+
+HttpResponse put_item(const RequestContext& ctx) {
+  json::value body;
+  if (auto error = parse_json_body(ctx.req, &body)) return std::move(*error);
+  service::Item item;
+  if (const service::Status s = service::decode_item(body, &item); !s.is_ok()) {
+    return status_response(s);
+  }
+  const std::string id = item_id(ctx);
+  if (!item.id.empty() && item.id != id) {
+    return invalid_argument("`id` '" + item.id + "' in the body differs from the URL's '" + id +
+                            "'");
+  }
+  item.id = id;
+  if (const service::Status s = ctx.rec.put_item(item); !s.is_ok()) return status_response(s);
+  // Answer with the stored form (it carries the service's updated time). A
+  // concurrent delete in between leaves us with what we sent.
+  service::Item stored;
+  if (ctx.rec.get_item(id, &stored).is_ok()) item = std::move(stored);
+  return json_response(http::status::ok, service::encode_item(item));
+}
+
+HttpResponse get_item(const RequestContext& ctx) {
+  service::Item item;
+  if (const service::Status s = ctx.rec.get_item(item_id(ctx), &item); !s.is_ok()) {
+    return status_response(s);
+  }
+  return json_response(http::status::ok, service::encode_item(item));
+}
+
+HttpResponse delete_item(const RequestContext& ctx) {
+  if (const service::Status s = ctx.rec.delete_item(item_id(ctx)); !s.is_ok()) {
+    return status_response(s);
+  }
+  return no_content();
+}
+
+HttpResponse post_items(const RequestContext& ctx) {
+  json::value body;
+  if (auto error = parse_json_body(ctx.req, &body)) return std::move(*error);
+  const json::object* object = body.if_object();
+  const json::value* list = object ? object->if_contains("items") : nullptr;
+  if (list == nullptr || object->size() != 1) {
+    return invalid_argument("body: expected {\"items\":[...]}");
+  }
+  if (!list->is_array()) return invalid_argument("items: expected an array");
+  const json::array& array = list->get_array();
+  if (array.empty()) return invalid_argument("items: must not be empty");
+  const size_t max = ctx.rec.config().max_batch_items;
+  if (array.size() > max) {
+    return error_response(http::status::payload_too_large, "too_large",
+                          "items: " + std::to_string(array.size()) +
+                              " items in one request, at most " + std::to_string(max));
+  }
+  std::vector<service::Item> items(array.size());
+  for (size_t i = 0; i < array.size(); ++i) {
+    const std::string prefix = "items[" + std::to_string(i) + "]: ";
+    if (const service::Status s = service::decode_item(array[i], &items[i]); !s.is_ok()) {
+      return status_response(s.with_prefix(prefix));
+    }
+    if (items[i].id.empty()) return invalid_argument(prefix + "`id` is required");
+  }
+  const size_t n = items.size();
+  if (const service::Status s = ctx.rec.put_items(std::move(items)); !s.is_ok()) {
+    return status_response(s);
+  }
+  json::object out;
+  out["upserted"] = n;
+  return json_response(http::status::ok, out);
+}
+
+}  // namespace attnrec::api

@@ -1,0 +1,207 @@
+#include "api/router.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace attnrec::api {
+
+namespace http = boost::beast::http;
+
+std::optional<std::string_view> Params::get(std::string_view name) const {
+  for (const auto& [n, v] : items_)
+    if (n == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::vector<std::string_view> Params::all(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [n, v] : items_)
+    if (n == name) out.emplace_back(v);
+  return out;
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Splits "/a/b/c" into {"a","b","c"}; "/" gives {""}.
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (true) {
+    const auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void split_target(std::string_view target, std::string_view* path, std::string_view* query) {
+  const auto q = target.find('?');
+  *path = target.substr(0, q);
+  *query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  // A fragment never reaches a server, but do not let one leak into values.
+  const auto hash = query->find('#');
+  if (hash != std::string_view::npos) *query = query->substr(0, hash);
+}
+
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) { ++i; continue; }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  if (!is_utf8(out)) return std::nullopt;
+  return out;
+}
+
+bool parse_query(std::string_view query, Params* out, std::string* error) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "a=1&&b=2"
+    const auto eq = pair.find('=');
+    auto name = percent_decode(pair.substr(0, eq), true);
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!name || !value) {
+      *error = "query string: bad percent-encoding or not UTF-8 in '" + std::string(pair) + "'";
+      return false;
+    }
+    out->add(std::move(*name), std::move(*value));
+  }
+  return true;
+}
+
+void Router::add(Route route) {
+  assert(!route.pattern.empty() && route.pattern.front() == '/');
+  Entry entry;
+  for (std::string_view seg : split_path(route.pattern)) {
+    Segment s;
+    if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
+      s.param = true;
+      s.text = std::string(seg.substr(1, seg.size() - 2));
+    } else {
+      s.text = std::string(seg);
+      ++entry.literals;
+    }
+    entry.segments.push_back(std::move(s));
+  }
+  routes_.push_back(std::move(route));
+  entries_.push_back(std::move(entry));
+}
+
+RouteMatch Router::match(http::verb method, std::string_view path) const {
+  const auto segments = split_path(path);
+  const http::verb wanted = method == http::verb::head ? http::verb::get : method;
+
+  RouteMatch result;
+  const Entry* best = nullptr;  // best path match with the right method
+  size_t best_index = 0;
+  size_t best_literals_any = 0;  // best literal count over every method
+  bool any = false;
+  std::vector<const Route*> same_path;  // routes whose template matched
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    const Entry& e = entries_[r];
+    if (e.segments.size() != segments.size()) continue;
+    bool ok = true;
+    for (size_t i = 0; i < segments.size() && ok; ++i) {
+      const Segment& s = e.segments[i];
+      ok = s.param ? !segments[i].empty() : s.text == segments[i];
+    }
+    if (!ok) continue;
+    // Only the most specific template(s) count: "/v1/admin/train" hides
+    // "/v1/admin/{x}" for 405 purposes too.
+    if (!any || e.literals > best_literals_any) {
+      same_path.clear();
+      best = nullptr;
+      best_literals_any = e.literals;
+    } else if (e.literals < best_literals_any) {
+      continue;
+    }
+    any = true;
+    same_path.push_back(&routes_[r]);
+    if (routes_[r].method == wanted && best == nullptr) {
+      best = &e;
+      best_index = r;
+    }
+  }
+  if (!any) return result;  // kNotFound
+  if (best == nullptr) {
+    result.kind = RouteMatch::Kind::kMethodNotAllowed;
+    std::vector<std::string> methods;
+    for (const Route* r : same_path) {
+      methods.emplace_back(http::to_string(r->method));
+      if (r->method == http::verb::get) methods.emplace_back("HEAD");
+    }
+    std::sort(methods.begin(), methods.end());
+    methods.erase(std::unique(methods.begin(), methods.end()), methods.end());
+    for (const auto& m : methods) {
+      if (!result.allow.empty()) result.allow += ", ";
+      result.allow += m;
+    }
+    return result;
+  }
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& s = best->segments[i];
+    if (!s.param) continue;
+    auto value = percent_decode(segments[i]);
+    if (!value) {
+      result.kind = RouteMatch::Kind::kBadPath;
+      result.error = "path segment {" + s.text + "}: bad percent-encoding or not UTF-8";
+      result.path = Params();
+      return result;
+    }
+    result.path.add(s.text, std::move(*value));
+  }
+  result.kind = RouteMatch::Kind::kFound;
+  result.route = &routes_[best_index];
+  return result;
+}
+
+}  // namespace attnrec::api

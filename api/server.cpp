@@ -1,0 +1,507 @@
+#include "api/server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "api/dispatcher.h"
+#include "api/responses.h"
+#include "service/recommender.h"
+
+namespace attnrec::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+class Session;
+constexpr size_t kFirstRead = 4096;      // bytes asked for when a request starts
+constexpr size_t kDrainMax = 1 << 20;    // unread body bytes swallowed before closing
+constexpr auto kDrainTime = std::chrono::seconds(1);
+}  // namespace
+
+// Everything the listener and sessions share. Owned by Server; lives until
+// every session is gone (stop() waits for that, or destroys the io_context,
+// which destroys the remaining sessions, before the rest of this struct).
+struct Server::State {
+  State(service::Recommender& r, ServerOptions o)
+      : rec(r),
+        options(std::move(o)),
+        dispatcher(r, DispatcherOptions{options.api_key}),
+        pool(std::max<size_t>(1, options.workers)),
+        ioc(static_cast<int>(std::max<size_t>(1, options.io_threads))),
+        acceptor(asio::make_strand(ioc)) {}
+
+  void add(Session* s) {
+    std::lock_guard lock(mu);
+    sessions.insert(s);
+  }
+  void remove(Session* s) {
+    std::lock_guard lock(mu);
+    sessions.erase(s);
+    if (sessions.empty()) cv.notify_all();
+  }
+
+  service::Recommender& rec;
+  const ServerOptions options;
+  const Dispatcher dispatcher;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> in_flight{0};  // requests posted to the pool, not yet answered
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unordered_set<Session*> sessions;  // guarded by mu
+
+  // Destroyed in reverse order: the acceptor, then the io_context (and with
+  // it any handler still holding a session), then the (joined) pool.
+  asio::thread_pool pool;
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor;
+  tcp::endpoint endpoint;
+  std::vector<std::thread> threads;
+  bool started = false;
+  bool stopped = false;
+};
+
+namespace {
+
+// One connection. Owns its socket and parser; every member function runs on
+// the connection's strand. Lifetime: shared_from_this held by pending
+// operations and by worker tasks of its requests.
+//
+// Flow: do_read waits for the first byte of a request (idle timeout), then
+// reads the header and the body under one request deadline; the request is
+// routed and answered inline or on the pool; responses go out in request
+// order from a bounded queue, while the next request is already being read.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server::State& st) : stream_(std::move(socket)), st_(st) {
+    st_.add(this);
+  }
+  ~Session() { st_.remove(this); }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->st_.stopping) return self->close();  // accepted while stopping
+      self->do_read();
+    });
+  }
+
+  // Graceful: finish the request being received (if any) and answer every
+  // request read so far, then close. Posted by Server::stop.
+  void shutdown() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      self->read_closed_ = true;
+      self->began_before_stop_ = self->in_request_;
+      if (self->idle()) self->close();
+    });
+  }
+
+  // Forced: after the drain timeout.
+  void force_close() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+ private:
+  // A request read, waiting for (or holding) its response.
+  struct Slot {
+    uint64_t seq = 0;
+    Clock::time_point start;
+    std::string method;
+    std::string_view label = kUnmatchedRoute;
+    std::optional<HttpResponse> res;
+  };
+
+  void do_read() {
+    if (read_closed_ || reading_ || queue_.size() >= st_.options.max_pipelined) return;
+    parser_.emplace();
+    parser_->body_limit(st_.options.body_limit);
+    parser_->header_limit(static_cast<uint32_t>(st_.options.header_limit));
+    reading_ = true;
+    if (buffer_.size() > 0) return start_request();
+    // Idle: wait for the first byte of the next request.
+    stream_.expires_after(st_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->on_first_bytes(ec, n);
+                            });
+  }
+
+  void on_first_bytes(beast::error_code ec, size_t n) {
+    if (ec) {
+      reading_ = false;
+      return on_read_error(ec, /*started=*/false);
+    }
+    buffer_.commit(n);
+    start_request();
+  }
+
+  void start_request() {
+    in_request_ = true;
+    request_start_ = Clock::now();
+    request_deadline_ = request_start_ + st_.options.read_timeout;
+    stream_.expires_at(request_deadline_);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) {
+      reading_ = false;
+      return on_read_error(ec, true);
+    }
+    if (parser_->is_done()) {
+      reading_ = false;
+      return on_request();
+    }
+    // The body is within limits: tell a client waiting on "Expect:
+    // 100-continue" to send it (unless a response is being written; the
+    // client then sends after its own short wait).
+    const auto& req = parser_->get();
+    if (auto it = req.find(http::field::expect);
+        it != req.end() && beast::iequals(it->value(), "100-continue") && !writing_) {
+      writing_ = true;
+      continue_.emplace(http::status::continue_, 11);
+      stream_.expires_after(st_.options.write_timeout);
+      http::async_write(stream_, *continue_,
+                        [self = shared_from_this()](beast::error_code wec, size_t) {
+                          self->writing_ = false;
+                          if (wec) return self->close();
+                          self->do_write();
+                        });
+    }
+    stream_.expires_at(request_deadline_);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code rec, size_t) {
+                       self->reading_ = false;
+                       if (rec) return self->on_read_error(rec, true);
+                       self->on_request();
+                     });
+  }
+
+  void on_read_error(beast::error_code ec, bool started) {
+    read_closed_ = true;
+    in_request_ = false;
+    std::optional<HttpResponse> res;
+    if (ec == http::error::body_limit) {
+      res = error_response(http::status::payload_too_large, "payload_too_large",
+                           "request body over " + std::to_string(st_.options.body_limit) +
+                               " bytes");
+    } else if (ec == http::error::header_limit) {
+      res = error_response(http::status::request_header_fields_too_large, "header_too_large",
+                           "request header over " + std::to_string(st_.options.header_limit) +
+                               " bytes");
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      res = error_response(http::status::bad_request, "bad_request",
+                           "malformed HTTP request: " + ec.message());
+    } else if (ec == beast::error::timeout && started) {
+      res = error_response(http::status::request_timeout, "request_timeout",
+                           "request not received within the read timeout");
+    }
+    if (!res) {  // the peer went away, idle timeout, or we closed: nothing to say
+      if (idle()) close();
+      return;
+    }
+    // Answer the broken request; the unread rest of it makes the connection
+    // unusable, so close after.
+    Slot& slot = push_slot();
+    const HttpRequest& partial = parser_->get();
+    slot.method = std::string(partial.method_string());
+    if (auto routed = st_.dispatcher.route(partial); routed.route) slot.label = routed.label;
+    HttpRequest head;  // only version and method matter for finalize
+    head.version(partial.version() == 10 ? 10 : 11);
+    head.keep_alive(false);
+    finalize_response(head, *res);
+    unread_body_ = true;
+    complete(slot.seq, std::move(*res));
+  }
+
+  Slot& push_slot() {
+    Slot& slot = queue_.emplace_back();
+    slot.seq = next_seq_++;
+    slot.start = request_start_;
+    return slot;
+  }
+
+  void on_request() {
+    auto req = std::make_shared<HttpRequest>(parser_->release());
+    in_request_ = false;
+    if (!req->keep_alive()) read_closed_ = true;
+    Slot& slot = push_slot();
+    slot.method = std::string(req->method_string());
+    const uint64_t seq = slot.seq;
+    Dispatcher::Routed routed = st_.dispatcher.route(*req);
+    slot.label = routed.label;
+    // Requests begun before the stop are served; later ones (pipelined
+    // behind them) are refused so the connection can close.
+    const bool refuse = stopping_ && !began_before_stop_;
+    began_before_stop_ = false;
+    if (refuse) {
+      routed.early = error_response(http::status::service_unavailable, "shutting_down",
+                                    "the server is shutting down");
+    } else if (!routed.early && routed.blocking() &&
+               st_.in_flight.fetch_add(1) >= st_.options.max_in_flight) {
+      st_.in_flight.fetch_sub(1);
+      routed.early = error_response(http::status::too_many_requests, "overloaded",
+                                    "too many requests in flight; retry shortly");
+      routed.early->set(http::field::retry_after, "1");
+    }
+    if (routed.early) {
+      finalize_response(*req, *routed.early);
+      complete(seq, std::move(*routed.early));
+    } else if (!routed.blocking()) {
+      HttpResponse res = st_.dispatcher.run(*req, routed);
+      finalize_response(*req, res);
+      complete(seq, std::move(res));
+    } else {
+      asio::post(st_.pool, [self = shared_from_this(), seq, req,
+                            routed = std::move(routed)]() mutable {
+        HttpResponse res = self->st_.dispatcher.run(*req, routed);
+        finalize_response(*req, res);
+        asio::post(self->stream_.get_executor(),
+                   [self, seq, res = std::move(res)]() mutable {
+                     self->st_.in_flight.fetch_sub(1);
+                     self->complete(seq, std::move(res));
+                   });
+      });
+    }
+    do_read();  // pipelining: read the next request while this one is answered
+  }
+
+  // A response is ready for request `seq`.
+  void complete(uint64_t seq, HttpResponse res) {
+    Slot& slot = queue_[seq - queue_.front().seq];
+    const double seconds = std::chrono::duration<double>(Clock::now() - slot.start).count();
+    st_.rec.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
+    slot.res = std::move(res);
+    do_write();
+  }
+
+  void do_write() {
+    if (writing_ || queue_.empty() || !queue_.front().res) return;
+    HttpResponse& res = *queue_.front().res;
+    // The last answer before closing says so.
+    if (queue_.size() == 1 && closing_after_queue()) res.keep_alive(false);
+    writing_ = true;
+    stream_.expires_after(st_.options.write_timeout);
+    http::async_write(stream_, res,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->on_write(ec);
+                      });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) return close();
+    const bool eof = queue_.front().res->need_eof();
+    queue_.pop_front();
+    if (eof) return finish();
+    if (queue_.empty() && closing_after_queue()) return finish();
+    do_write();
+    do_read();  // resumes reading if the queue had been full
+  }
+
+  // Closes after a final response: half-close, then swallow what the client
+  // is still sending (the unread body of a 413) for a moment, so that the
+  // kernel does not reset the connection before the client reads our answer.
+  void finish() {
+    read_closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!unread_body_ || reading_) return close();
+    drain_buffer_.clear();
+    stream_.expires_after(kDrainTime);
+    do_drain();
+  }
+
+  void do_drain() {
+    reading_ = true;
+    stream_.async_read_some(drain_buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->reading_ = false;
+                              self->drained_ += n;
+                              self->drain_buffer_.clear();
+                              if (ec || self->drained_ >= kDrainMax) return self->close();
+                              self->do_drain();
+                            });
+  }
+
+  // Nothing to answer and no request arriving: safe to close.
+  bool idle() const { return queue_.empty() && !writing_ && !in_request_; }
+
+  // No request will follow the ones queued: close once they are written.
+  bool closing_after_queue() const {
+    return !in_request_ && (stopping_ || (read_closed_ && !reading_));
+  }
+
+  void close() {
+    read_closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Server::State& st_;
+  beast::flat_buffer buffer_;
+  beast::flat_buffer drain_buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  std::deque<Slot> queue_;  // in request order; front is written next
+  uint64_t next_seq_ = 0;
+  Clock::time_point request_start_;
+  Clock::time_point request_deadline_;
+  size_t drained_ = 0;
+  bool reading_ = false;      // a read is pending
+  bool writing_ = false;      // a write is pending
+  bool read_closed_ = false;  // no further requests will be read
+  bool stopping_ = false;     // the server is stopping: close once answered
+  bool in_request_ = false;   // a request's first bytes have arrived, not all of it
+  bool began_before_stop_ = false;  // that request started before shutdown()
+  bool unread_body_ = false;  // the last request's body was left unread
+};
+
+// Accepts connections and hands each to a new session; nothing else.
+void do_accept(Server::State& st) {
+  st.acceptor.async_accept(asio::make_strand(st.ioc),
+                           [&st](beast::error_code ec, tcp::socket socket) {
+                             if (ec == asio::error::operation_aborted || !st.acceptor.is_open()) {
+                               return;
+                             }
+                             if (!ec) {
+                               beast::error_code nec;
+                               socket.set_option(tcp::no_delay(true), nec);
+                               std::make_shared<Session>(std::move(socket), st)->run();
+                             } else {
+                               // Out of descriptors and the like: keep serving
+                               // the connections we have.
+                               log_error("accept: " + ec.message());
+                             }
+                             do_accept(st);
+                           });
+}
+
+}  // namespace
+
+Server::Server(service::Recommender& rec, ServerOptions options)
+    : state_(std::make_unique<State>(rec, std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+service::Status Server::start() {
+  State& st = *state_;
+  st.started = true;
+  const std::string where = st.options.host + ":" + std::to_string(st.options.port);
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(st.options.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, st.options.port);
+  } else {
+    tcp::resolver resolver(st.ioc);
+    const auto results =
+        resolver.resolve(st.options.host, std::to_string(st.options.port), ec);
+    if (ec || results.empty()) {
+      return service::Status::unavailable("listen " + where + ": cannot resolve host: " +
+                                          ec.message());
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto fail = [&](const char* step) {
+    return service::Status::unavailable("listen " + where + ": " + step + ": " + ec.message());
+  };
+  if (st.acceptor.open(endpoint.protocol(), ec)) return fail("open");
+  if (st.acceptor.set_option(asio::socket_base::reuse_address(true), ec)) return fail("option");
+  if (st.acceptor.bind(endpoint, ec)) return fail("bind");
+  if (st.acceptor.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
+  st.endpoint = st.acceptor.local_endpoint(ec);
+  if (ec) return fail("local_endpoint");
+
+  st.work.emplace(st.ioc.get_executor());
+  do_accept(st);
+  const size_t n = std::max<size_t>(1, st.options.io_threads);
+  for (size_t i = 0; i < n; ++i) {
+    st.threads.emplace_back([&st] {
+      // Handlers do not throw; if one does anyway, log it and keep serving.
+      while (true) {
+        try {
+          st.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          log_error(std::string("io thread: unhandled exception: ") + e.what());
+        }
+      }
+    });
+  }
+  return service::Status::ok();
+}
+
+tcp::endpoint Server::local_endpoint() const { return state_->endpoint; }
+
+void Server::stop() {
+  State& st = *state_;
+  if (st.stopped) return;
+  st.stopped = true;
+  if (!st.started || st.threads.empty()) {
+    st.pool.join();
+    return;
+  }
+  st.stopping = true;
+  asio::dispatch(st.acceptor.get_executor(), [&st] {
+    beast::error_code ec;
+    st.acceptor.close(ec);
+  });
+  auto for_each_session = [&st](auto&& fn) {
+    std::lock_guard lock(st.mu);
+    for (Session* s : st.sessions) {
+      // A session being destroyed has no owner left: skip it.
+      if (auto self = s->weak_from_this().lock()) fn(*self);
+    }
+  };
+  for_each_session([](Session& s) { s.shutdown(); });
+  {
+    std::unique_lock lock(st.mu);
+    st.cv.wait_for(lock, st.options.drain_timeout, [&st] { return st.sessions.empty(); });
+  }
+  for_each_session([](Session& s) { s.force_close(); });
+  {
+    // Closed sockets complete their operations at once; give them a moment.
+    std::unique_lock lock(st.mu);
+    st.cv.wait_for(lock, std::chrono::seconds(1), [&st] { return st.sessions.empty(); });
+  }
+  st.pool.join();  // no handler touches the Recommender after this
+  st.work.reset();
+  st.ioc.stop();
+  for (auto& t : st.threads) t.join();
+  st.threads.clear();
+}
+
+}  // namespace attnrec::api

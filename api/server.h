@@ -1,0 +1,76 @@
+// The HTTP server: an acceptor, one session per connection (keep-alive,
+// bounded pipelining, per-request limits and timeouts), N I/O threads on one
+// io_context, and a worker pool for handlers that touch the store. Modelled on
+// Beast's advanced server example.
+//
+// Thread safety: start() and stop() from one controlling thread (not an I/O
+// or worker thread of this server). local_endpoint() after start() from any
+// thread. The Recommender must outlive the Server; stop() (or the destructor)
+// returns only when no thread of this server uses it any more.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "service/status.h"
+
+namespace attnrec::service { class Recommender; }
+
+namespace attnrec::api {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // address or name to bind
+  uint16_t port = 8080;            // 0 picks a free port (see local_endpoint)
+  size_t io_threads = 2;           // threads running the io_context
+  // Threads running store-touching handlers. Many, because ingest waits on a
+  // shared group-commit fsync: concurrent writers are what make it fast.
+  size_t workers = 32;
+  size_t body_limit = 4 << 20;     // 413 beyond (Content-Length or chunked)
+  size_t header_limit = 16 << 10;  // 431 beyond
+  // A request must arrive completely within this once its first byte has.
+  std::chrono::milliseconds read_timeout{30'000};
+  // A keep-alive connection may wait this long for its next request.
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  // stop() waits this long for in-flight requests before closing by force.
+  std::chrono::milliseconds drain_timeout{10'000};
+  // Requests read ahead of their responses on one connection (pipelining);
+  // the session stops reading while this many are queued.
+  size_t max_pipelined = 16;
+  // Requests queued for or running on workers, server-wide; 429 beyond.
+  size_t max_in_flight = 8192;
+  std::string api_key;  // empty: no authentication
+};
+
+class Server {
+ public:
+  Server(service::Recommender& rec, ServerOptions options);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the threads. kUnavailable when the address
+  // cannot be bound (message says why). Call once.
+  service::Status start();
+
+  // The bound address (the real port when options.port was 0).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Graceful stop: stops accepting, answers requests already read (new ones
+  // on open connections get 503 and the connection closes), closes idle
+  // connections, waits up to drain_timeout, closes the rest, joins all
+  // threads. Idempotent.
+  void stop();
+
+  struct State;  // shared with the listener and sessions (server.cpp)
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace attnrec::api

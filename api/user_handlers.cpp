@@ -1,0 +1,90 @@
+// Users: /v1/users/{user}/history, /v1/users/{user}, recommendations.
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/handlers.h"
+#include "api/responses.h"
+#include "api/validation.h"
+#include "service/codec.h"
+#include "service/recommender.h"
+
+namespace attnrec::api {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+std::string user_id(const RequestContext& ctx) { return std::string(*ctx.path.get("user")); }
+
+}  // namespace
+
+HttpResponse get_history(const RequestContext& ctx) {
+  size_t limit = 0;
+  if (auto error = size_param(ctx.query, "limit", kDefaultHistoryLimit, 1, kMaxHistoryLimit,
+                              &limit)) {
+    return std::move(*error);
+  }
+  const std::string user = user_id(ctx);
+  std::vector<service::HistoryEvent> events;
+  if (const service::Status s = ctx.rec.history(user, limit, &events); !s.is_ok()) {
+    return status_response(s);
+  }
+  json::array list;
+  list.reserve(events.size());
+  for (const auto& e : events) list.emplace_back(service::encode_history_event(e));
+  json::object out;
+  out["user"] = user;
+  out["events"] = std::move(list);
+  return json_response(http::status::ok, out);
+}
+
+HttpResponse delete_user(const RequestContext& ctx) {
+  if (const service::Status s = ctx.rec.erase_user(user_id(ctx)); !s.is_ok()) {
+    return status_response(s);
+  }
+  return no_content();
+}
+
+HttpResponse get_recommendations(const RequestContext& ctx) {
+  service::RecommendRequest request;
+  request.user = user_id(ctx);
+  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.rec.config().max_k, &request.k)) {
+    return std::move(*e);
+  }
+  if (auto e = bool_param(ctx.query, "exclude_seen", true, &request.exclude_seen)) {
+    return std::move(*e);
+  }
+  if (auto e = bool_param(ctx.query, "explain", false, &request.explain)) return std::move(*e);
+  request.tags = list_param(ctx.query, "tags");
+  request.exclude = list_param(ctx.query, "exclude");
+
+  service::Recommendations recs;
+  if (const service::Status s = ctx.rec.recommend(request, &recs); !s.is_ok()) {
+    return status_response(s);
+  }
+  json::array items;
+  items.reserve(recs.items.size());
+  for (const auto& scored : recs.items) {
+    json::object entry;
+    entry["id"] = scored.item;
+    entry["score"] = scored.score;
+    if (request.explain) {
+      json::array because;
+      for (const auto& b : scored.because) because.emplace_back(b);
+      entry["because"] = std::move(because);
+    }
+    items.emplace_back(std::move(entry));
+  }
+  json::object out;
+  out["user"] = request.user;
+  out["strategy"] = recs.strategy;
+  out["model_version"] = recs.model_version.empty() ? json::value(nullptr)
+                                                    : json::value(recs.model_version);
+  out["items"] = std::move(items);
+  return json_response(http::status::ok, out);
+}
+
+}  // namespace attnrec::api
