@@ -1,0 +1,42 @@
+// Checkpoint file of a trained Model (format version 1). All integers and
+// floats are little-endian; strings are a u32 byte length then the bytes.
+//
+//   offset  size  field
+//   0       8     magic "ATNRSAS\0"
+//   8       4     u32 format version (= 1)
+//   12      4     u32 reserved (0)
+//   16      8     u64 payload size P: bytes from offset 24 to the checksum
+//   24      36    config: i32 num_items, maxlen, d, blocks, heads, d_ff,
+//                 activation (0 relu, 1 gelu); f32 dropout, ln_eps
+//   60      ...   item ids: u32 count (= num_items), then count strings
+//                 (external id of item 1, 2, ...)
+//   ...     ...   tensors: u32 count, then per tensor: string name,
+//                 u32 rows, u32 cols, rows*cols f32 (row-major), in the
+//                 order of Layout (item_emb, pos_emb, blocks.0.ln1_g, ...)
+//   24+P    8     u64 FNV-1a-64 of bytes [0, 24 + P)
+//
+// The reader refuses a file with a message naming the failed check: missing
+// file, truncated, bad magic, unsupported version, trailing bytes, checksum
+// mismatch, invalid config, item id list, tensor count, tensor name or shape.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model/model.h"
+#include "model/result.h"
+
+namespace attnrec::model {
+
+inline constexpr uint32_t kCheckpointVersion = 1;
+
+// Writes atomically (a temporary file renamed over `path`). The bool is unused.
+Result<bool> save_checkpoint(const Model& model, const std::string& path);
+
+Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path);
+
+// The same, from bytes in memory (`what` names the source in messages).
+Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& bytes,
+                                                      const std::string& what);
+
+}  // namespace attnrec::model

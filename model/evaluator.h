@@ -1,0 +1,37 @@
+// Leave-one-out evaluation of a Model on a Dataset split.
+//
+// Protocols (every reported figure names its protocol):
+//   kSampled ("sampled-100"): the target is ranked against `negatives` (100)
+//     items drawn uniformly from the items the user never interacted with
+//     (the SASRec paper's protocol);
+//   kFull ("full"): the target is ranked against all N items, excluding the
+//     items of the user's history (other than the target itself).
+// Ties count against the target (rank = number of candidates scoring
+// strictly higher), so a constant model gets no free hits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/dataset.h"
+#include "model/metrics.h"
+#include "model/model.h"
+
+namespace attnrec::model {
+
+enum class Protocol { kSampled, kFull };
+
+std::string protocol_name(Protocol p);  // "sampled-100" / "full"
+
+struct EvalOptions {
+  Protocol protocol = Protocol::kFull;
+  int negatives = 100;
+  uint64_t seed = 2018;  // negative sampling; fixed per user for a given seed
+  int threads = 2;
+  int max_users = 0;     // evaluate only the first max_users cases (0 = all)
+};
+
+RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
+                     const EvalOptions& options);
+
+}  // namespace attnrec::model

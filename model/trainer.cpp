@@ -1,0 +1,237 @@
+#include "model/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <thread>
+
+#include "model/evaluator.h"
+#include "model/loss.h"
+#include "model/random.h"
+#include "model/sasrec.h"
+
+namespace attnrec::model {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+}  // namespace
+
+struct Trainer::ThreadState {
+  explicit ThreadState(const Params<float>& p)
+      : ws(p.config()), grad(p.layout_ptr()), dh(p.config().maxlen, p.config().d) {}
+  Workspace<float> ws;
+  LossScratch<float> scratch;
+  Params<float> grad;
+  Mat<float> dh;                 // [L, d]
+  std::vector<int32_t> negatives;
+  double loss = 0;
+  std::vector<size_t> work;      // indices into the batch
+};
+
+Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
+    : config_([&] {
+        config.num_items = data.num_items();
+        return config;
+      }()),
+      train_(train),
+      data_(data),
+      params_(std::make_shared<Layout>(config_)),
+      adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay) {
+  params_.init(mix_seed(train_.seed, 0x1417));
+  const int L = config_.maxlen;
+  user_items_.resize(data.seqs.size());
+  for (size_t u = 0; u < data.seqs.size(); ++u) {
+    auto& items = user_items_[u];
+    items = data.seqs[u];
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    const std::span<const int32_t> t = train_part(data.seqs[u]);
+    if (t.size() < 2) continue;
+    const size_t n = std::min(t.size() - 1, size_t(L));
+    samples_.push_back({int32_t(u), t.subspan(t.size() - 1 - n, n), t.subspan(t.size() - n, n)});
+  }
+  const int nthreads = std::max(1, train_.threads);
+  for (int i = 0; i < nthreads; ++i) threads_.push_back(std::make_unique<ThreadState>(params_));
+  const int64_t batches = int64_t((samples_.size() + size_t(train_.batch) - 1) / size_t(train_.batch));
+  total_steps_ = batches * train_.epochs;
+}
+
+Trainer::~Trainer() = default;
+
+float Trainer::learning_rate() const {
+  const double step = double(adam_.steps() + 1);
+  double lr = train_.lr;
+  if (train_.warmup_steps > 0) lr *= std::min(1.0, step / double(train_.warmup_steps));
+  if (train_.lr_decay && total_steps_ > 0) lr *= std::max(0.0, 1.0 - step / double(total_steps_));
+  return float(lr);
+}
+
+void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts) {
+  const int n = int(s.inputs.size());
+  const int N = config_.num_items;
+  Rng rng(mix_seed(train_.seed, uint64_t(epoch), uint64_t(s.user)));
+  forward<float>(params_, s.inputs, ts.ws, config_.dropout > 0 ? &rng : nullptr);
+  const auto H = ts.ws.out.topRows(n);                        // [n, d]
+  auto dH = ts.dh.topRows(n);                                 // [n, d]
+  const auto& seen = user_items_[size_t(s.user)];
+  auto draw_negative = [&] {
+    for (;;) {
+      const int32_t j = int32_t(rng.below(uint32_t(N))) + 1;
+      if (!std::binary_search(seen.begin(), seen.end(), j)) return j;
+      if (seen.size() >= size_t(N)) return j;                  // user saw every item
+    }
+  };
+  const int k = train_.num_negatives();
+  switch (train_.loss) {
+    case Loss::kBce:
+      ts.negatives.resize(size_t(n) * size_t(k));
+      for (int32_t& j : ts.negatives) j = draw_negative();
+      ts.loss += bce_loss<float>(params_, H, s.targets, ts.negatives, k, scale, dH, ts.grad, ts.scratch);
+      break;
+    case Loss::kCe:
+      ts.loss += ce_loss<float>(params_, H, s.targets, scale, dH, ts.grad, ts.scratch);
+      break;
+    case Loss::kSampledCe:
+      ts.negatives.resize(size_t(k));
+      for (int32_t& j : ts.negatives) j = draw_negative();
+      ts.loss += sampled_ce_loss<float>(params_, H, s.targets, ts.negatives, scale, dH, ts.grad, ts.scratch);
+      break;
+  }
+  backward<float>(params_, ts.ws, dH, ts.grad);
+}
+
+double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
+  const auto start = Clock::now();
+  std::vector<size_t> order(samples_.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  Rng shuffle_rng(mix_seed(train_.seed, uint64_t(epoch), 0x5f1fULL));
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(uint32_t(i))]);
+
+  const size_t B = size_t(train_.batch);
+  const int batches = int((order.size() + B - 1) / B);
+  const int T = int(threads_.size());
+  const double out_cost = train_.loss == Loss::kCe ? double(config_.num_items) : double(train_.num_negatives());
+  double epoch_loss = 0;
+  int64_t positions = 0, seqs_done = 0;
+  std::vector<double> load(static_cast<size_t>(T));
+  for (int b = 0; b < batches; ++b) {
+    const size_t lo = size_t(b) * B, hi = std::min(order.size(), lo + B);
+    int64_t batch_positions = 0;
+    for (auto& ts : threads_) {
+      ts->work.clear();
+      ts->loss = 0;
+      ts->grad.set_zero();
+    }
+    // Deterministic balancing: each sequence goes to the least-loaded thread.
+    std::fill(load.begin(), load.end(), 0.0);
+    for (size_t i = lo; i < hi; ++i) {
+      const double n = double(samples_[order[i]].inputs.size());
+      batch_positions += int64_t(n);
+      const size_t t = size_t(std::min_element(load.begin(), load.end()) - load.begin());
+      load[t] += n * (n + 6.0 * config_.d + 2.0 * out_cost);
+      threads_[t]->work.push_back(order[i]);
+    }
+    const float scale = 1.0f / float(batch_positions);
+    auto work = [&](int t) {
+      ThreadState& ts = *threads_[size_t(t)];
+      for (size_t idx : ts.work) run_sequence(samples_[idx], epoch, scale, ts);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < T; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+    // Reduce in thread order (deterministic), then one Adam step.
+    std::vector<float>& g = threads_[0]->grad.flat();
+    for (int t = 1; t < T; ++t) {
+      const std::vector<float>& gt = threads_[size_t(t)]->grad.flat();
+      for (size_t i = 0; i < g.size(); ++i) g[i] += gt[i];
+    }
+    adam_.step(params_.flat(), g, learning_rate());
+    params_.m(params_.layout().item_emb).row(0).setZero();
+    for (auto& ts : threads_) epoch_loss += ts->loss;
+    positions += batch_positions;
+    seqs_done += int64_t(hi - lo);
+    if (progress) {
+      const double el = seconds_since(start);
+      Progress p;
+      p.epoch = epoch;
+      p.epochs = train_.epochs;
+      p.batch = b + 1;
+      p.batches = batches;
+      p.loss = epoch_loss / double(std::max<int64_t>(positions, 1));
+      p.seqs_per_sec = double(seqs_done) / std::max(el, 1e-9);
+      p.eta_seconds = el / double(b + 1) * double(batches - b - 1);
+      progress(p);
+    }
+  }
+  return epoch_loss / double(std::max<int64_t>(positions, 1));
+}
+
+std::shared_ptr<const Model> Trainer::snapshot() const {
+  Params<float> copy = params_;
+  return std::make_shared<const Model>(std::move(copy), data_.item_ids);
+}
+
+TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
+  TrainResult result;
+  const auto start = Clock::now();
+  std::vector<float> best;
+  double best_ndcg = -1;
+  int evals_since_best = 0;
+  result.stop_reason = "epochs";
+  for (int epoch = 1; epoch <= train_.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    EpochStats st;
+    st.epoch = epoch;
+    st.loss = train_epoch(epoch, progress);
+    st.train_seconds = seconds_since(t0);
+    st.seqs_per_sec = double(samples_.size()) / std::max(st.train_seconds, 1e-9);
+    const bool last = epoch == train_.epochs;
+    if (epoch % std::max(1, train_.eval_every) == 0 || last) {
+      const auto t1 = Clock::now();
+      EvalOptions eo;
+      eo.protocol = Protocol::kFull;
+      eo.threads = train_.threads;
+      eo.max_users = train_.eval_users;
+      st.valid = evaluate(*snapshot(), data_, Split::kValid, eo);
+      st.evaluated = true;
+      st.eval_seconds = seconds_since(t1);
+      if (st.valid.ndcg10() > best_ndcg) {
+        best_ndcg = st.valid.ndcg10();
+        best = params_.flat();
+        result.best_epoch = epoch;
+        result.best_valid = st.valid;
+        evals_since_best = 0;
+      } else {
+        ++evals_since_best;
+      }
+    }
+    st.elapsed_seconds = seconds_since(start);
+    result.epochs.push_back(st);
+    if (on_epoch) on_epoch(st);
+    if (st.evaluated && train_.patience > 0 && evals_since_best >= train_.patience) {
+      result.stop_reason = "early stopping";
+      break;
+    }
+    const double per_epoch = st.train_seconds + st.eval_seconds;
+    if (train_.max_minutes > 0 && !last &&
+        st.elapsed_seconds + per_epoch > train_.max_minutes * 60.0) {
+      result.stop_reason = "time budget";
+      break;
+    }
+  }
+  result.seconds = seconds_since(start);
+  if (!best.empty()) {
+    Params<float> p = params_;
+    p.flat() = std::move(best);
+    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
+  } else {
+    result.model = snapshot();
+  }
+  return result;
+}
+
+}  // namespace attnrec::model

@@ -1,0 +1,98 @@
+// Trainer: mini-batch training of a SASRec model on a Dataset's training
+// part (see dataset.h), with validation on the second-last items (full
+// ranking NDCG@10), early stopping and an optional wall-clock budget.
+//
+// Each user contributes its last L+1 training items as one sequence (inputs
+// = all but the last, targets = all but the first). A batch's sequences are
+// spread over `threads` threads by a deterministic cost-balanced assignment;
+// each thread accumulates into its own gradient buffer and the buffers are
+// summed in thread order, so a run is reproducible for a given --seed and
+// thread count. Dropout masks and negatives come from a generator seeded by
+// (seed, epoch, user), independent of the thread that draws them.
+//
+// Not thread-safe: one Trainer is driven by one thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/adam.h"
+#include "model/config.h"
+#include "model/dataset.h"
+#include "model/metrics.h"
+#include "model/model.h"
+#include "model/params.h"
+
+namespace attnrec::model {
+
+struct Progress {
+  int epoch = 0, epochs = 0;     // 1-based epoch
+  int batch = 0, batches = 0;    // 1-based batch within the epoch
+  double loss = 0;               // mean loss per position so far in this epoch
+  double seqs_per_sec = 0;
+  double eta_seconds = 0;        // to the end of this epoch
+};
+
+struct EpochStats {
+  int epoch = 0;
+  double loss = 0;               // mean training loss per position
+  double train_seconds = 0;      // this epoch's training time (no evaluation)
+  double seqs_per_sec = 0;
+  bool evaluated = false;
+  RankMetrics valid;             // full ranking on the validation items
+  double eval_seconds = 0;
+  double elapsed_seconds = 0;    // since fit() started, incl. evaluation
+};
+
+struct TrainResult {
+  std::shared_ptr<const Model> model;  // best on validation (the last one if never evaluated)
+  int best_epoch = 0;
+  RankMetrics best_valid;
+  std::vector<EpochStats> epochs;
+  double seconds = 0;
+  std::string stop_reason;             // "epochs", "early stopping", "time budget"
+};
+
+class Trainer {
+ public:
+  using ProgressFn = std::function<void(const Progress&)>;
+  using EpochFn = std::function<void(const EpochStats&)>;
+
+  // config.num_items is taken from `data`; `data` must outlive the Trainer.
+  Trainer(Config config, TrainConfig train, const Dataset& data);
+  ~Trainer();
+
+  // One pass over all training sequences; returns the mean loss per position.
+  double train_epoch(int epoch, const ProgressFn& progress = {});
+  // Epochs with validation and early stopping as configured.
+  TrainResult fit(const ProgressFn& progress = {}, const EpochFn& on_epoch = {});
+
+  std::shared_ptr<const Model> snapshot() const;
+  const Params<float>& params() const { return params_; }
+  const Config& config() const { return config_; }
+  size_t num_sequences() const { return samples_.size(); }
+
+ private:
+  struct Sample {
+    int32_t user;
+    std::span<const int32_t> inputs, targets;
+  };
+  struct ThreadState;
+
+  void run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts);
+  float learning_rate() const;
+
+  Config config_;
+  TrainConfig train_;
+  const Dataset& data_;
+  Params<float> params_;
+  Adam adam_;
+  std::vector<Sample> samples_;
+  std::vector<std::vector<int32_t>> user_items_;  // sorted distinct items per user
+  std::vector<std::unique_ptr<ThreadState>> threads_;
+  int64_t total_steps_ = 0;
+};
+
+}  // namespace attnrec::model
