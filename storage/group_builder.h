@@ -9,6 +9,7 @@
 // must be the only thread allocating ids (the WriterQueue guarantees this).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -39,7 +40,12 @@ struct Counters {
 // outlive the write (they live on the caller's stack).
 struct WriteRequest : WriterQueue::Writer {
   enum class Kind { kEvents, kEnsureItems, kPutCatalog, kDeleteCatalog, kPut, kEraseUser };
-  Kind kind = Kind::kPut;
+  // Requests that read before they write are exclusive (committed alone).
+  explicit WriteRequest(Kind k, size_t w = 1) : kind(k) {
+    weight = std::max<size_t>(w, 1);
+    exclusive = k == Kind::kEraseUser || k == Kind::kDeleteCatalog;
+  }
+  const Kind kind;
   std::span<const Event> events;                                // kEvents
   WriteResult* result = nullptr;                                // kEvents
   std::span<const std::string> items;                           // kEnsureItems

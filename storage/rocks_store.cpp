@@ -134,9 +134,7 @@ Status RocksStore::ensure_items(std::span<const std::string> items, std::vector<
     if (item.empty()) return Status::invalid_argument("empty item id");
   }
   if (items.empty()) return Status::ok();
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kEnsureItems;
-  r.weight = items.size();
+  WriteRequest r(WriteRequest::Kind::kEnsureItems, items.size());
   r.items = items;
   r.ids = ids;
   return submit(&r);
@@ -153,18 +151,14 @@ Status RocksStore::write_events(std::span<const Event> events, WriteResult* resu
     }
   }
   if (events.empty()) return Status::ok();
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kEvents;
-  r.weight = events.size();
+  WriteRequest r(WriteRequest::Kind::kEvents, events.size());
   r.events = events;
   r.result = result;
   return submit(&r);
 }
 
 Status RocksStore::erase_user(std::string_view user) {
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kEraseUser;
-  r.exclusive = true;  // reads the user's events; nothing else may write meanwhile
+  WriteRequest r(WriteRequest::Kind::kEraseUser);
   r.key = user;
   return submit(&r);
 }
@@ -174,25 +168,20 @@ Status RocksStore::put_catalog(std::span<const std::pair<std::string, std::strin
     if (rec.first.empty()) return Status::invalid_argument("empty item id in catalog record");
   }
   if (records.empty()) return Status::ok();
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kPutCatalog;
-  r.weight = records.size();
+  WriteRequest r(WriteRequest::Kind::kPutCatalog, records.size());
   r.records = records;
   return submit(&r);
 }
 
 Status RocksStore::delete_catalog(std::string_view item) {
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kDeleteCatalog;
-  r.exclusive = true;  // reads before it deletes, to answer NotFound
+  WriteRequest r(WriteRequest::Kind::kDeleteCatalog);
   r.key = item;
   return submit(&r);
 }
 
 Status RocksStore::put_model(std::string_view version, std::string_view record) {
   if (version.empty()) return Status::invalid_argument("empty model version");
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kPut;
+  WriteRequest r(WriteRequest::Kind::kPut);
   r.cf = kModelsCf;
   r.key = version;
   r.value = record;
@@ -201,8 +190,7 @@ Status RocksStore::put_model(std::string_view version, std::string_view record) 
 
 Status RocksStore::set_meta(std::string_view key, std::string_view value) {
   const std::string full = keys::user_meta_key(key);
-  WriteRequest r;
-  r.kind = WriteRequest::Kind::kPut;
+  WriteRequest r(WriteRequest::Kind::kPut);
   r.cf = kMetaCf;
   r.key = full;
   r.value = value;
