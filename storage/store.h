@@ -101,7 +101,9 @@ class Store {
   // says which) a directory that is not a store, a newer schema version, or
   // one already open by another process.
   static Status open(const Options& options, std::unique_ptr<Store>* store);
-  virtual ~Store() = default;  // flushes and closes cleanly
+  // Flushes and closes cleanly. Precondition: no call in flight and no
+  // SequenceSnapshot from this store alive.
+  virtual ~Store() = default;
 
   // --- ids -----------------------------------------------------------------
   // Lookups never create ids; 0 = unknown.
@@ -121,7 +123,8 @@ class Store {
   // counted as a duplicate. Inputs are assumed validated by the caller.
   virtual Status write_events(std::span<const Event> events, WriteResult* result) = 0;
 
-  // The user's newest `limit` events, oldest first (newest last).
+  // The user's newest `limit` events, oldest first (newest last). An unknown
+  // or erased user, or limit 0, gives ok and an empty list.
   virtual Status history(uint32_t user, size_t limit,
                          std::vector<HistoryEntry>* out) const = 0;
 
@@ -135,6 +138,7 @@ class Store {
       const std::function<void(uint32_t user, uint32_t item, int64_t ts_ms,
                                float weight)>& fn) const = 0;
 
+  // The snapshot borrows the store: destroy it before the store.
   virtual std::unique_ptr<SequenceSnapshot> snapshot() const = 0;
 
   // --- catalog -------------------------------------------------------------
@@ -142,7 +146,8 @@ class Store {
   virtual Status put_catalog(std::span<const std::pair<std::string, std::string>> records) = 0;
   // NotFound when the item has no catalog record.
   virtual Status get_catalog(std::string_view item, std::string* record) const = 0;
-  // Removes the catalog record (the item id and its events stay).
+  // Removes the catalog record (the item id and its events stay). NotFound
+  // when the item has no catalog record.
   virtual Status delete_catalog(std::string_view item) = 0;
   // Every catalog record, in internal id order.
   virtual Status scan_catalog(

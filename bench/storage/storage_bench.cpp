@@ -1,6 +1,6 @@
 // Ingest throughput of storage::Store, synced writes (SyncPolicy::kSync).
 //   storage_bench [DIR] [SECONDS_PER_CASE] [nosync]
-// Cases: batches of 100 events from 1 and 4 threads; single-event requests
+// Cases: batches of 100 events from 1, 4 and 16 threads; single-event requests
 // from 1, 16 and 64 threads (group commit shares the WAL fsync).
 #include <atomic>
 #include <chrono>
@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(root);
   run_case(root, "batch100_1thread", 1, 100, seconds);
   run_case(root, "batch100_4threads", 4, 100, seconds);
+  run_case(root, "batch100_16threads", 16, 100, seconds);
   run_case(root, "single_1thread", 1, 1, seconds);
   run_case(root, "single_16threads", 16, 1, seconds);
   run_case(root, "single_64threads", 64, 1, seconds);
