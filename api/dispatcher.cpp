@@ -55,6 +55,7 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
                                  "no route for " + std::string(path));
       return out;
     case RouteMatch::Kind::kMethodNotAllowed:
+      out.label = match.pattern;  // a known path: its template bounds cardinality too
       out.early = error_response(http::status::method_not_allowed, "method_not_allowed",
                                  std::string(req.method_string()) + " is not allowed on " +
                                      std::string(path) + "; allowed: " + match.allow);

@@ -15,12 +15,6 @@ namespace attnrec::api {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
-namespace {
-
-std::string item_id(const RequestContext& ctx) { return std::string(*ctx.path.get("item")); }
-
-}  // namespace
-
 HttpResponse put_item(const RequestContext& ctx) {
   json::value body;
   if (auto error = parse_json_body(ctx.req, &body)) return std::move(*error);
@@ -28,7 +22,7 @@ HttpResponse put_item(const RequestContext& ctx) {
   if (const service::Status s = service::decode_item(body, &item); !s.is_ok()) {
     return status_response(s);
   }
-  const std::string id = item_id(ctx);
+  const std::string id = path_param(ctx, "item");
   if (!item.id.empty() && item.id != id) {
     return invalid_argument("`id` '" + item.id + "' in the body differs from the URL's '" + id +
                             "'");
@@ -44,14 +38,14 @@ HttpResponse put_item(const RequestContext& ctx) {
 
 HttpResponse get_item(const RequestContext& ctx) {
   service::Item item;
-  if (const service::Status s = ctx.rec.get_item(item_id(ctx), &item); !s.is_ok()) {
+  if (const service::Status s = ctx.rec.get_item(path_param(ctx, "item"), &item); !s.is_ok()) {
     return status_response(s);
   }
   return json_response(http::status::ok, service::encode_item(item));
 }
 
 HttpResponse delete_item(const RequestContext& ctx) {
-  if (const service::Status s = ctx.rec.delete_item(item_id(ctx)); !s.is_ok()) {
+  if (const service::Status s = ctx.rec.delete_item(path_param(ctx, "item")); !s.is_ok()) {
     return status_response(s);
   }
   return no_content();

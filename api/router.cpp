@@ -174,6 +174,7 @@ RouteMatch Router::match(http::verb method, std::string_view path) const {
   if (!any) return result;  // kNotFound
   if (best == nullptr) {
     result.kind = RouteMatch::Kind::kMethodNotAllowed;
+    result.pattern = same_path.front()->pattern;
     std::vector<std::string> methods;
     for (const Route* r : same_path) {
       methods.emplace_back(http::to_string(r->method));
@@ -201,6 +202,7 @@ RouteMatch Router::match(http::verb method, std::string_view path) const {
   }
   result.kind = RouteMatch::Kind::kFound;
   result.route = &routes_[best_index];
+  result.pattern = result.route->pattern;
   return result;
 }
 

@@ -39,6 +39,7 @@ struct RouteMatch {
   Kind kind = Kind::kNotFound;
   const Route* route = nullptr;  // kFound
   Params path;                   // kFound: decoded parameters
+  std::string_view pattern;      // kFound, kMethodNotAllowed: the matched template
   std::string allow;             // kMethodNotAllowed: "GET, PUT"
   std::string error;             // kBadPath: what is wrong with the path
 };

@@ -155,7 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_first_bytes(beast::error_code ec, size_t n) {
     if (ec) {
       reading_ = false;
-      return on_read_error(ec, /*started=*/false);
+      return on_read_error(ec);
     }
     buffer_.commit(n);
     start_request();
@@ -175,7 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec) {
     if (ec) {
       reading_ = false;
-      return on_read_error(ec, true);
+      return on_read_error(ec);
     }
     if (parser_->is_done()) {
       reading_ = false;
@@ -201,12 +201,12 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code rec, size_t) {
                        self->reading_ = false;
-                       if (rec) return self->on_read_error(rec, true);
+                       if (rec) return self->on_read_error(rec);
                        self->on_request();
                      });
   }
 
-  void on_read_error(beast::error_code ec, bool started) {
+  void on_read_error(beast::error_code ec) {
     read_closed_ = true;
     in_request_ = false;
     std::optional<HttpResponse> res;
@@ -222,11 +222,10 @@ class Session : public std::enable_shared_from_this<Session> {
                ec != http::error::end_of_stream && ec != http::error::partial_message) {
       res = error_response(http::status::bad_request, "bad_request",
                            "malformed HTTP request: " + ec.message());
-    } else if (ec == beast::error::timeout && started) {
-      res = error_response(http::status::request_timeout, "request_timeout",
-                           "request not received within the read timeout");
     }
-    if (!res) {  // the peer went away, idle timeout, or we closed: nothing to say
+    // Otherwise the peer went away, we closed, or a timeout fired (which has
+    // closed the socket already, so a 408 could not be sent): nothing to say.
+    if (!res) {
       if (idle()) close();
       return;
     }
@@ -480,11 +479,16 @@ void Server::stop() {
     st.acceptor.close(ec);
   });
   auto for_each_session = [&st](auto&& fn) {
-    std::lock_guard lock(st.mu);
-    for (Session* s : st.sessions) {
-      // A session being destroyed has no owner left: skip it.
-      if (auto self = s->weak_from_this().lock()) fn(*self);
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(st.mu);
+      for (Session* s : st.sessions) {
+        // A session being destroyed has no owner left: skip it.
+        if (auto self = s->weak_from_this().lock()) live.push_back(std::move(self));
+      }
     }
+    // Outside the lock: dropping the last reference runs ~Session, which locks.
+    for (auto& s : live) fn(*s);
   };
   for_each_session([](Session& s) { s.shutdown(); });
   {

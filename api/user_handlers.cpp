@@ -15,19 +15,13 @@ namespace attnrec::api {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
-namespace {
-
-std::string user_id(const RequestContext& ctx) { return std::string(*ctx.path.get("user")); }
-
-}  // namespace
-
 HttpResponse get_history(const RequestContext& ctx) {
   size_t limit = 0;
   if (auto error = size_param(ctx.query, "limit", kDefaultHistoryLimit, 1, kMaxHistoryLimit,
                               &limit)) {
     return std::move(*error);
   }
-  const std::string user = user_id(ctx);
+  const std::string user = path_param(ctx, "user");
   std::vector<service::HistoryEvent> events;
   if (const service::Status s = ctx.rec.history(user, limit, &events); !s.is_ok()) {
     return status_response(s);
@@ -42,7 +36,7 @@ HttpResponse get_history(const RequestContext& ctx) {
 }
 
 HttpResponse delete_user(const RequestContext& ctx) {
-  if (const service::Status s = ctx.rec.erase_user(user_id(ctx)); !s.is_ok()) {
+  if (const service::Status s = ctx.rec.erase_user(path_param(ctx, "user")); !s.is_ok()) {
     return status_response(s);
   }
   return no_content();
@@ -50,7 +44,7 @@ HttpResponse delete_user(const RequestContext& ctx) {
 
 HttpResponse get_recommendations(const RequestContext& ctx) {
   service::RecommendRequest request;
-  request.user = user_id(ctx);
+  request.user = path_param(ctx, "user");
   if (auto e = size_param(ctx.query, "k", 10, 1, ctx.rec.config().max_k, &request.k)) {
     return std::move(*e);
   }

@@ -1,5 +1,6 @@
 #include "api/validation.h"
 
+#include <cassert>
 #include <charconv>
 
 #include <boost/beast/http/field.hpp>
@@ -32,6 +33,12 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string path_param(const RequestContext& ctx, std::string_view name) {
+  const auto value = ctx.path.get(name);
+  assert(value && "the route template names this parameter");
+  return value ? std::string(*value) : std::string();
+}
 
 HttpResponse invalid_argument(std::string_view message) {
   return error_response(http::status::unprocessable_entity, "invalid_argument", message);

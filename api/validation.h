@@ -34,6 +34,9 @@ MaybeError bool_param(const Params& query, std::string_view name, bool fallback,
 // Comma-separated and/or repeated (`tags=a,b&tags=c`); empty items dropped.
 std::vector<std::string> list_param(const Params& query, std::string_view name);
 
+// A path parameter of the matched route (present by construction).
+std::string path_param(const RequestContext& ctx, std::string_view name);
+
 // 422 invalid_argument with `message`.
 HttpResponse invalid_argument(std::string_view message);
 
