@@ -165,10 +165,13 @@ void run_import(const ImportArgs& args) {
   options.skip_bad = args.skip_bad;
   options.batch = args.batch;
 
+  // Bad inputs are refused before a store is created for them.
+  service::Status st = service::check_import_inputs(options);
+  if (!st.is_ok()) fail("import", st.message());
   service::Config config;
   config.data_dir = args.data_dir;
   std::unique_ptr<service::Recommender> recommender;
-  service::Status st = service::Recommender::open(config, &recommender);
+  st = service::Recommender::open(config, &recommender);
   if (!st.is_ok()) fail("import", "cannot open the store in " + args.data_dir + ": " + st.message());
 
   ProgressBar bar;
@@ -193,7 +196,10 @@ void run_import(const ImportArgs& args) {
   if (!st.is_ok()) out["error"] = st.message();
   print_json(out);
   if (!st.is_ok()) {
-    fail("import", st.message() + (options.skip_bad ? "" : " (use --skip-bad to skip bad lines)"));
+    fail("import", st.message() + (summary.stopped_at_bad_line
+                                       ? " (stopped; earlier batches are stored; "
+                                         "--skip-bad skips bad lines)"
+                                       : ""));
   }
 }
 
@@ -229,12 +235,18 @@ void run_demo_data(const DemoArgs& args) {
 
 void add_import_command(CLI::App& app) {
   auto imp = std::make_shared<ImportArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "import", "Load a catalog and past events from files into the store.\n"
-                "  movielens: folders or files of ML-1M/10M (.dat), ml-latest (.csv) or ml-100k\n"
-                "  pairs:     `user item` per line, in time order per user (SASRec format)\n"
-                "  jsonl:     one JSON object per line: an event if it has \"user\",\n"
-                "             otherwise a catalog item if it has \"id\"");
+  CLI::App* cmd = app.add_subcommand("import", "Load a catalog and past events from files into the store");
+  cmd->footer(
+      "Formats:\n"
+      "  movielens  folders or files of ML-1M/10M (movies.dat, ratings.dat), ml-latest\n"
+      "             (movies.csv, ratings.csv) or ml-100k (u.item, u.data); movies first\n"
+      "  pairs      `user item` per line, in time order per user (SASRec format);\n"
+      "             event n gets ts = base + n ms, type view\n"
+      "  jsonl      one JSON object per line: an event if it has \"user\",\n"
+      "             otherwise a catalog item if it has \"id\"\n"
+      "A bad line stops the import with FILE:LINE (batches already sent stay stored;\n"
+      "the batch holding the line is not sent) unless --skip-bad is given.\n"
+      "Prints a JSON summary on stdout.");
   cmd->add_option("--data-dir", imp->data_dir, "Store folder (created if missing)")->required();
   cmd->add_option("--format", imp->format, "movielens | pairs | jsonl")
       ->required()
@@ -251,9 +263,10 @@ void add_import_command(CLI::App& app) {
 
   auto demo = std::make_shared<DemoArgs>();
   CLI::App* gen = app.add_subcommand(
-      "demo-data",
-      "Write a synthetic movie catalog (items.jsonl) and event stream (events.jsonl),\n"
-      "identical for the same options; import them with --format jsonl");
+      "demo-data", "Write a synthetic movie catalog and event stream (JSON lines)");
+  gen->footer(
+      "Writes OUT/items.jsonl and OUT/events.jsonl; the same options give the same bytes.\n"
+      "Load them with: attnrec import --data-dir DIR --format jsonl OUT/items.jsonl OUT/events.jsonl");
   gen->add_option("--out", demo->out, "Output folder (created if missing)")->required();
   gen->add_option("--seed", demo->seed, "Random seed")->capture_default_str();
   gen->add_option("--users", demo->users, "Number of users")

@@ -6,7 +6,18 @@
 #include <cstdint>
 #include <string>
 
+#include "model/config.h"
+
 namespace attnrec::service {
+
+// Background jobs train on one thread (leaving a core to serving on 2-core
+// machines) within a 30-minute budget; everything else is the model's default.
+inline model::TrainConfig background_train_defaults() {
+  model::TrainConfig t;
+  t.threads = 1;
+  t.max_minutes = 30;
+  return t;
+}
 
 struct Config {
   std::string data_dir = "./var";   // the embedded store lives here
@@ -17,6 +28,20 @@ struct Config {
   size_t history_cap = 512;         // newest events kept per user for serving
   double popularity_half_life_days = 7.0;  // recency decay of the fallback
   int64_t popularity_refresh_ms = 1000;    // how stale the cached ranking may be
+
+  // Search: how many text candidates are re-ranked, and the weight of the
+  // personal score in the blend score = (1 - w) * text + w * personal.
+  size_t search_candidates = 200;
+  double search_personal_weight = 0.5;
+  size_t max_query_bytes = 512;
+
+  // Retraining in the background (POST /v1/admin/train and the schedule).
+  double activate_margin = 0.0;      // activate when valid NDCG@10 >= live - margin
+  bool activate_always = false;
+  model::Config model;               // defaults of every retrain (overridable per job)
+  model::TrainConfig train = background_train_defaults();
+  double retrain_every_minutes = 0;  // 0 = off
+  uint64_t retrain_every_events = 0; // 0 = off
 };
 
 }  // namespace attnrec::service

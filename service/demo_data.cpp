@@ -232,7 +232,8 @@ std::string synopsis(Rng& rng, const Genre& g, int mood) {
           std::string(goal) + ".";
       break;
     default:
-      s = "A " + std::string(kMoods[mood]) + " " + std::string(g.name) + " story in which " +
+      s = (kMoods[mood][0] == 'e' ? "An " : "A ") + std::string(kMoods[mood]) + " " +
+          std::string(g.name) + " story in which " +
           std::string(role) + " sets out to " + std::string(goal) + ".";
   }
   if (s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');

@@ -285,15 +285,20 @@ class Importer {
   Importer(const ImportOptions& options, ImportSink& sink, ImportSummary* summary)
       : options_(options), sink_(sink), summary_(*summary) {}
 
-  Status run() {
+  // Checks the options and lists the files to read, in order.
+  Status plan(std::vector<MovieLensFile>* files) {
     if (options_.batch < 1 || options_.batch > 10000) {
       return Status::invalid_argument("batch must be between 1 and 10000, got " +
                                       std::to_string(options_.batch));
     }
     if (options_.paths.empty()) return Status::invalid_argument("no input paths given");
+    return options_.format == ImportFormat::kMovieLens ? find_movielens(files)
+                                                       : check_plain_files(files);
+  }
+
+  Status run() {
     std::vector<MovieLensFile> files;
-    Status st = options_.format == ImportFormat::kMovieLens ? find_movielens(&files)
-                                                            : check_plain_files(&files);
+    Status st = plan(&files);
     if (!st.is_ok()) return st;
     for (const auto& f : files) {
       std::error_code ec;
@@ -444,7 +449,10 @@ class Importer {
   // A line that cannot be imported: stop, or count it under skip_bad.
   Status bad_line(uint64_t line, const std::string& what) {
     std::string where = file_ + ":" + std::to_string(line) + ": " + what;
-    if (!options_.skip_bad) return Status::invalid_argument(std::move(where));
+    if (!options_.skip_bad) {
+      summary_.stopped_at_bad_line = true;
+      return Status::invalid_argument(std::move(where));
+    }
     ++summary_.skipped;
     if (summary_.bad_lines.size() < options_.max_reported_bad) {
       summary_.bad_lines.push_back(std::move(where));
@@ -690,6 +698,7 @@ class Importer {
     const bool too_large = st.code() == Status::Code::kTooLarge && values.size() > 1;
     if (!(too_large || (bad_data && options_.skip_bad))) {
       const auto index = leading_index(st.message());
+      summary_.stopped_at_bad_line = bad_data;
       const std::string where =
           bad_data && index && *index < lines.size()
               ? file_ + ":" + std::to_string(lines[*index]) + ": "
@@ -726,6 +735,20 @@ class Importer {
 };
 
 }  // namespace
+
+Status check_import_inputs(const ImportOptions& options) {
+  try {
+    struct NoSink final : ImportSink {
+      Status ingest(std::span<const EventInput>, IngestResult*) override { return Status::ok(); }
+      Status put_items(std::vector<Item>) override { return Status::ok(); }
+    } sink;
+    ImportSummary summary;
+    std::vector<MovieLensFile> files;
+    return Importer(options, sink, &summary).plan(&files);
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("import failed: ") + e.what());
+  }
+}
 
 Status run_import(const ImportOptions& options, ImportSink& sink, ImportSummary* summary) {
   *summary = ImportSummary{};

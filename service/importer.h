@@ -102,9 +102,15 @@ struct ImportSummary {
   double seconds = 0;
   std::vector<std::string> bad_lines;  // first max_reported_bad "FILE:LINE: why"
   std::vector<std::string> warnings;   // e.g. a MovieLens folder without ratings
+  bool stopped_at_bad_line = false;    // the failure names a bad FILE:LINE
 
   boost::json::object to_json() const;
 };
+
+// Checks the options and that the inputs exist (for movielens: that some
+// MovieLens files are there) without reading them or touching a store:
+// the errors run_import would report before its first line.
+Status check_import_inputs(const ImportOptions& options);
 
 // Imports options.paths into `sink`. On failure the Status message starts
 // with "FILE:LINE: " when a line is to blame, and `summary` still counts what

@@ -1,93 +1,101 @@
+// Recommender: opening, ingest, catalog, history and erasure. Recommendations
+// live in recommend.cpp, models and training in models.cpp.
 #include "service/recommender.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <unordered_set>
 
-#include "service/catalog.h"
-#include "service/popularity.h"
+#include "service/recommender_impl.h"
 #include "service/validate.h"
-#include "storage/store.h"
 
 namespace attnrec::service {
-namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+Recommender::Impl::Impl(const Config& c)
+    : config(c), popularity(c.popularity_half_life_days, now_ms(), c.popularity_refresh_ms) {}
+
+Recommender::Impl::~Impl() {
+  {
+    std::lock_guard lock(schedule_mu);
+    stopping = true;
+  }
+  schedule_cv.notify_all();
+  if (scheduler.joinable()) scheduler.join();
+  jobs.reset();  // cancels and waits for a running job before the store closes
 }
 
-// Storage failures are never the caller's fault: they surface as kInternal
-// (kNotFound passes through for lookups).
-Status from_storage(const storage::Status& s) {
-  if (s.is_ok()) return Status::ok();
-  if (s.is_not_found()) return Status::not_found(s.message());
-  if (s.code() == storage::Status::Code::kBusy) return Status::unavailable(s.message());
-  return Status::internal(s.message());
+Status Recommender::Impl::load() {
+  storage::Options options;
+  options.path = config.data_dir;
+  options.sync = config.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
+  options.history_cap = config.history_cap;
+  if (Status s = from_storage(storage::Store::open(options, &store)); !s.is_ok()) return s;
+  registry = std::make_unique<ModelRegistry>(*store, config.data_dir);
+
+  Status bad;
+  storage::Status s = store->scan_catalog(
+      [&](uint32_t id, std::string_view item_id, std::string_view record) {
+        if (record.empty()) {  // tombstone of a deleted item
+          catalog.erase(id);
+          return;
+        }
+        auto item = std::make_shared<Item>();
+        if (Status d = Catalog::decode_record(item_id, record, item.get()); !d.is_ok()) {
+          if (bad.is_ok()) bad = d;
+          return;
+        }
+        search_index.upsert(id, *item);
+        catalog.upsert(id, std::move(item));
+      });
+  if (!s.is_ok()) return from_storage(s);
+  if (!bad.is_ok()) return bad;
+  if (Status p = from_storage(store->scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
+        popularity.add(item, ts, w);
+      }));
+      !p.is_ok()) {
+    return p;
+  }
+  return load_live_model();
 }
 
-std::string quoted(std::string_view id) { return "'" + std::string(id) + "'"; }
+bool Recommender::Impl::eligible(uint32_t item, const ItemFilter& filter) const {
+  if (filter.excluded.count(item) || catalog.deleted(item)) return false;
+  auto entry = catalog.find(item);
+  if (entry && !entry->available) return false;
+  if (filter.tags.empty()) return true;
+  if (!entry) return false;
+  return std::any_of(entry->tags.begin(), entry->tags.end(), [&](const std::string& t) {
+    return std::find(filter.tags.begin(), filter.tags.end(), t) != filter.tags.end();
+  });
+}
 
-}  // namespace
+Status Recommender::Impl::user_history(std::string_view user, std::vector<uint32_t>* items) const {
+  items->clear();
+  const uint32_t uid = store->find_user(user);
+  if (!uid) return Status::ok();
+  std::vector<storage::HistoryEntry> entries;
+  if (Status s = from_storage(store->history(uid, config.history_cap, &entries)); !s.is_ok()) return s;
+  items->reserve(entries.size());
+  for (const auto& e : entries) items->push_back(e.item);
+  return Status::ok();
+}
 
-struct Recommender::Impl {
-  Config config;
-  std::unique_ptr<storage::Store> store;
-  Popularity popularity;
-  Catalog catalog;
-  mutable Metrics metrics;
-  std::atomic<bool> ready{false};
-
-  explicit Impl(const Config& c)
-      : config(c), popularity(c.popularity_half_life_days, now_ms(), c.popularity_refresh_ms) {}
-
-  Status load() {
-    storage::Options options;
-    options.path = config.data_dir;
-    options.sync = config.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
-    options.history_cap = config.history_cap;
-    if (Status s = from_storage(storage::Store::open(options, &store)); !s.is_ok()) return s;
-    Status bad;
-    storage::Status s = store->scan_catalog(
-        [&](uint32_t id, std::string_view item_id, std::string_view record) {
-          if (record.empty()) {  // tombstone of a deleted item
-            catalog.erase(id);
-            return;
-          }
-          auto item = std::make_shared<Item>();
-          if (Status d = Catalog::decode_record(item_id, record, item.get()); !d.is_ok()) {
-            bad = d;
-            return;
-          }
-          catalog.upsert(id, std::move(item));
-        });
-    if (!s.is_ok()) return from_storage(s);
-    if (!bad.is_ok()) return bad;
-    return from_storage(store->scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
-      popularity.add(item, ts, w);
-    }));
+std::vector<uint32_t> Recommender::Impl::find_items(const std::vector<std::string>& items) const {
+  std::vector<uint32_t> out;
+  out.reserve(items.size());
+  for (const auto& item : items) {
+    if (const uint32_t id = store->find_item(item)) out.push_back(id);
   }
+  return out;
+}
 
-  // Items a recommendation must not contain.
-  struct Filter {
-    std::unordered_set<uint32_t> excluded;
-    std::vector<std::string> tags;
-  };
-
-  // True when the item may be recommended under the filter.
-  bool eligible(uint32_t item, const Filter& filter) const {
-    if (filter.excluded.count(item) || catalog.deleted(item)) return false;
-    auto entry = catalog.find(item);
-    if (entry && !entry->available) return false;
-    if (filter.tags.empty()) return true;
-    if (!entry) return false;
-    return std::any_of(entry->tags.begin(), entry->tags.end(), [&](const std::string& t) {
-      return std::find(filter.tags.begin(), filter.tags.end(), t) != filter.tags.end();
-    });
-  }
-};
+void Recommender::Impl::popular(size_t k, const ItemFilter& filter, Recommendations* out) const {
+  out->strategy = "popularity";
+  out->model_version.clear();
+  out->items.clear();
+  popularity.for_each_ranked(now_ms(), [&](uint32_t item, double score) {
+    if (eligible(item, filter)) out->items.push_back({store->item_name(item), score, {}});
+    return out->items.size() < k;
+  });
+}
 
 Recommender::Recommender(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Recommender::~Recommender() = default;
@@ -95,6 +103,12 @@ Recommender::~Recommender() = default;
 Status Recommender::open(const Config& config, std::unique_ptr<Recommender>* out) {
   auto impl = std::make_unique<Impl>(config);
   if (Status s = impl->load(); !s.is_ok()) return s;
+  Impl* raw = impl.get();
+  impl->jobs = std::make_unique<TrainJobs>(
+      [raw](const boost::json::object& options, JobContext& ctx) { return raw->run_job(options, ctx); });
+  if (config.retrain_every_minutes > 0 || config.retrain_every_events > 0) {
+    impl->scheduler = std::thread([raw] { raw->schedule_loop(); });
+  }
   impl->ready = true;
   out->reset(new Recommender(std::move(impl)));
   return Status::ok();
@@ -136,6 +150,10 @@ Status Recommender::ingest(std::span<const EventInput> events, IngestResult* res
     if (!written.stored.empty() && !written.stored[i]) continue;  // a duplicate
     impl_->popularity.add(impl_->store->find_item(batch[i].item), batch[i].ts_ms, batch[i].weight);
   }
+  if (impl_->config.retrain_every_events > 0 &&
+      (impl_->events_since_train += written.written) >= impl_->config.retrain_every_events) {
+    impl_->schedule_cv.notify_all();
+  }
   return Status::ok();
 }
 
@@ -164,6 +182,7 @@ Status Recommender::put_items(std::vector<Item> items) {
   if (Status s = from_storage(impl_->store->put_catalog(records)); !s.is_ok()) return s;
   for (auto& item : items) {
     const uint32_t id = impl_->store->find_item(item.id);
+    impl_->search_index.upsert(id, item);
     impl_->catalog.upsert(id, std::make_shared<const Item>(std::move(item)));
   }
   return Status::ok();
@@ -187,6 +206,7 @@ Status Recommender::delete_item(std::string_view id) {
   const std::pair<std::string, std::string> tombstone{std::string(id), std::string()};
   if (Status s = from_storage(impl_->store->put_catalog({&tombstone, 1})); !s.is_ok()) return s;
   impl_->catalog.erase(internal);
+  impl_->search_index.remove(internal);
   return Status::ok();
 }
 
@@ -213,43 +233,6 @@ Status Recommender::erase_user(std::string_view user) {
   }
   if (Status s = from_storage(impl_->store->erase_user(user)); !s.is_ok()) return s;
   for (const auto& e : entries) impl_->popularity.add(e.item, e.ts_ms, e.weight, -1);
-  return Status::ok();
-}
-
-Status Recommender::recommend(const RecommendRequest& request, Recommendations* out) const {
-  *out = {};
-  if (request.k < 1 || request.k > impl_->config.max_k) {
-    return Status::invalid_argument("`k` must be between 1 and " + std::to_string(impl_->config.max_k));
-  }
-  Impl::Filter filter;
-  filter.tags = request.tags;
-  if (request.exclude_seen) {
-    if (!request.user.empty()) {
-      if (const uint32_t uid = impl_->store->find_user(request.user)) {
-        std::vector<storage::HistoryEntry> entries;
-        if (Status s = from_storage(impl_->store->history(uid, impl_->config.history_cap, &entries));
-            !s.is_ok()) {
-          return s;
-        }
-        for (const auto& e : entries) filter.excluded.insert(e.item);
-      }
-    } else {
-      for (const auto& item : request.history) {
-        if (const uint32_t id = impl_->store->find_item(item)) filter.excluded.insert(id);
-      }
-    }
-  }
-  for (const auto& item : request.exclude) {
-    if (const uint32_t id = impl_->store->find_item(item)) filter.excluded.insert(id);
-  }
-
-  out->strategy = "popularity";
-  impl_->popularity.for_each_ranked(now_ms(), [&](uint32_t item, double score) {
-    if (impl_->eligible(item, filter)) {
-      out->items.push_back({impl_->store->item_name(item), score, {}});
-    }
-    return out->items.size() < request.k;
-  });
   return Status::ok();
 }
 

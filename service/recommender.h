@@ -11,9 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include "service/config.h"
 #include "service/metrics.h"
 #include "service/status.h"
+#include "service/train_jobs.h"
 #include "service/types.h"
 
 namespace attnrec::service {
@@ -49,6 +53,41 @@ class Recommender {
   // Top-k for a stored user or a session history. Unknown users and empty
   // histories get the recency-decayed popularity fallback (strategy says so).
   Status recommend(const RecommendRequest& request, Recommendations* out) const;
+
+  // Ranks candidates (all of them come back). Items the model does not know
+  // come last, scored by popularity and marked `fallback`.
+  Status rank(const RankRequest& request, RankResults* out) const;
+
+  // Nearest items by embedding cosine. kNotFound for an unknown item;
+  // kUnavailable when no model is loaded; kConflict when the model does not
+  // know the item yet (added after training).
+  Status similar(std::string_view item, size_t k, Recommendations* out) const;
+
+  // Attention of the user's last history position, per layer and head, and
+  // the item's score. kNotFound for unknown users/items, kUnavailable without
+  // a model.
+  Status explain(std::string_view user, std::string_view item, Explanation* out) const;
+
+  // Text retrieval over the catalog, re-ranked for the user or session when
+  // a model knows them. kInvalidArgument for an empty or over-long query.
+  Status search(const SearchRequest& request, SearchResults* out) const;
+
+  // --- models -------------------------------------------------------------
+  // Registry records, oldest first, each with "active": bool.
+  Status list_models(boost::json::array* out) const;
+  // Loads the version and swaps it in atomically; on any failure the live
+  // model keeps serving. kNotFound for an unknown version.
+  Status activate_model(std::string_view version);
+  // Empty when no model serves.
+  std::string live_model_version() const;
+
+  // --- training -----------------------------------------------------------
+  // Queues a retrain job with optional overrides ({"epochs":..,"max_minutes":..,
+  // "loss":..,"dim":..,"activate":"always"|"if_not_worse", ...}); kInvalidArgument
+  // for unknown or bad overrides.
+  Status start_training(const boost::json::object& options, std::string* job_id);
+  Status training_job(const std::string& id, TrainJob* job) const;
+  Status cancel_training(const std::string& id);
 
   // True once open() has finished and the service can answer.
   bool ready() const;

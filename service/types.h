@@ -67,6 +67,60 @@ struct Recommendations {
   std::vector<ScoredItem> items;
 };
 
+// POST /v1/rank: order candidates for a stored user or a session history.
+struct RankRequest {
+  std::string user;                  // stored user, or empty for `history`
+  std::vector<std::string> history;
+  std::vector<std::string> items;    // the candidates
+};
+
+struct RankedItem {
+  std::string item;
+  double score = 0;
+  bool fallback = false;  // the model does not know the item: popularity score, ranked after
+};
+
+struct RankResults {
+  std::string strategy;       // "sasrec" or "popularity"
+  std::string model_version;
+  std::vector<RankedItem> items;
+};
+
+// Attention of the last history position on one earlier history item.
+struct AttentionWeight {
+  std::string item;
+  int position = 0;   // index in the user's history as used, 0 = oldest
+  double weight = 0;
+};
+
+struct Explanation {
+  std::string model_version;
+  double score = 0;                                        // the item's model score
+  std::vector<std::vector<std::vector<AttentionWeight>>> layers;  // [layer][head][position]
+};
+
+struct SearchRequest {
+  std::string query;
+  std::string user;                   // optional: personalise for this user
+  std::vector<std::string> history;   // optional: or for this session
+  size_t k = 10;
+  std::vector<std::string> tags;
+};
+
+struct SearchHit {
+  std::string item;
+  std::string title;
+  double score = 0;           // the blend the results are ordered by
+  double text_score = 0;      // BM25F, normalised to the best hit (1.0)
+  double personal_score = 0;  // the model's preference, 0..1 among the candidates
+};
+
+struct SearchResults {
+  std::string strategy;       // "text" or "personalized"
+  std::string model_version;
+  std::vector<SearchHit> items;
+};
+
 struct ServiceStats {
   uint64_t users = 0;
   uint64_t items = 0;
