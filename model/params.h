@@ -57,6 +57,12 @@ class Layout {
   size_t size_ = 0;
 };
 
+// The flat parameter array, 64-byte aligned: Eigen's vectorised reductions
+// (dot products, sums) split work by alignment, so the same alignment in every
+// run is needed for bit-reproducible training.
+template <class T>
+using FlatVec = std::vector<T, Eigen::aligned_allocator<T>>;
+
 template <class T>
 class Params {
  public:
@@ -76,8 +82,8 @@ class Params {
     const TensorSpec& s = layout_->tensors()[size_t(i)];
     return CMatMap<T>(flat_.data() + s.offset, s.rows, s.cols);
   }
-  std::vector<T>& flat() { return flat_; }
-  const std::vector<T>& flat() const { return flat_; }
+  FlatVec<T>& flat() { return flat_; }
+  const FlatVec<T>& flat() const { return flat_; }
   void set_zero() { std::fill(flat_.begin(), flat_.end(), T(0)); }
 
   // Xavier-normal weights and embeddings (as the reference implementation),
@@ -93,7 +99,7 @@ class Params {
 
  private:
   std::shared_ptr<const Layout> layout_;
-  std::vector<T> flat_;
+  FlatVec<T> flat_;
 };
 
 template <class T>

@@ -144,9 +144,9 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     work(0);
     for (auto& th : pool) th.join();
     // Reduce in thread order (deterministic), then one Adam step.
-    std::vector<float>& g = threads_[0]->grad.flat();
+    FlatVec<float>& g = threads_[0]->grad.flat();
     for (int t = 1; t < T; ++t) {
-      const std::vector<float>& gt = threads_[size_t(t)]->grad.flat();
+      const FlatVec<float>& gt = threads_[size_t(t)]->grad.flat();
       for (size_t i = 0; i < g.size(); ++i) g[i] += gt[i];
     }
     adam_.step(params_.flat(), g, learning_rate());
@@ -178,7 +178,7 @@ std::shared_ptr<const Model> Trainer::snapshot() const {
 TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   TrainResult result;
   const auto start = Clock::now();
-  std::vector<float> best;
+  FlatVec<float> best;
   double best_ndcg = -1;
   int evals_since_best = 0;
   result.stop_reason = "epochs";

@@ -1,0 +1,115 @@
+#include "model/model.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "model/sasrec.h"
+
+using namespace attnrec::model;
+
+namespace {
+
+std::shared_ptr<const Model> random_model(int items = 50, int d = 16, int L = 20) {
+  Config c;
+  c.num_items = items;
+  c.maxlen = L;
+  c.d = d;
+  c.blocks = 2;
+  c.heads = 2;
+  Params<float> p(std::make_shared<Layout>(c));
+  p.init(9);
+  std::vector<std::string> ids;
+  for (int i = 1; i <= items; ++i) ids.push_back("item" + std::to_string(i));
+  return std::make_shared<const Model>(std::move(p), std::move(ids));
+}
+
+}  // namespace
+
+TEST_CASE("encode uses the last L known items and scores are dot products", "[model]") {
+  const auto m = random_model(50, 16, 4);
+  std::vector<float> u1(16), u2(16);
+  REQUIRE(m->encode(std::vector<int32_t>{7, 8, 9, 10, 11}, u1));
+  // Unknown ids (0, 999) are ignored; only the last 4 known items count.
+  REQUIRE(m->encode(std::vector<int32_t>{3, 8, 0, 9, 10, 999, 11}, u2));
+  CHECK(u1 == u2);
+  CHECK_FALSE(m->encode(std::vector<int32_t>{0, 999}, u1));
+
+  std::vector<float> all(51);
+  m->score_all(u2, all);
+  std::vector<float> some(2);
+  m->score(u2, std::vector<int32_t>{5, 0}, some);
+  CHECK(some[0] == Approx(all[5]));
+  CHECK(some[1] == -INFINITY);
+  CHECK(all[0] == -INFINITY);
+}
+
+TEST_CASE("recommend excludes items and returns the highest scores", "[model]") {
+  const auto m = random_model();
+  const std::vector<int32_t> hist = {1, 2, 3};
+  const auto top = m->recommend(hist, 5, hist);
+  REQUIRE(top.size() == 5);
+  std::vector<float> u(16), all(51);
+  REQUIRE(m->encode(hist, u));
+  m->score_all(u, all);
+  for (size_t i = 0; i < top.size(); ++i) {
+    CHECK(top[i].item > 3);
+    if (i > 0) CHECK(top[i - 1].score >= top[i].score);
+  }
+  int better = 0;  // no excluded-free item scores above the 5th
+  for (int i = 4; i <= 50; ++i) better += all[size_t(i)] > top.back().score;
+  CHECK(better == 4);
+}
+
+TEST_CASE("explain gives per-layer, per-head weights over the history summing to 1", "[model]") {
+  const auto m = random_model();
+  const auto ex = m->explain(std::vector<int32_t>{4, 5, 6});
+  REQUIRE(ex.used_history.size() == 3);
+  REQUIRE(ex.weights.size() == 2);
+  for (const auto& layer : ex.weights) {
+    REQUIRE(layer.size() == 2);
+    for (const auto& head : layer) {
+      REQUIRE(head.size() == 3);
+      CHECK(head[0] + head[1] + head[2] == Approx(1.0f));
+    }
+  }
+  const auto sim = m->similar(4, 3);
+  REQUIRE(sim.size() == 3);
+  for (const auto& s : sim) CHECK(s.item != 4);
+}
+
+TEST_CASE("concurrent encodes from many threads agree with a serial one", "[model]") {
+  const auto m = random_model();
+  std::vector<int32_t> hist;
+  for (int i = 0; i < 20; ++i) hist.push_back(1 + (i * 7) % 50);
+  std::vector<float> ref(16);
+  REQUIRE(m->encode(hist, ref));
+  std::vector<std::thread> pool;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    pool.emplace_back([&] {
+      std::vector<float> u(16);
+      for (int r = 0; r < 50; ++r) {
+        if (!m->encode(hist, u) || u != ref) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("inference on a 200-item history at d=50 is well under a millisecond", "[model][perf]") {
+  const auto m = random_model(3416, 50, 200);
+  std::vector<int32_t> hist;
+  for (int i = 0; i < 200; ++i) hist.push_back(1 + (i * 13) % 3416);
+  std::vector<float> u(50);
+  REQUIRE(m->encode(hist, u));  // warm-up allocates the thread's workspace
+  const int reps = 200;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < reps; ++r) REQUIRE(m->encode(hist, u));
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
+  WARN("encode(200 items, d=50): " << ms << " ms");
+#ifdef NDEBUG
+  CHECK(ms < 2.0);  // generous: the machine is shared
+#endif
+}
