@@ -28,7 +28,12 @@ void Popularity::add(uint32_t item, int64_t ts_ms, float weight, int sign) {
   const double m = std::max(0.0f, weight) * mass(ts_ms) * sign;
   std::unique_lock lock(mu_);
   if (item >= scores_.size()) scores_.resize(item + 1, 0.0);
-  scores_[item] = std::max(0.0, scores_[item] + m);
+  const double before = scores_[item];
+  double after = before + m;
+  // Removing what was added must reach zero, not a rounding residue that
+  // would keep an item ranked.
+  if (sign < 0 && after <= 1e-9 * std::max(before, -m)) after = 0;
+  scores_[item] = std::max(0.0, after);
   dirty_ = true;
 }
 
