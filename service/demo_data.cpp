@@ -490,22 +490,31 @@ void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
     session_sizes.push_back(k);
   }
 
-  // Time: sessions laid out in the user's active window, which ends near
-  // end_ms and spans 40-100% of the period.
+  // Time: sessions laid out in the user's active window, which ends within
+  // two days of end_ms and spans 40-100% of the period.
   const int64_t period = options.days * kDaySeconds;
-  const int64_t window_end = options.end_ms / 1000 - rng.between(0, 2 * kDaySeconds);
-  const int64_t window = rng.between(period * 2 / 5, period);
+  const int64_t slack = rng.between(0, std::min<int64_t>(2 * kDaySeconds, period / 10));
+  const int64_t window_end = options.end_ms / 1000 - slack;
+  const int64_t window = rng.between(period * 2 / 5, period - slack);
   std::vector<int64_t> spans(items.size());  // watch time + a break after it
   int64_t busy = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     spans[i] = c.specs[items[i]].minutes * 60 + rng.between(300, 2700);
     busy += spans[i];
   }
+  if (busy > window) {  // only with a short --days: squeeze to stay in the period
+    int64_t squeezed = 0;
+    for (auto& span : spans) {
+      span = std::max<int64_t>(1, span * window / busy);
+      squeezed += span;
+    }
+    busy = squeezed;
+  }
   const int64_t idle = std::max<int64_t>(0, window - busy);
   std::vector<int64_t> cuts(session_sizes.size());
   for (auto& cut : cuts) cut = rng.between(0, idle);
   std::sort(cuts.begin(), cuts.end());
-  int64_t t = window_end - std::max(window, busy);
+  int64_t t = window_end - std::max(window, busy);  // max: 1 s spans can still overflow
   size_t i = 0;
   int64_t last_cut = 0;
   for (size_t s = 0; s < session_sizes.size(); ++s) {
