@@ -41,6 +41,13 @@ inline Event ev(std::string user, std::string item, int64_t ts_ms, std::string i
   return e;
 }
 
+// prefix + i; (GCC 12 warns falsely on "literal" + std::to_string(i).)
+inline std::string numbered(std::string_view prefix, int i) {
+  std::string s(prefix);
+  s.append(std::to_string(i));
+  return s;
+}
+
 inline WriteResult write(Store& store, std::vector<Event> events) {
   WriteResult r;
   Status s = store.write_events(events, &r);

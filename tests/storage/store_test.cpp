@@ -259,7 +259,7 @@ TEST_CASE("history keeps the newest cap events in time order", "[storage][store]
   auto store = open_store(o);
   CHECK(history_items(*store, "u") == std::vector<std::string>{"t30", "t50", "t60", "t60b"});
   std::vector<Event> many;
-  for (int i = 0; i < 20; ++i) many.push_back(ev("u", "n" + std::to_string(i), 100 + i));
+  for (int i = 0; i < 20; ++i) many.push_back(ev("u", numbered("n", i), 100 + i));
   write(*store, many);
   CHECK(history_items(*store, "u") == std::vector<std::string>{"n16", "n17", "n18", "n19"});
 }
