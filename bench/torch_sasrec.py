@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Minimal PyTorch SASRec with the same architecture as attnrec's model/.
+
+Pre-LayerNorm blocks (LN -> causal multi-head attention -> dropout ->
+residual -> LN -> FFN (Linear, ReLU, dropout, Linear, dropout) -> residual),
+learned positions, sqrt(d)-scaled tied item embeddings, final LayerNorm, as
+in pmixer/SASRec.pytorch. Sequences are left-padded to maxlen (as the
+reference does); padding keys are masked in attention and padding positions
+are excluded from the loss.
+
+Used by bench/train_speed/run.sh as the baseline. Prints one JSON line per
+epoch and a summary line; run with Debian's /usr/bin/python3 (torch 1.13).
+"""
+import argparse
+import json
+import math
+import random
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_pairs(path):
+    seqs = {}
+    n_items = 0
+    with open(path) as f:
+        for line in f:
+            u, i = line.split()
+            i = int(i)
+            seqs.setdefault(u, []).append(i)
+            n_items = max(n_items, i)
+    return list(seqs.values()), n_items
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads, dropout):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d, eps=1e-6)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.drop_a = nn.Dropout(dropout)
+        self.ln2 = nn.LayerNorm(d, eps=1e-6)
+        self.w1 = nn.Linear(d, d)
+        self.w2 = nn.Linear(d, d)
+        self.drop1 = nn.Dropout(dropout)
+        self.drop2 = nn.Dropout(dropout)
+
+    def forward(self, x, causal, pad):
+        h = self.ln1(x)
+        a, _ = self.attn(h, h, h, attn_mask=causal, key_padding_mask=pad, need_weights=False)
+        x = x + self.drop_a(a)
+        h = self.ln2(x)
+        return x + self.drop2(self.w2(self.drop1(F.relu(self.w1(h)))))
+
+
+class SASRec(nn.Module):
+    def __init__(self, n_items, maxlen, d, blocks, heads, dropout):
+        super().__init__()
+        self.d = d
+        self.item_emb = nn.Embedding(n_items + 1, d, padding_idx=0)
+        self.pos_emb = nn.Embedding(maxlen, d)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(Block(d, heads, dropout) for _ in range(blocks))
+        self.ln = nn.LayerNorm(d, eps=1e-6)
+        for name, p in self.named_parameters():
+            if p.dim() > 1:
+                nn.init.xavier_normal_(p)
+        with torch.no_grad():
+            self.item_emb.weight[0].zero_()
+
+    def forward(self, seq):  # seq: [B, L] left-padded with 0
+        L = seq.shape[1]
+        pad = seq == 0
+        x = self.item_emb(seq) * math.sqrt(self.d) + self.pos_emb.weight[:L].unsqueeze(0)
+        x = self.drop(x) * (~pad).unsqueeze(-1)
+        causal = torch.triu(torch.ones(L, L, dtype=torch.bool), 1)
+        # A fully padded row would make softmax NaN: let padding query itself.
+        key_pad = pad.clone()
+        key_pad[:, -1] = False
+        for b in self.blocks:
+            x = b(x, causal, key_pad)
+        return self.ln(x)
+
+
+def sample_neg(n_items, seen):
+    while True:
+        j = random.randint(1, n_items)
+        if j not in seen:
+            return j
+
+
+def batches(train, n_items, maxlen, batch, loss):
+    users = list(range(len(train)))
+    random.shuffle(users)
+    for s in range(0, len(users), batch):
+        ids = users[s:s + batch]
+        seq = np.zeros((len(ids), maxlen), dtype=np.int64)
+        pos = np.zeros((len(ids), maxlen), dtype=np.int64)
+        neg = np.zeros((len(ids), maxlen), dtype=np.int64)
+        for r, u in enumerate(ids):
+            t = train[u]
+            inp, tgt = t[:-1][-maxlen:], t[1:][-maxlen:]
+            n = len(inp)
+            seq[r, maxlen - n:] = inp
+            pos[r, maxlen - n:] = tgt
+            if loss == "bce":
+                seen = set(t)
+                neg[r, maxlen - n:] = [sample_neg(n_items, seen) for _ in range(n)]
+        yield torch.from_numpy(seq), torch.from_numpy(pos), torch.from_numpy(neg)
+
+
+@torch.no_grad()
+def evaluate(model, seqs, n_items, maxlen, protocol, batch=256):
+    model.eval()
+    rng = random.Random(2018)
+    ndcg = hr = 0.0
+    users = [s for s in seqs if len(s) >= 3]
+    E = model.item_emb.weight
+    for b in range(0, len(users), batch):
+        chunk = users[b:b + batch]
+        seq = np.zeros((len(chunk), maxlen), dtype=np.int64)
+        for r, s in enumerate(chunk):
+            h = s[:-1][-maxlen:]
+            seq[r, maxlen - len(h):] = h
+        u = model(torch.from_numpy(seq))[:, -1, :]
+        scores = u @ E.T
+        for r, s in enumerate(chunk):
+            target = s[-1]
+            if protocol == "full":
+                sc = scores[r].clone()
+                sc[0] = -float("inf")
+                sc[list(set(s[:-1]) - {target})] = -float("inf")
+                rank = int((sc > sc[target]).sum())
+            else:
+                seen = set(s)
+                cand = []
+                while len(cand) < 100:
+                    j = rng.randint(1, n_items)
+                    if j not in seen and j not in cand:
+                        cand.append(j)
+                rank = int((scores[r, cand] > scores[r, target]).sum())
+            if rank < 10:
+                hr += 1
+                ndcg += 1 / math.log2(rank + 2)
+    model.train()
+    return {"protocol": "sampled-100" if protocol == "sampled" else "full",
+            "hr@10": hr / len(users), "ndcg@10": ndcg / len(users), "users": len(users)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--maxlen", type=int, default=200)
+    ap.add_argument("--dim", type=int, default=50)
+    ap.add_argument("--blocks", type=int, default=2)
+    ap.add_argument("--heads", type=int, default=1)
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--loss", choices=["bce", "ce"], default="bce")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=0, help="0: only after the last epoch")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    seqs, n_items = read_pairs(args.input)
+    train = [s[:-2] if len(s) >= 3 else s for s in seqs]
+    train = [t for t in train if len(t) >= 2]
+    model = SASRec(n_items, args.maxlen, args.dim, args.blocks, args.heads, args.dropout)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98))
+    start = time.time()
+    epoch_times = []
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.time()
+        total = count = 0.0
+        for seq, pos, neg in batches(train, n_items, args.maxlen, args.batch, args.loss):
+            h = model(seq)
+            mask = pos != 0
+            if args.loss == "bce":
+                E = model.item_emb
+                pl = (h * E(pos)).sum(-1)[mask]
+                nl = (h * E(neg)).sum(-1)[mask]
+                loss = (F.binary_cross_entropy_with_logits(pl, torch.ones_like(pl)) +
+                        F.binary_cross_entropy_with_logits(nl, torch.zeros_like(nl)))
+            else:
+                logits = h[mask] @ model.item_emb.weight[1:].T
+                loss = F.cross_entropy(logits, pos[mask] - 1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                model.item_emb.weight[0].zero_()
+            total += float(loss)
+            count += 1
+        dt = time.time() - t0
+        epoch_times.append(dt)
+        rec = {"epoch": epoch, "loss": total / count, "seconds": dt, "seqs_per_sec": len(train) / dt,
+               "elapsed": time.time() - start}
+        if (args.eval_every and epoch % args.eval_every == 0) or epoch == args.epochs:
+            rec["test_sampled"] = evaluate(model, seqs, n_items, args.maxlen, "sampled")
+        print(json.dumps(rec), flush=True)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"summary": True, "sec_per_epoch": sum(epoch_times) / len(epoch_times),
+                      "seqs_per_sec": len(train) * len(epoch_times) / sum(epoch_times),
+                      "peak_rss_mb": rss_mb, "threads": args.threads}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

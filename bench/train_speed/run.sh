@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Training speed: attnrec (C++/Eigen) vs a minimal PyTorch SASRec of the same
+# architecture (bench/torch_sasrec.py), on ML-1M, with the reference settings
+# of pmixer/SASRec.pytorch: maxlen 200, d 50, 2 blocks, 1 head, batch 128,
+# BCE with one negative, dropout 0.2, lr 1e-3, 2 threads. Prints seconds per
+# epoch, sequences/s and peak RSS of both, then the time-to-quality of
+# attnrec's default recipe (bench/quality's run, if its report exists).
+#
+# usage: bench/train_speed/run.sh [EPOCHS]      (default 3)
+# env:   ATTNREC_BIN (default build/attnrec), ATTNREC_DATA_DIR (default
+#        ../shared/data), PYTHON (default /usr/bin/python3), SKIP_TORCH=1
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="${ATTNREC_BIN:-$root/build/attnrec}"
+data="${ATTNREC_DATA_DIR:-$root/../shared/data}/ml-1m.txt"
+py="${PYTHON:-/usr/bin/python3}"
+epochs="${1:-3}"
+out="${BENCH_OUT:-$(mktemp -d /tmp/attnrec_train_speed.XXXXXX)}"
+[ -f "$data" ] || { echo "skipped: $data not found"; exit 0; }
+[ -x "$bin" ] || { echo "error: $bin not built (cmake --build build --target attnrec)"; exit 1; }
+
+echo "== attnrec: $epochs epochs, BCE, d 50, maxlen 200, 2 blocks, 1 head, batch 128, 2 threads"
+/usr/bin/time -v -o "$out/cpp.time" "$bin" train --input "$data" --out "$out/speed.bin" \
+  --loss bce --dim 50 --maxlen 200 --blocks 2 --heads 1 --batch 128 --lr 0.001 --dropout 0.2 \
+  --epochs "$epochs" --patience 0 --eval-every 1000 --threads 2 --quiet > "$out/cpp.out" 2> "$out/cpp.err"
+cpp_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/cpp.time")
+
+torch_line=""
+if [ "${SKIP_TORCH:-0}" != 1 ]; then
+  echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings"
+  OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
+    "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs "$epochs" --threads 2 > "$out/torch.out" 2> "$out/torch.err"
+  torch_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/torch.time")
+  torch_line="$("$py" - "$out/torch.out" "$torch_rss" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ep = [r for r in recs if "epoch" in r]
+secs = [r["seconds"] for r in ep]
+t = ep[-1]["test_sampled"]
+print(f"| PyTorch 1.13 (bench/torch_sasrec.py) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(r['seqs_per_sec'] for r in ep)/len(ep):.0f} | {sys.argv[2]} | {t['ndcg@10']:.4f} |")
+PY
+)"
+fi
+
+"$py" - "$out/speed.bin.json" "$cpp_rss" "$torch_line" "$root/bench/quality/last_ml1m.json" <<'PY'
+import json, os, sys
+rep = json.load(open(sys.argv[1]))
+ep = rep["epochs"]
+secs = [e["train_seconds"] for e in ep]
+print()
+print("| implementation | s/epoch (mean) | s/epoch (best) | sequences/s | peak RSS MB | test NDCG@10 (sampled-100) |")
+print("|---|---|---|---|---|---|")
+print(f"| attnrec (C++/Eigen) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(e['seqs_per_sec'] for e in ep)/len(ep):.0f} | {sys.argv[2]} | {rep['test']['sampled']['ndcg@10']:.4f} |")
+if sys.argv[3]:
+    print(sys.argv[3])
+q = sys.argv[4]
+if os.path.exists(q):
+    r = json.load(open(q))
+    best = [e for e in r["epochs"] if e["epoch"] == r["best_epoch"]]
+    t_best = best[0]["elapsed_seconds"] if best else r["train_seconds"]
+    print()
+    print(f"time to quality (default recipe, bench/quality): best epoch {r['best_epoch']} reached after {t_best:.0f} s; "
+          f"training stopped after {r['train_seconds']:.0f} s ({r['stop_reason']}); test full NDCG@10 "
+          f"{r['test']['full']['ndcg@10']:.4f}, sampled-100 NDCG@10 {r['test']['sampled']['ndcg@10']:.4f}")
+PY
+echo "(raw outputs in $out)"
