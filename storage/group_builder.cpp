@@ -95,8 +95,10 @@ Status GroupBuilder::stored_keys(std::span<WriterQueue::Writer* const> group,
 
 Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::string>& stored) {
   WriteResult result;
+  result.stored.assign(r->events.size(), false);
   std::string value;
-  for (const Event& e : r->events) {
+  for (size_t i = 0; i < r->events.size(); ++i) {
+    const Event& e = r->events[i];
     if (!e.id.empty()) {
       // Seen in the database, or earlier in this group (this request included).
       if (stored.contains(e.id) || !group_keys_.insert(e.id).second) {
@@ -104,6 +106,7 @@ Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::s
         continue;
       }
     }
+    result.stored[i] = true;
     const uint32_t user = user_id(e.user);
     const uint32_t item = item_id(e.item);
     const uint64_t seq = counters_.next_seq++;

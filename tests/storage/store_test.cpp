@@ -158,14 +158,17 @@ TEST_CASE("a repeated idempotency key is stored once", "[storage][store][idempot
     auto r = write(*store, {ev("u", "a", 1, "x"), ev("u", "b", 2, "x"), ev("u", "c", 3), ev("u", "c", 3)});
     CHECK(r.written == 3);  // events without a key are never duplicates
     CHECK(r.duplicates == 1);
+    CHECK(r.stored == std::vector<bool>{true, false, true, true});
     r = write(*store, {ev("u", "d", 4, "x"), ev("u", "e", 5, "y")});
     CHECK(r.written == 1);
     CHECK(r.duplicates == 1);
+    CHECK(r.stored == std::vector<bool>{false, true});
   }
   auto store = open_store(o);
   auto r = write(*store, {ev("u", "f", 6, "y"), ev("u", "g", 7, "x"), ev("v", "h", 8, "z")});
   CHECK(r.written == 1);
   CHECK(r.duplicates == 2);
+  CHECK(r.stored == std::vector<bool>{false, false, true});
   CHECK(store->stats().events == 5);
   CHECK(history_items(*store, "u") == std::vector<std::string>{"a", "c", "c", "e"});
   CHECK(store->find_item("d") == 0);  // a duplicate creates no ids
