@@ -83,7 +83,8 @@ std::string human_bytes(double bytes) {
   char buf[32];
   if (bytes >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", bytes / 1e9);
   else if (bytes >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
+  else if (bytes >= 1e3) std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f B", bytes);
   return buf;
 }
 
@@ -196,10 +197,13 @@ void run_import(const ImportArgs& args) {
   if (!st.is_ok()) out["error"] = st.message();
   print_json(out);
   if (!st.is_ok()) {
-    fail("import", st.message() + (summary.stopped_at_bad_line
-                                       ? " (stopped; earlier batches are stored; "
-                                         "--skip-bad skips bad lines)"
-                                       : ""));
+    std::string note;
+    if (summary.stopped_at_bad_line) {
+      note = " (stopped there: " + std::to_string(summary.events_accepted) + " events and " +
+             std::to_string(summary.items) +
+             " items from earlier batches are stored; --skip-bad skips bad lines)";
+    }
+    fail("import", st.message() + note);
   }
 }
 

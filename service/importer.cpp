@@ -118,18 +118,29 @@ class LineReader {
     return Status::ok();
   }
 
-  // False at the end of the file or on a read error (see failed()).
-  bool next(std::string_view* line) {
+  // False at the end of the file or on a read error (see failed()). A line
+  // longer than kMaxLine is skipped and returned empty with *too_long set, so
+  // that a wrong input (one huge JSON array, a binary file) cannot take all memory.
+  bool next(std::string_view* line, bool* too_long) {
+    *too_long = false;
     while (true) {
       const size_t nl = buf_.find('\n', pos_);
       if (nl != std::string::npos) {
         emit(line, nl, nl + 1);
+        if (*too_long) *line = {};
         return true;
       }
       if (eof_) {
-        if (pos_ >= buf_.size()) return false;
+        if (pos_ >= buf_.size()) return *too_long;  // an over-long last line
         emit(line, buf_.size(), buf_.size());
+        if (*too_long) *line = {};
         return true;
+      }
+      if (buf_.size() - pos_ >= kMaxLine) {  // drop what we have of this line
+        *too_long = true;
+        consumed_ += buf_.size() - pos_;
+        buf_.clear();
+        pos_ = 0;
       }
       fill();
     }
@@ -165,6 +176,7 @@ class LineReader {
   }
 
   static constexpr size_t kBlock = 1 << 20;
+  static constexpr size_t kMaxLine = 64 << 20;
   std::unique_ptr<std::FILE, Closer> file_;
   std::string buf_;
   size_t pos_ = 0;
@@ -386,12 +398,18 @@ class Importer {
     if (f.kind == MovieLensKind::kUItem) load_genre_names(f.path);
 
     std::string_view line;
+    bool too_long = false;
     std::string pending;  // a CSV record whose quoted field spans lines
     const bool csv = f.kind == MovieLensKind::kMoviesCsv || f.kind == MovieLensKind::kRatingsCsv;
     line_ = 0;
-    while (reader.next(&line)) {
+    while (reader.next(&line, &too_long)) {
       ++line_;
       ++summary_.lines;
+      if (too_long) {
+        st = bad_line(line_, "line longer than 64 MiB");
+        if (!st.is_ok()) return st;
+        continue;
+      }
       if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // UTF-8 BOM
       if (summary_.lines % kProgressEveryLines == 0) report(reader.consumed());
       std::string err;
@@ -592,7 +610,8 @@ class Importer {
     if (!reader.open(genre_path.string()).is_ok()) return;
     std::vector<std::string> names;
     std::string_view line;
-    while (reader.next(&line)) {
+    bool too_long = false;
+    while (reader.next(&line, &too_long)) {
       if (is_blank(line)) continue;
       split(line, "|", &parts_);
       int64_t index = 0;

@@ -21,6 +21,9 @@
 //              field is a catalog item (decode_item); anything else is a bad
 //              line. Blank lines are skipped.
 //
+// Only jsonl events can carry idempotency ids: importing the same pairs or
+// MovieLens file twice stores its events twice.
+//
 // Events are sent in batches of `batch`, items via put_items; a batch never
 // spans two files. A bad line (unparseable, or an event/item the service
 // would refuse) stops the import with "FILE:LINE: what is wrong": batches
