@@ -168,6 +168,10 @@ Status Recommender::training_job(const std::string& id, TrainJob* job) const {
 
 Status Recommender::cancel_training(const std::string& id) { return impl_->jobs->cancel(id); }
 
+Status Recommender::train_now(const json::object& options, JobContext& ctx) {
+  return impl_->run_job(options, ctx);
+}
+
 Status Recommender::Impl::run_job(const json::object& options, JobContext& ctx) {
   TrainSpec spec;
   bool always = false;

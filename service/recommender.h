@@ -88,6 +88,10 @@ class Recommender {
   Status start_training(const boost::json::object& options, std::string* job_id);
   Status training_job(const std::string& id, TrainJob* job) const;
   Status cancel_training(const std::string& id);
+  // Runs one training job on the calling thread (`attnrec train --data-dir`):
+  // the same options, pipeline, registry and activation rule as a queued job.
+  // Progress and the final record (version, metrics, decision) reach `ctx`.
+  Status train_now(const boost::json::object& options, JobContext& ctx);
 
   // True once open() has finished and the service can answer.
   bool ready() const;
