@@ -230,6 +230,9 @@ Status Recommender::search(const SearchRequest& request, SearchResults* out) con
   if (request.k < 1 || request.k > im.config.max_k) {
     return Status::invalid_argument("`k` must be between 1 and " + std::to_string(im.config.max_k));
   }
+  if (request.personal_weight && !(*request.personal_weight >= 0 && *request.personal_weight <= 1)) {
+    return Status::invalid_argument("`personal_weight` must be between 0 and 1");
+  }
   ItemFilter filter;
   filter.tags = request.tags;
   const auto hits = im.search_index.search(request.query, std::max(request.k, im.config.search_candidates),
@@ -271,7 +274,7 @@ Status Recommender::search(const SearchRequest& request, SearchResults* out) con
     }
   }
   const double best_text = hits.front().score;
-  const double w = personalised ? im.config.search_personal_weight : 0.0;
+  const double w = personalised ? request.personal_weight.value_or(im.config.search_personal_weight) : 0.0;
   out->items.reserve(hits.size());
   for (size_t i = 0; i < hits.size(); ++i) {
     SearchHit h;

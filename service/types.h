@@ -105,6 +105,7 @@ struct SearchRequest {
   std::vector<std::string> history;   // optional: or for this session
   size_t k = 10;
   std::vector<std::string> tags;
+  std::optional<double> personal_weight;  // 0..1; default Config::search_personal_weight
 };
 
 struct SearchHit {
