@@ -272,8 +272,8 @@ bool is_no_genre(std::string_view g) { return g == "(no genres listed)" || g == 
 
 enum class MovieLensKind { kMoviesDat, kRatingsDat, kMoviesCsv, kRatingsCsv, kUItem, kUData };
 
-struct MovieLensFile {
-  MovieLensKind kind;
+struct InputFile {
+  MovieLensKind kind;  // movielens only: which file of a release this is
   std::string path;
 };
 
@@ -298,7 +298,7 @@ class Importer {
       : options_(options), sink_(sink), summary_(*summary) {}
 
   // Checks the options and lists the files to read, in order.
-  Status plan(std::vector<MovieLensFile>* files) {
+  Status plan(std::vector<InputFile>* files) {
     if (options_.batch < 1 || options_.batch > 10000) {
       return Status::invalid_argument("batch must be between 1 and 10000, got " +
                                       std::to_string(options_.batch));
@@ -309,7 +309,7 @@ class Importer {
   }
 
   Status run() {
-    std::vector<MovieLensFile> files;
+    std::vector<InputFile> files;
     Status st = plan(&files);
     if (!st.is_ok()) return st;
     for (const auto& f : files) {
@@ -334,19 +334,19 @@ class Importer {
 
  private:
   // pairs / jsonl: every path must be a readable regular file.
-  Status check_plain_files(std::vector<MovieLensFile>* files) {
+  Status check_plain_files(std::vector<InputFile>* files) {
     for (const auto& p : options_.paths) {
       std::error_code ec;
       if (!fs::exists(p, ec)) return Status::not_found(p + ": no such file");
       if (!fs::is_regular_file(p, ec)) return Status::invalid_argument(p + ": not a regular file");
-      files->push_back({MovieLensKind::kUData, p});  // kind is unused for these formats
+      files->push_back({MovieLensKind::kUData, p});  // the kind is not used
     }
     return Status::ok();
   }
 
   // Movies first (the catalog), then ratings, in the order the paths were given.
-  Status find_movielens(std::vector<MovieLensFile>* files) {
-    std::vector<MovieLensFile> movies, ratings;
+  Status find_movielens(std::vector<InputFile>* files) {
+    std::vector<InputFile> movies, ratings;
     auto add = [&](MovieLensKind kind, const std::string& path) {
       (is_movies(kind) ? movies : ratings).push_back({kind, path});
     };
@@ -388,7 +388,7 @@ class Importer {
     return Status::ok();
   }
 
-  Status import_file(const MovieLensFile& f) {
+  Status import_file(const InputFile& f) {
     file_ = f.path;
     LineReader reader;
     Status st = reader.open(f.path);
@@ -716,13 +716,14 @@ class Importer {
                           st.code() == Status::Code::kMalformed;
     const bool too_large = st.code() == Status::Code::kTooLarge && values.size() > 1;
     if (!(too_large || (bad_data && options_.skip_bad))) {
-      const auto index = leading_index(st.message());
       summary_.stopped_at_bad_line = bad_data;
-      const std::string where =
-          bad_data && index && *index < lines.size()
-              ? file_ + ":" + std::to_string(lines[*index]) + ": "
-              : file_ + ":" + std::to_string(lines.front()) + "-" +
-                    std::to_string(lines.back()) + ": " + what + " batch refused: ";
+      const auto index = values.size() == 1 ? std::optional<size_t>(0) : leading_index(st.message());
+      if (bad_data && index && *index < lines.size()) {
+        return st.with_prefix(file_ + ":" + std::to_string(lines[*index]) + ": ");
+      }
+      std::string where = file_ + ":" + std::to_string(lines.front());
+      if (lines.back() != lines.front()) where += "-" + std::to_string(lines.back());
+      where += std::string(": storing the ") + what + " batch failed: ";
       return st.with_prefix(where);
     }
     if (values.size() == 1) return bad_line(lines.front(), st.message());
@@ -762,7 +763,7 @@ Status check_import_inputs(const ImportOptions& options) {
       Status put_items(std::vector<Item>) override { return Status::ok(); }
     } sink;
     ImportSummary summary;
-    std::vector<MovieLensFile> files;
+    std::vector<InputFile> files;
     return Importer(options, sink, &summary).plan(&files);
   } catch (const std::exception& e) {
     return Status::internal(std::string("import failed: ") + e.what());
