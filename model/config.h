@@ -35,11 +35,11 @@ std::string_view loss_name(Loss loss);
 std::optional<Loss> parse_loss(std::string_view name);  // "bce", "ce", "sampled-ce"
 
 struct TrainConfig {
-  Loss loss = Loss::kCe;
+  Loss loss = Loss::kSampledCe;
   int32_t epochs = 200;
-  double max_minutes = 0;      // wall-clock budget for training; 0 = none
-  int32_t batch = 128;         // sequences per optimizer step
-  float lr = 1e-3f;
+  double max_minutes = 9;      // wall-clock budget for training; 0 = none
+  int32_t batch = 64;          // sequences per optimizer step
+  float lr = 2e-3f;
   float beta1 = 0.9f;
   float beta2 = 0.98f;
   float weight_decay = 0.0f;   // decoupled (AdamW) when > 0

@@ -102,16 +102,17 @@ void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B
 
 template <class T>
 void dropout_mask(MRef<T> mask, float p, Rng& rng) {
-  // 16 random bits per element, 4 elements per draw.
-  const uint32_t threshold = uint32_t(double(p) * 65536.0);
-  const T keep = T(1) / (T(1) - T(p));
+  // 8 random bits per element (p is rounded to a multiple of 1/256), 8
+  // elements per draw: mask generation is a visible share of an epoch.
+  const uint32_t threshold = uint32_t(double(p) * 256.0 + 0.5);
+  const T keep = T(256) / T(256 - threshold);
   for (Eigen::Index r = 0; r < mask.rows(); ++r) {
     T* row = &mask(r, 0);
     Eigen::Index cidx = 0;
     while (cidx < mask.cols()) {
       uint64_t bits = rng.next();
-      for (int k = 0; k < 4 && cidx < mask.cols(); ++k, ++cidx, bits >>= 16) {
-        row[cidx] = (uint32_t(bits & 0xFFFF) < threshold) ? T(0) : keep;
+      for (int k = 0; k < 8 && cidx < mask.cols(); ++k, ++cidx, bits >>= 8) {
+        row[cidx] = (uint32_t(bits & 0xFF) < threshold) ? T(0) : keep;
       }
     }
   }

@@ -47,7 +47,7 @@ void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B
                   MRef<T> dx);
 
 // ---- Dropout ---------------------------------------------------------------
-// Fills mask with 0 (probability p) or 1/(1-p).
+// Fills mask with 0 (probability p, rounded to 1/256) or 1/(1-p).
 template <class T>
 void dropout_mask(MRef<T> mask, float p, Rng& rng);
 

@@ -197,9 +197,8 @@ void add_eval(CLI::App& app) {
     eo.threads = std::max(1, f->threads);
     eo.seed = f->seed;
     const auto metrics = m::evaluate(*model, data, f->split == "test" ? m::Split::kTest : m::Split::kValid, eo);
-    std::string json = metrics.to_json(m::protocol_name(eo.protocol));
-    json.insert(1, "\"split\":\"" + f->split + "\",");
-    std::cout << json << "\n";
+    const std::string json = metrics.to_json(m::protocol_name(eo.protocol));
+    std::cout << "{\"split\":\"" << f->split << "\"," << json.substr(1) << "\n";
   });
 }
 

@@ -109,7 +109,7 @@ TEST_CASE("inference on a 200-item history at d=50 is well under a millisecond",
   for (int r = 0; r < reps; ++r) REQUIRE(m->encode(hist, u));
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
   WARN("encode(200 items, d=50): " << ms << " ms");
-#ifdef NDEBUG
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)  // timing only in optimised, uninstrumented builds
   CHECK(ms < 2.0);  // generous: the machine is shared
 #endif
 }
