@@ -65,62 +65,56 @@ TEST_CASE("layernorm backward matches finite differences", "[layers][grad]") {
   }
 }
 
-TEST_CASE("feed-forward backward matches finite differences", "[layers][grad]") {
-  for (Activation act : {Activation::kRelu, Activation::kGelu}) {
-    const Config cfg = small_config(act);
-    Params<double> w = random_params(cfg, 11);
-    const BlockIndex& B = w.layout().blocks[0];
-    std::mt19937_64 rng(13);
-    const int n = 5;
-    Mat<double> x = random_mat(n, cfg.d, rng);
-    const Mat<double> r = random_mat(n, cfg.d, rng);
-    FfnCache<double> cache;
-    cache.reserve(cfg.maxlen, cfg.d, cfg.ffn_width());
-    Mat<double> y(n, cfg.d);
-    auto f = [&] {
-      ffn_forward<double>(x, w, B, act, n, false, cache, y);
-      return (y.array() * r.array()).sum();
-    };
-    f();
-    Params<double> grad(w.layout_ptr());
-    Mat<double> dx(n, cfg.d);
-    ffn_backward<double>(r, x, w, B, act, n, false, cache, grad, dx);
-    const auto num_x = numeric_grad(x.data(), size_t(x.size()), f);
-    CHECK(rel_error(num_x.data(), dx.data(), num_x.size()) < 1e-5);
-    for (int t : {B.w1, B.b1, B.w2, B.b2}) {
-      const TensorSpec& s = w.layout().tensors()[size_t(t)];
-      const auto num = numeric_grad(w.flat().data() + s.offset, s.size(), f);
-      INFO(s.name << (act == Activation::kRelu ? " relu" : " gelu"));
-      CHECK(rel_error(num.data(), grad.flat().data() + s.offset, s.size()) < 1e-5);
-    }
-  }
-}
+namespace {
 
-TEST_CASE("feed-forward backward with fixed dropout masks matches finite differences",
-          "[layers][grad]") {
-  const Config cfg = small_config();
-  Params<double> w = random_params(cfg, 17);
+// FFN input and parameter gradients against central differences, optionally
+// with fixed dropout masks (the masks are part of the function).
+void check_ffn(Activation act, bool dropout) {
+  const Config cfg = small_config(act);
+  Params<double> w = random_params(cfg, 11);
   const BlockIndex& B = w.layout().blocks[0];
-  std::mt19937_64 rng(19);
-  const int n = 4;
+  std::mt19937_64 rng(13);
+  const int n = 5;
   Mat<double> x = random_mat(n, cfg.d, rng);
   const Mat<double> r = random_mat(n, cfg.d, rng);
   FfnCache<double> cache;
   cache.reserve(cfg.maxlen, cfg.d, cfg.ffn_width());
-  Rng mask_rng(23);
-  dropout_mask<double>(cache.mask1.topRows(n), 0.3f, mask_rng);
-  dropout_mask<double>(cache.mask2.topRows(n), 0.3f, mask_rng);
+  if (dropout) {
+    Rng mask_rng(23);
+    dropout_mask<double>(cache.mask1.topRows(n), 0.3f, mask_rng);
+    dropout_mask<double>(cache.mask2.topRows(n), 0.3f, mask_rng);
+  }
   Mat<double> y(n, cfg.d);
   auto f = [&] {
-    ffn_forward<double>(x, w, B, cfg.act, n, true, cache, y);
+    ffn_forward<double>(x, w, B, act, n, dropout, cache, y);
     return (y.array() * r.array()).sum();
   };
   f();
   Params<double> grad(w.layout_ptr());
   Mat<double> dx(n, cfg.d);
-  ffn_backward<double>(r, x, w, B, cfg.act, n, true, cache, grad, dx);
+  ffn_backward<double>(r, x, w, B, act, n, dropout, cache, grad, dx);
+  INFO((act == Activation::kRelu ? "relu" : "gelu") << (dropout ? " with dropout" : ""));
   const auto num_x = numeric_grad(x.data(), size_t(x.size()), f);
   CHECK(rel_error(num_x.data(), dx.data(), num_x.size()) < 1e-5);
+  for (int t : {B.w1, B.b1, B.w2, B.b2}) {
+    const TensorSpec& s = w.layout().tensors()[size_t(t)];
+    const auto num = numeric_grad(w.flat().data() + s.offset, s.size(), f);
+    INFO(s.name);
+    CHECK(rel_error(num.data(), grad.flat().data() + s.offset, s.size()) < 1e-5);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("feed-forward backward matches finite differences", "[layers][grad]") {
+  check_ffn(Activation::kRelu, false);
+  check_ffn(Activation::kGelu, false);
+}
+
+TEST_CASE("feed-forward backward with fixed dropout masks matches finite differences",
+          "[layers][grad]") {
+  check_ffn(Activation::kRelu, true);
+  check_ffn(Activation::kGelu, true);
 }
 
 TEST_CASE("dropout mask keeps about 1-p of the entries, scaled by 1/(1-p)", "[layers]") {
