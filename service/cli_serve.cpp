@@ -52,6 +52,27 @@ std::string format_endpoint(const boost::asio::ip::tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
+// Fills options not given by flag or environment from a TOML/INI file of
+// `name = value` lines (optionally under [serve]). CLI11 2.1 reads config
+// files only for the top-level app, so the serve command reads its own.
+// Throws CLI::Error (unknown key, bad value, unreadable file).
+void apply_config_file(CLI::App& cmd, const std::string& path) {
+  CLI::ConfigTOML format;
+  for (const CLI::ConfigItem& item : format.from_file(path)) {
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "serve")) {
+      throw CLI::ConversionError("--config " + path + ": unknown section [" + item.fullname() +
+                                 "]");
+    }
+    CLI::Option* opt = cmd.get_option_no_throw("--" + item.name);
+    if (opt == nullptr || item.name == "config" || item.name == "help") {
+      throw CLI::ConversionError("--config " + path + ": unknown key '" + item.name + "'");
+    }
+    if (opt->count() > 0) continue;  // a flag or an environment variable wins
+    opt->add_result(item.inputs);
+    opt->run_callback();  // validates and stores into the flag's variable
+  }
+}
+
 int run_serve(ServeFlags flags) {
   if (!parse_listen(flags.listen, &flags.server.host, &flags.server.port)) {
     std::cerr << "serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:0), got '"
@@ -95,10 +116,14 @@ void add_serve_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Serve the HTTP API on an embedded store. Every flag can also come from an "
-      "ATTNREC_* environment variable or the --config file (flags win, then the "
-      "config file, then the environment).");
-  cmd->set_config("--config", "", "Read flags from a TOML/INI file (key = value, e.g. "
-                                  "listen = \"0.0.0.0:8080\")");
+      "ATTNREC_* environment variable (ATTNREC_DATA_DIR, ATTNREC_LISTEN, ...) or the "
+      "--config file; flags win over the environment, which wins over the file.");
+  auto config_file = std::make_shared<std::string>();
+  cmd->add_option("--config", *config_file,
+                  "Read flags from a TOML/INI file: one `name = value` per line, e.g. "
+                  "listen = \"0.0.0.0:8080\" (names as the long flags, without --)")
+      ->envname("ATTNREC_CONFIG")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--data-dir", flags->config.data_dir, "Directory of the store")
       ->envname("ATTNREC_DATA_DIR")
       ->capture_default_str();
@@ -131,7 +156,8 @@ void add_serve_command(CLI::App& app) {
       ->envname("ATTNREC_MAX_BATCH")
       ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->capture_default_str();
-  cmd->callback([flags] {
+  cmd->callback([flags, config_file, cmd] {
+    if (!config_file->empty()) apply_config_file(*cmd, *config_file);
     const int code = run_serve(*flags);
     // Everything serve opened is closed by now; leave with its code.
     std::cout.flush();

@@ -194,7 +194,8 @@ TEST_CASE("users: recommendations, history limits, erase", "[api][handlers]") {
   CHECK(res.result_int() == 422);
   res = f.call(verb::get, "/v1/users/nobody/recommendations?exclude=b&explain=true");
   REQUIRE(res.result_int() == 200);
-  for (const auto& i : body_of(res).at("items").as_array()) CHECK(i.at("id") != "b");
+  const auto anonymous = body_of(res);  // a named value: the loop borrows from it
+  for (const auto& i : anonymous.at("items").as_array()) CHECK(i.at("id") != "b");
 
   CHECK(f.call(verb::get, "/v1/users/u1/history?limit=0").result_int() == 422);
   CHECK(f.call(verb::get, "/v1/users/u1/history?limit=1001").result_int() == 422);

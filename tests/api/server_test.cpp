@@ -87,7 +87,8 @@ TEST_CASE("server: ingest, history, duplicates, restart keeps data", "[api][serv
   auto c = again.client();
   const auto res = c.get("/v1/users/u1/history");
   REQUIRE(res.result_int() == 200);
-  const auto& events = body_of(res).at("events").as_array();
+  const auto history = body_of(res);
+  const auto& events = history.at("events").as_array();
   REQUIRE(events.size() == 2);
   CHECK(events[1].at("item") == "café");
   CHECK(c.get("/v1/items/caf%C3%A9").result_int() == 404);  // an event does not make an item
