@@ -253,4 +253,98 @@ json::object encode_history_event(const HistoryEvent& event) {
   return o;
 }
 
+namespace {
+
+json::value version_or_null(const std::string& version) {
+  return version.empty() ? json::value(nullptr) : json::value(version);
+}
+
+std::string time_or_empty(int64_t ms) { return ms > 0 ? format_rfc3339(ms) : std::string(); }
+
+}  // namespace
+
+json::object encode_recommendations(const Recommendations& recs, bool explain) {
+  json::array items;
+  items.reserve(recs.items.size());
+  for (const auto& scored : recs.items) {
+    json::object entry{{"id", scored.item}, {"score", scored.score}};
+    if (explain) {
+      json::array because;
+      for (const auto& b : scored.because) because.emplace_back(b);
+      entry["because"] = std::move(because);
+    }
+    items.emplace_back(std::move(entry));
+  }
+  return json::object{{"strategy", recs.strategy},
+                      {"model_version", version_or_null(recs.model_version)},
+                      {"items", std::move(items)}};
+}
+
+json::object encode_rank_results(const RankResults& ranked) {
+  json::array items;
+  items.reserve(ranked.items.size());
+  for (const auto& r : ranked.items) {
+    items.emplace_back(json::object{{"id", r.item}, {"score", r.score}, {"fallback", r.fallback}});
+  }
+  return json::object{{"strategy", ranked.strategy},
+                      {"model_version", version_or_null(ranked.model_version)},
+                      {"items", std::move(items)}};
+}
+
+json::object encode_explanation(const Explanation& ex) {
+  json::array layers;
+  for (const auto& layer : ex.layers) {
+    json::array heads;
+    for (const auto& head : layer) {
+      json::array weights;
+      for (const auto& w : head) {
+        weights.emplace_back(json::object{{"item", w.item}, {"position", w.position}, {"weight", w.weight}});
+      }
+      heads.emplace_back(json::object{{"weights", std::move(weights)}});
+    }
+    layers.emplace_back(json::object{{"heads", std::move(heads)}});
+  }
+  return json::object{{"model_version", version_or_null(ex.model_version)},
+                      {"score", ex.score},
+                      {"layers", std::move(layers)}};
+}
+
+json::object encode_search_results(const SearchResults& results) {
+  json::array items;
+  items.reserve(results.items.size());
+  for (const auto& h : results.items) {
+    items.emplace_back(json::object{{"id", h.item},
+                                    {"title", h.title},
+                                    {"score", h.score},
+                                    {"text_score", h.text_score},
+                                    {"personal_score", h.personal_score}});
+  }
+  return json::object{{"strategy", results.strategy},
+                      {"model_version", version_or_null(results.model_version)},
+                      {"items", std::move(items)}};
+}
+
+json::object encode_train_job(const TrainJob& job) {
+  json::object o{{"job", job.id},
+                 {"state", job.state},
+                 {"trigger", job.trigger},
+                 {"options", job.options},
+                 {"created", time_or_empty(job.created_ms)},
+                 {"started", time_or_empty(job.started_ms)},
+                 {"finished", time_or_empty(job.finished_ms)},
+                 {"progress", json::object{{"epoch", job.epoch},
+                                           {"epochs", job.epochs},
+                                           {"batch", job.batch},
+                                           {"batches", job.batches},
+                                           {"loss", job.loss},
+                                           {"eta_seconds", job.eta_seconds}}},
+                 {"epochs", job.history},
+                 {"metrics", job.metrics},
+                 {"version", version_or_null(job.version)},
+                 {"activated", job.activated},
+                 {"decision", job.decision}};
+  if (!job.error.empty()) o["error"] = job.error;
+  return o;
+}
+
 }  // namespace attnrec::service

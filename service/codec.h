@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "service/status.h"
+#include "service/train_jobs.h"
 #include "service/types.h"
 
 namespace attnrec::service {
@@ -24,6 +25,19 @@ Status decode_item(const boost::json::value& json, Item* item);
 
 boost::json::object encode_item(const Item& item);
 boost::json::object encode_history_event(const HistoryEvent& event);
+
+// {"strategy","model_version"(null without a model),"items":[{"id","score"
+//  (,"because":[..] with explain)}]}
+boost::json::object encode_recommendations(const Recommendations& recs, bool explain);
+// {"strategy","model_version","items":[{"id","score","fallback"}]}
+boost::json::object encode_rank_results(const RankResults& ranked);
+// {"model_version","score","layers":[{"heads":[{"weights":[{"item","position","weight"}]}]}]}
+boost::json::object encode_explanation(const Explanation& ex);
+// {"strategy","model_version","items":[{"id","title","score","text_score","personal_score"}]}
+boost::json::object encode_search_results(const SearchResults& results);
+// {"job","state","trigger","options","created","started","finished","progress":{..},
+//  "epochs":[..],"metrics":{..},"version","activated","decision","error"}
+boost::json::object encode_train_job(const TrainJob& job);
 
 // RFC 3339 ("2024-05-01T12:00:00Z", "...+02:00", fractional seconds) to unix
 // milliseconds; false when the text is not RFC 3339.
