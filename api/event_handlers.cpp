@@ -19,28 +19,27 @@ HttpResponse post_events(const RequestContext& ctx) {
   json::value body;
   if (auto error = parse_json_body(ctx.req, &body)) return std::move(*error);
   if (!body.is_object()) {
-    return invalid_argument("body: expected an event object or {\"events\":[...]}");
+    return invalid_argument("the body must be an event object or {\"events\":[...]}");
   }
   const json::object& object = body.get_object();
   std::vector<service::EventInput> events;
   if (const json::value* list = object.if_contains("events")) {
     // An event has no "events" field, so this is a batch.
-    if (object.size() != 1) return invalid_argument("body: a batch has only the field \"events\"");
-    if (!list->is_array()) return invalid_argument("events: expected an array");
-    const json::array& array = list->get_array();
-    if (array.empty()) return invalid_argument("events: must not be empty");
-    const size_t max = ctx.rec.config().max_batch_events;
-    if (array.size() > max) {
-      ctx.rec.metrics().add_events_rejected(array.size());
-      return error_response(http::status::payload_too_large, "too_large",
-                            "events: " + std::to_string(array.size()) +
-                                " events in one request, at most " + std::to_string(max));
+    if (object.size() != 1) {
+      return invalid_argument("a batch is {\"events\":[...]} with no other field");
     }
-    events.resize(array.size());
-    for (size_t i = 0; i < array.size(); ++i) {
-      const service::Status s = service::decode_event(array[i], &events[i]);
+    const json::array* array = nullptr;
+    if (auto error = batch_array(list, "events", ctx.rec.config().max_batch_events, &array)) {
+      if (error->result() == http::status::payload_too_large) {
+        ctx.rec.metrics().add_events_rejected(list->get_array().size());
+      }
+      return std::move(*error);
+    }
+    events.resize(array->size());
+    for (size_t i = 0; i < array->size(); ++i) {
+      const service::Status s = service::decode_event((*array)[i], &events[i]);
       if (!s.is_ok()) {
-        ctx.rec.metrics().add_events_rejected(array.size());
+        ctx.rec.metrics().add_events_rejected(array->size());
         return status_response(s.with_prefix("events[" + std::to_string(i) + "]: "));
       }
     }

@@ -57,21 +57,16 @@ HttpResponse post_items(const RequestContext& ctx) {
   const json::object* object = body.if_object();
   const json::value* list = object ? object->if_contains("items") : nullptr;
   if (list == nullptr || object->size() != 1) {
-    return invalid_argument("body: expected {\"items\":[...]}");
+    return invalid_argument("the body must be {\"items\":[...]}");
   }
-  if (!list->is_array()) return invalid_argument("items: expected an array");
-  const json::array& array = list->get_array();
-  if (array.empty()) return invalid_argument("items: must not be empty");
-  const size_t max = ctx.rec.config().max_batch_items;
-  if (array.size() > max) {
-    return error_response(http::status::payload_too_large, "too_large",
-                          "items: " + std::to_string(array.size()) +
-                              " items in one request, at most " + std::to_string(max));
+  const json::array* array = nullptr;
+  if (auto error = batch_array(list, "items", ctx.rec.config().max_batch_items, &array)) {
+    return std::move(*error);
   }
-  std::vector<service::Item> items(array.size());
-  for (size_t i = 0; i < array.size(); ++i) {
+  std::vector<service::Item> items(array->size());
+  for (size_t i = 0; i < array->size(); ++i) {
     const std::string prefix = "items[" + std::to_string(i) + "]: ";
-    if (const service::Status s = service::decode_item(array[i], &items[i]); !s.is_ok()) {
+    if (const service::Status s = service::decode_item((*array)[i], &items[i]); !s.is_ok()) {
       return status_response(s.with_prefix(prefix));
     }
     if (items[i].id.empty()) return invalid_argument(prefix + "`id` is required");

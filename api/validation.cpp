@@ -34,6 +34,21 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+MaybeError batch_array(const json::value* field, std::string_view name, size_t max,
+                       const json::array** out) {
+  const std::string quoted = "`" + std::string(name) + "`";
+  if (field == nullptr || !field->is_array()) return invalid_argument(quoted + " must be an array");
+  const json::array& array = field->get_array();
+  if (array.empty()) return invalid_argument(quoted + " must not be empty");
+  if (array.size() > max) {
+    return error_response(http::status::payload_too_large, "too_large",
+                          "a batch holds at most " + std::to_string(max) + " " +
+                              std::string(name) + "; got " + std::to_string(array.size()));
+  }
+  *out = &array;
+  return std::nullopt;
+}
+
 std::string path_param(const RequestContext& ctx, std::string_view name) {
   const auto value = ctx.path.get(name);
   assert(value && "the route template names this parameter");
@@ -82,7 +97,7 @@ MaybeError size_param(const Params& query, std::string_view name, size_t fallbac
   const auto* end = text->data() + text->size();
   const auto [ptr, ec] = std::from_chars(text->data(), end, value);
   if (text->empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    return invalid_argument(std::string(name) + ": must be an integer from " +
+    return invalid_argument("`" + std::string(name) + "` must be an integer from " +
                             std::to_string(min) + " to " + std::to_string(max) + ", got '" +
                             std::string(*text) + "'");
   }
@@ -101,7 +116,7 @@ MaybeError bool_param(const Params& query, std::string_view name, bool fallback,
   } else if (*text == "false" || *text == "0") {
     *out = false;
   } else {
-    return invalid_argument(std::string(name) + ": must be true or false, got '" +
+    return invalid_argument("`" + std::string(name) + "` must be true or false, got '" +
                             std::string(*text) + "'");
   }
   return std::nullopt;

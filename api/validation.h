@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
 #include "api/request.h"
@@ -33,6 +34,11 @@ MaybeError bool_param(const Params& query, std::string_view name, bool fallback,
 
 // Comma-separated and/or repeated (`tags=a,b&tags=c`); empty items dropped.
 std::vector<std::string> list_param(const Params& query, std::string_view name);
+
+// The array `field` ("events", "items") of a batch body: 422 when it is not a
+// non-empty array, 413 when it holds more than `max` entries.
+MaybeError batch_array(const boost::json::value* field, std::string_view name, size_t max,
+                       const boost::json::array** out);
 
 // A path parameter of the matched route (present by construction).
 std::string path_param(const RequestContext& ctx, std::string_view name);
