@@ -4,9 +4,10 @@
 Pre-LayerNorm blocks (LN -> causal multi-head attention -> dropout ->
 residual -> LN -> FFN (Linear, ReLU, dropout, Linear, dropout) -> residual),
 learned positions, sqrt(d)-scaled tied item embeddings, final LayerNorm, as
-in pmixer/SASRec.pytorch. Sequences are left-padded to maxlen (as the
-reference does); padding keys are masked in attention and padding positions
-are excluded from the loss.
+in pmixer/SASRec.pytorch. Sequences are left-padded to maxlen and, as in
+the reference, attention uses only the causal mask (padding rows are zeroed
+after the embedding; masking padding keys too would leave fully padded query
+rows with no key and NaN); padding positions are excluded from the loss.
 
 Used by bench/train_speed/run.sh as the baseline. Prints one JSON line per
 epoch and a summary line; run with Debian's /usr/bin/python3 (torch 1.13).
@@ -49,9 +50,9 @@ class Block(nn.Module):
         self.drop1 = nn.Dropout(dropout)
         self.drop2 = nn.Dropout(dropout)
 
-    def forward(self, x, causal, pad):
+    def forward(self, x, causal):
         h = self.ln1(x)
-        a, _ = self.attn(h, h, h, attn_mask=causal, key_padding_mask=pad, need_weights=False)
+        a, _ = self.attn(h, h, h, attn_mask=causal, need_weights=False)
         x = x + self.drop_a(a)
         h = self.ln2(x)
         return x + self.drop2(self.w2(self.drop1(F.relu(self.w1(h)))))
@@ -78,11 +79,8 @@ class SASRec(nn.Module):
         x = self.item_emb(seq) * math.sqrt(self.d) + self.pos_emb.weight[:L].unsqueeze(0)
         x = self.drop(x) * (~pad).unsqueeze(-1)
         causal = torch.triu(torch.ones(L, L, dtype=torch.bool), 1)
-        # A fully padded row would make softmax NaN: let padding query itself.
-        key_pad = pad.clone()
-        key_pad[:, -1] = False
         for b in self.blocks:
-            x = b(x, causal, key_pad)
+            x = b(x, causal)
         return self.ln(x)
 
 

@@ -4,7 +4,7 @@
 # of pmixer/SASRec.pytorch: maxlen 200, d 50, 2 blocks, 1 head, batch 128,
 # BCE with one negative, dropout 0.2, lr 1e-3, 2 threads. Prints seconds per
 # epoch, sequences/s and peak RSS of both, then the time-to-quality of
-# attnrec's default recipe (bench/quality's run, if its report exists).
+# attnrec's default recipe (bench/quality's last ML-1M report, if present).
 #
 # usage: bench/train_speed/run.sh [EPOCHS]      (default 3)
 # env:   ATTNREC_BIN (default build/attnrec), ATTNREC_DATA_DIR (default
@@ -25,6 +25,10 @@ echo "== attnrec: $epochs epochs, BCE, d 50, maxlen 200, 2 blocks, 1 head, batch
   --loss bce --dim 50 --maxlen 200 --blocks 2 --heads 1 --batch 128 --lr 0.001 --dropout 0.2 \
   --epochs "$epochs" --patience 0 --eval-every 1000 --threads 2 --quiet > "$out/cpp.out" 2> "$out/cpp.err"
 cpp_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/cpp.time")
+# CPU seconds of the whole process (load, training, evaluation) per epoch:
+# an upper bound on training cost that does not depend on other load.
+cpu() { awk -F': ' -v e="$epochs" '/User time|System time/ {s += $2} END {printf "%.2f", s / e}' "$1"; }
+cpp_cpu=$(cpu "$out/cpp.time")
 
 torch_line=""
 if [ "${SKIP_TORCH:-0}" != 1 ]; then
@@ -32,26 +36,26 @@ if [ "${SKIP_TORCH:-0}" != 1 ]; then
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
     "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs "$epochs" --threads 2 > "$out/torch.out" 2> "$out/torch.err"
   torch_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/torch.time")
-  torch_line="$("$py" - "$out/torch.out" "$torch_rss" <<'PY'
+  torch_line="$("$py" - "$out/torch.out" "$torch_rss" "$(cpu "$out/torch.time")" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 ep = [r for r in recs if "epoch" in r]
 secs = [r["seconds"] for r in ep]
 t = ep[-1]["test_sampled"]
-print(f"| PyTorch 1.13 (bench/torch_sasrec.py) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(r['seqs_per_sec'] for r in ep)/len(ep):.0f} | {sys.argv[2]} | {t['ndcg@10']:.4f} |")
+print(f"| PyTorch 1.13 (bench/torch_sasrec.py) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(r['seqs_per_sec'] for r in ep)/len(ep):.0f} | {sys.argv[3]} | {sys.argv[2]} | {t['ndcg@10']:.4f} |")
 PY
 )"
 fi
 
-"$py" - "$out/speed.bin.json" "$cpp_rss" "$torch_line" "$root/bench/quality/last_ml1m.json" <<'PY'
+"$py" - "$out/speed.bin.json" "$cpp_rss" "$torch_line" "${QUALITY_OUT:-/tmp/attnrec_quality}/ml-1m.bin.json" "$cpp_cpu" <<'PY'
 import json, os, sys
 rep = json.load(open(sys.argv[1]))
 ep = rep["epochs"]
 secs = [e["train_seconds"] for e in ep]
 print()
-print("| implementation | s/epoch (mean) | s/epoch (best) | sequences/s | peak RSS MB | test NDCG@10 (sampled-100) |")
-print("|---|---|---|---|---|---|")
-print(f"| attnrec (C++/Eigen) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(e['seqs_per_sec'] for e in ep)/len(ep):.0f} | {sys.argv[2]} | {rep['test']['sampled']['ndcg@10']:.4f} |")
+print("| implementation | s/epoch (mean) | s/epoch (best) | sequences/s | CPU s/epoch (process) | peak RSS MB | test NDCG@10 (sampled-100) |")
+print("|---|---|---|---|---|---|---|")
+print(f"| attnrec (C++/Eigen) | {sum(secs)/len(secs):.2f} | {min(secs):.2f} | {sum(e['seqs_per_sec'] for e in ep)/len(ep):.0f} | {sys.argv[5]} | {sys.argv[2]} | {rep['test']['sampled']['ndcg@10']:.4f} |")
 if sys.argv[3]:
     print(sys.argv[3])
 q = sys.argv[4]
