@@ -147,7 +147,7 @@ TEST_CASE("a bad line stops with FILE:LINE and sends nothing of its batch", "[im
   CHECK(summary.events_accepted == 2);
 }
 
-TEST_CASE("--skip-bad counts, reports and skips bad lines", "[importer]") {
+TEST_CASE("skip_bad counts, reports and skips bad lines", "[importer]") {
   TempDir dir;
   const auto path = write_file(dir.path(), "seq.txt", "1 10\nonly\n1 12\na b c\n1 14\n");
   auto options = options_for(ImportFormat::kPairs, {path});
