@@ -251,7 +251,9 @@ void add_import_command(CLI::App& app) {
       "A bad line stops the import with FILE:LINE (batches already sent stay stored;\n"
       "the batch holding the line is not sent) unless --skip-bad is given.\n"
       "Prints a JSON summary on stdout.");
-  cmd->add_option("--data-dir", imp->data_dir, "Store folder (created if missing)")->required();
+  cmd->add_option("--data-dir", imp->data_dir, "Store folder (created if missing)")
+      ->envname("ATTNREC_DATA_DIR")  // as for serve
+      ->required();
   cmd->add_option("--format", imp->format, "movielens | pairs | jsonl")
       ->required()
       ->check(CLI::IsMember({"movielens", "pairs", "jsonl"}));
