@@ -136,7 +136,6 @@ Status Recommender::rank(const RankRequest& request, RankResults* out) const {
   out->strategy = personal ? "sasrec" : "popularity";
   if (personal) out->model_version = live->version;
 
-  const int64_t now = now_ms();
   std::unordered_set<std::string> seen;
   for (const auto& item : request.items) {
     if (!seen.insert(item).second) continue;  // each candidate once
@@ -146,7 +145,7 @@ Status Recommender::rank(const RankRequest& request, RankResults* out) const {
       r.fallback = false;
       r.score = dot(enc.user, live->net->item_embeddings().row(idx).data());
     } else if (const uint32_t id = im.store->find_item(item)) {
-      r.score = im.popularity.score(id, now);
+      r.score = im.popularity.score(id);
     }
     out->items.push_back(std::move(r));
   }

@@ -91,7 +91,7 @@ void Recommender::Impl::popular(size_t k, const ItemFilter& filter, Recommendati
   out->strategy = "popularity";
   out->model_version.clear();
   out->items.clear();
-  popularity.for_each_ranked(now_ms(), [&](uint32_t item, double score) {
+  popularity.for_each_ranked([&](uint32_t item, double score) {
     if (eligible(item, filter)) out->items.push_back({store->item_name(item), score, {}});
     return out->items.size() < k;
   });
