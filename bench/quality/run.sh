@@ -5,14 +5,14 @@
 # Prints one table per dataset with both protocols, next to published figures.
 #
 # usage: bench/quality/run.sh [DATASET...]   (default: ml-1m bert4rec_beauty)
-# env:   ATTNREC_BIN (default build/attnrec), ATTNREC_DATA_DIR (default
+# env:   ATTNREC_BIN (default build/attnrec), ATTNREC_BENCH_DATA (default
 #        ../shared/data), QUALITY_OUT (default /tmp/attnrec_quality),
 #        TRAIN_FLAGS (extra flags for `attnrec train`, e.g. "--max-minutes 5")
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="${ATTNREC_BIN:-$root/build/attnrec}"
-dir="${ATTNREC_DATA_DIR:-$root/../shared/data}"
+dir="${ATTNREC_BENCH_DATA:-$root/../shared/data}"
 out="${QUALITY_OUT:-/tmp/attnrec_quality}"
 mkdir -p "$out"
 [ -x "$bin" ] || { echo "error: $bin not built (cmake --build build --target attnrec)"; exit 1; }

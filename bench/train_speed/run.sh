@@ -7,13 +7,13 @@
 # attnrec's default recipe (bench/quality's last ML-1M report, if present).
 #
 # usage: bench/train_speed/run.sh [EPOCHS]      (default 3)
-# env:   ATTNREC_BIN (default build/attnrec), ATTNREC_DATA_DIR (default
+# env:   ATTNREC_BIN (default build/attnrec), ATTNREC_BENCH_DATA (default
 #        ../shared/data), PYTHON (default /usr/bin/python3), SKIP_TORCH=1
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="${ATTNREC_BIN:-$root/build/attnrec}"
-data="${ATTNREC_DATA_DIR:-$root/../shared/data}/ml-1m.txt"
+data="${ATTNREC_BENCH_DATA:-$root/../shared/data}/ml-1m.txt"
 py="${PYTHON:-/usr/bin/python3}"
 epochs="${1:-3}"
 out="${BENCH_OUT:-$(mktemp -d /tmp/attnrec_train_speed.XXXXXX)}"

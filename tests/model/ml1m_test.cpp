@@ -8,7 +8,7 @@
 using namespace attnrec::model;
 
 TEST_CASE("ML-1M (shared data) reads with the documented counts", "[dataset][data]") {
-  const char* env = std::getenv("ATTNREC_DATA_DIR");
+  const char* env = std::getenv("ATTNREC_BENCH_DATA");
   const std::string path = std::string(env ? env : ATTNREC_SHARED_DATA) + "/ml-1m.txt";
   if (!std::filesystem::exists(path)) {
     WARN("skipped: " << path << " not found");

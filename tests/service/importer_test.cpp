@@ -64,9 +64,9 @@ const Item* find_item(const std::vector<Item>& items, const std::string& id) {
   return nullptr;
 }
 
-// The benchmark data folder: ATTNREC_DATA_DIR, else the build's default.
+// The benchmark data folder: ATTNREC_BENCH_DATA, else the build's default.
 std::string shared_data() {
-  const char* env = std::getenv("ATTNREC_DATA_DIR");
+  const char* env = std::getenv("ATTNREC_BENCH_DATA");
   return env && *env ? env : ATTNREC_SHARED_DATA;
 }
 
