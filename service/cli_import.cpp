@@ -32,50 +32,8 @@ using Clock = std::chrono::steady_clock;
   throw CLI::RuntimeError(1);
 }
 
-// JSON on one line, with plain decimals ("12.345", where boost::json would
-// write "1.2345E1") so that people can read the summaries too.
-void write_json(const boost::json::value& v, std::string* out) {
-  switch (v.kind()) {
-    case boost::json::kind::object: {
-      out->push_back('{');
-      bool first = true;
-      for (const auto& [key, value] : v.get_object()) {
-        if (!first) out->push_back(',');
-        first = false;
-        *out += boost::json::serialize(boost::json::value(key));
-        out->push_back(':');
-        write_json(value, out);
-      }
-      out->push_back('}');
-      return;
-    }
-    case boost::json::kind::array: {
-      out->push_back('[');
-      bool first = true;
-      for (const auto& value : v.get_array()) {
-        if (!first) out->push_back(',');
-        first = false;
-        write_json(value, out);
-      }
-      out->push_back(']');
-      return;
-    }
-    case boost::json::kind::double_: {
-      char buf[32];
-      const double d = v.get_double();
-      std::snprintf(buf, sizeof buf, "%.6g", std::isfinite(d) ? d : 0.0);
-      *out += buf;
-      return;
-    }
-    default:
-      *out += boost::json::serialize(v);
-  }
-}
-
 void print_json(const boost::json::value& v) {
-  std::string text;
-  write_json(v, &text);
-  std::printf("%s\n", text.c_str());
+  std::printf("%s\n", service::serialize_json(v).c_str());
   std::fflush(stdout);
 }
 

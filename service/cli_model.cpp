@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -15,10 +17,14 @@
 #include "model/train_report.h"
 #include "model/trainer.h"
 #include "service/cli.h"
+#include "service/codec.h"
+#include "service/recommender.h"
+#include "service/training.h"
 
 namespace attnrec::cli {
 
 namespace m = attnrec::model;
+namespace json = boost::json;
 
 namespace {
 
@@ -54,87 +60,169 @@ std::string fmt_seconds(double s) {
 }
 
 struct TrainFlags {
-  std::string input, format = "pairs", data_dir, out, loss = "ce", activation = "relu";
+  // Defaults of the loss and activation flags come from the model's defaults.
   m::Config config;
   m::TrainConfig train;
+  std::string input, format = "pairs", data_dir, out;
+  std::string loss{m::loss_name(train.loss)};
+  std::string activation = config.act == m::Activation::kGelu ? "gelu" : "relu";
+  std::string activate = "if_not_worse";
   bool quiet = false;
 };
 
-void run_train(const TrainFlags& f) {
-  if (!f.data_dir.empty()) {
-    fail("--data-dir (training from the store) is not implemented yet; use --input FILE --format pairs");
+// Prints training progress on stderr: one redrawn line on a terminal, a line
+// every 10 s otherwise, and a line per finished epoch.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+
+  void batch(int epoch, int epochs, int batch, int batches, double loss, double seqs_per_sec,
+             double eta_seconds) {
+    const auto now = std::chrono::steady_clock::now();
+    if (quiet_ || (batch != batches && now - last_ < std::chrono::milliseconds(tty_ ? 250 : 10000))) return;
+    last_ = now;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "epoch %d/%d batch %d/%d loss %.4f %.0f seq/s ETA %s", epoch, epochs,
+                  batch, batches, loss, seqs_per_sec, fmt_seconds(eta_seconds).c_str());
+    std::cerr << (tty_ ? "\r" : "") << buf << (tty_ ? "\x1b[K" : "\n") << std::flush;
   }
-  if (f.input.empty()) fail("train needs --input FILE (or --data-dir DIR)");
-  if (f.out.empty()) fail("train needs --out MODEL");
+
+  void epoch(const m::EpochStats& e) {
+    char buf[240];
+    std::snprintf(buf, sizeof buf, "epoch %d: loss %.4f, %.2f s (%.0f seq/s)", e.epoch, e.loss,
+                  e.train_seconds, e.seqs_per_sec);
+    std::cerr << (tty_ ? "\r\x1b[K" : "") << buf;
+    if (e.evaluated) {
+      std::snprintf(buf, sizeof buf, ", valid(full) NDCG@10 %.4f HR@10 %.4f", e.valid.ndcg10(), e.valid.hr10());
+      std::cerr << buf;
+    }
+    std::cerr << ", elapsed " << fmt_seconds(e.elapsed_seconds) << "\n";
+  }
+
+ private:
+  const bool quiet_, tty_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Progress of a store training run, which reaches the CLI as job updates.
+class CliJobContext : public service::JobContext {
+ public:
+  explicit CliJobContext(bool quiet) : printer_(quiet) {}
+  bool cancelled() const override { return false; }
+  void update(const std::function<void(service::TrainJob&)>& edit) override {
+    edit(job_);
+    if (job_.history.size() > printed_epochs_) {
+      // A finished epoch: print it from the job's record.
+      const auto& point = job_.history[printed_epochs_++].as_object();
+      m::EpochStats e;
+      e.epoch = static_cast<int>(point.at("epoch").to_number<double>());
+      e.loss = point.at("loss").to_number<double>();
+      e.train_seconds = point.at("seconds").to_number<double>();
+      e.seqs_per_sec = point.at("seqs_per_sec").to_number<double>();
+      if (const auto* valid = point.if_contains("valid")) {
+        e.evaluated = true;
+        e.valid.users = 1;
+        e.valid.ndcg_sum = valid->at("ndcg@10").to_number<double>();
+        e.valid.hr_sum = valid->at("hr@10").to_number<double>();
+      }
+      e.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      printer_.epoch(e);
+    } else if (job_.batch > 0) {
+      printer_.batch(job_.epoch, job_.epochs, job_.batch, job_.batches, job_.loss, 0, job_.eta_seconds);
+    }
+  }
+  const service::TrainJob& job() const { return job_; }
+
+ private:
+  ProgressPrinter printer_;
+  service::TrainJob job_;
+  size_t printed_epochs_ = 0;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// `train --data-dir`: the service's retrain pipeline, run in the foreground.
+void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConfig& t) {
+  const json::object options{{"epochs", t.epochs},         {"max_minutes", t.max_minutes},
+                             {"patience", t.patience},     {"eval_every", t.eval_every},
+                             {"eval_users", t.eval_users}, {"maxlen", c.maxlen},
+                             {"dim", c.d},                 {"blocks", c.blocks},
+                             {"heads", c.heads},           {"ffn", c.d_ff},
+                             {"activation", f.activation}, {"dropout", c.dropout},
+                             {"lr", t.lr},                 {"weight_decay", t.weight_decay},
+                             {"warmup", t.warmup_steps},   {"lr_decay", t.lr_decay},
+                             {"batch", t.batch},           {"negatives", t.negatives},
+                             {"seed", t.seed},             {"threads", t.threads},
+                             {"loss", f.loss},             {"activate", f.activate}};
+  service::Config config;
+  config.data_dir = f.data_dir;
+  std::unique_ptr<service::Recommender> rec;
+  if (const service::Status s = service::Recommender::open(config, &rec); !s.is_ok()) fail(s.message());
+  const service::ServiceStats stats = rec->stats();
+  std::cerr << "store: " << stats.users << " users, " << stats.items << " items, " << stats.events
+            << " events (" << f.data_dir << ")\n";
+  CliJobContext ctx(f.quiet);
+  if (const service::Status s = rec->train_now(options, ctx); !s.is_ok()) fail(s.message());
+  const service::TrainJob& job = ctx.job();
+  if (job.version.empty()) fail("training stopped before a model was written");
+  if (!f.out.empty()) {
+    std::error_code ec;
+    std::filesystem::copy_file(config.data_dir + "/models/" + job.version + ".sasrec", f.out,
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) fail(f.out + ": cannot write: " + ec.message());
+  }
+  std::cerr << "model " << job.version << (job.activated ? " activated" : " registered, not activated") << ": "
+            << job.decision << "\n";
+  std::cout << service::serialize_json(json::object{{"version", job.version},
+                                            {"activated", job.activated},
+                                            {"decision", job.decision},
+                                            {"metrics", job.metrics}})
+            << "\n";
+}
+
+void run_train(const TrainFlags& f) {
   m::Config config = f.config;
   m::TrainConfig train = f.train;
   const auto loss = m::parse_loss(f.loss);
   if (!loss) fail("--loss must be bce, ce or sampled-ce, not '" + f.loss + "'");
   train.loss = *loss;
   config.act = f.activation == "gelu" ? m::Activation::kGelu : m::Activation::kRelu;
-  const m::Dataset data = read_dataset(f.input, f.format);
-  config.num_items = data.num_items();
-  if (const std::string why = config.validate(); !why.empty()) fail("bad model flags: " + why);
-  if (train.batch < 1 || train.epochs < 1 || train.threads < 1 || !(train.lr > 0)) {
-    fail("--batch, --epochs and --threads must be >= 1 and --lr > 0");
+  if (!f.data_dir.empty()) {
+    if (!f.input.empty()) fail("give either --input FILE or --data-dir DIR, not both");
+    run_train_store(f, config, train);
+    return;
   }
+  if (f.input.empty()) fail("train needs --input FILE (or --data-dir DIR)");
+  if (f.out.empty()) fail("train needs --out MODEL");
+  const m::Dataset data = read_dataset(f.input, f.format);
   std::cerr << "data: " << data.user_ids.size() << " users, " << data.num_items() << " items, "
             << data.num_interactions() << " interactions (" << f.input << ")\n";
-  m::Trainer trainer(config, train, data);
   std::cerr << "model: d=" << config.d << " L=" << config.maxlen << " blocks=" << config.blocks
-            << " heads=" << config.heads << " dropout=" << config.dropout
-            << "; loss=" << f.loss << " lr=" << train.lr << " batch=" << train.batch
-            << " threads=" << train.threads << "; " << trainer.num_sequences()
-            << " training sequences\n";
+            << " heads=" << config.heads << " dropout=" << config.dropout << "; loss=" << f.loss
+            << " lr=" << train.lr << " batch=" << train.batch << " threads=" << train.threads << "\n";
 
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  auto last_print = std::chrono::steady_clock::now();
+  ProgressPrinter printer(f.quiet);
   auto progress = [&](const m::Progress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    if (f.quiet || (p.batch != p.batches && now - last_print < std::chrono::milliseconds(tty ? 250 : 10000))) return;
-    last_print = now;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "epoch %d/%d batch %d/%d loss %.4f %.0f seq/s ETA %s",
-                  p.epoch, p.epochs, p.batch, p.batches, p.loss, p.seqs_per_sec,
-                  fmt_seconds(p.eta_seconds).c_str());
-    std::cerr << (tty ? "\r" : "") << buf << (tty ? "\x1b[K" : "\n") << std::flush;
+    printer.batch(p.epoch, p.epochs, p.batch, p.batches, p.loss, p.seqs_per_sec, p.eta_seconds);
   };
-  auto on_epoch = [&](const m::EpochStats& e) {
-    char buf[240];
-    std::snprintf(buf, sizeof buf, "epoch %d: loss %.4f, %.2f s (%.0f seq/s)", e.epoch, e.loss,
-                  e.train_seconds, e.seqs_per_sec);
-    std::cerr << (tty ? "\r\x1b[K" : "") << buf;
-    if (e.evaluated) {
-      std::snprintf(buf, sizeof buf, ", valid(full) NDCG@10 %.4f HR@10 %.4f", e.valid.ndcg10(),
-                    e.valid.hr10());
-      std::cerr << buf;
-    }
-    std::cerr << ", elapsed " << fmt_seconds(e.elapsed_seconds) << "\n";
-  };
-  const m::TrainResult result = trainer.fit(progress, on_epoch);
+  auto on_epoch = [&](const m::EpochStats& e) { printer.epoch(e); };
+  service::TrainRun run;
+  const service::TrainSpec spec{config, train, f.input};
+  if (const service::Status s = service::train_and_test(data, spec, progress, on_epoch, &run); !s.is_ok()) {
+    fail(s.message());
+  }
+  const m::TrainResult& result = run.result;
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
 
-  const auto t0 = std::chrono::steady_clock::now();
-  m::TestReport test;
-  m::EvalOptions eo;
-  eo.threads = train.threads;
-  eo.protocol = m::Protocol::kFull;
-  test.full = m::evaluate(*result.model, data, m::Split::kTest, eo);
-  eo.protocol = m::Protocol::kSampled;
-  test.sampled = m::evaluate(*result.model, data, m::Split::kTest, eo);
-  test.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
   if (auto saved = m::save_checkpoint(*result.model, f.out); !saved) fail(saved.error());
-  const std::string json = m::train_report_json(config, train, f.input, result, test);
   {
     std::ofstream js(f.out + ".json");
-    js << json;
+    js << run.report_json;
     if (!js) fail(f.out + ".json: cannot write");
   }
   std::cout << "{\"model\":\"" << f.out << "\",\"best_epoch\":" << result.best_epoch
             << ",\"train_seconds\":" << result.seconds << ",\"valid\":"
-            << result.best_valid.to_json("full") << ",\"test_full\":" << test.full.to_json("full")
-            << ",\"test_sampled\":" << test.sampled.to_json("sampled-100") << "}\n";
+            << result.best_valid.to_json("full") << ",\"test_full\":" << run.test.full.to_json("full")
+            << ",\"test_sampled\":" << run.test.sampled.to_json("sampled-100") << "}\n";
 }
 
 void add_train(CLI::App& app) {
@@ -142,8 +230,12 @@ void add_train(CLI::App& app) {
   CLI::App* c = app.add_subcommand("train", "Train a SASRec model; writes MODEL and MODEL.json");
   c->add_option("--input", f->input, "Interaction file (one `user item` per line, time order per user)");
   c->add_option("--format", f->format, "Input format")->check(CLI::IsMember({"pairs"}))->capture_default_str();
-  c->add_option("--data-dir", f->data_dir, "Train from the store in DIR (not implemented yet)");
-  c->add_option("--out", f->out, "Model file to write (MODEL.json gets the report)");
+  c->add_option("--data-dir", f->data_dir,
+                 "Train from the store in DIR instead: registers a new model version and activates it "
+                 "unless it is worse than the live one (see --activate); the service must not be running on DIR");
+  c->add_option("--out", f->out, "Model file to write (MODEL.json gets the report); with --data-dir, a copy");
+  c->add_option("--activate", f->activate, "With --data-dir: always | if_not_worse")
+      ->check(CLI::IsMember({"always", "if_not_worse"}))->capture_default_str();
   c->add_option("--loss", f->loss, "bce | ce | sampled-ce")->capture_default_str();
   c->add_option("--epochs", f->train.epochs, "Maximum epochs")->capture_default_str();
   c->add_option("--max-minutes", f->train.max_minutes, "Wall-clock budget (0 = none)")->capture_default_str();

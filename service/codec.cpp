@@ -61,7 +61,55 @@ Status get_number(const json::value& v, std::string_view field, double* out) {
   return Status::ok();
 }
 
+void write_json(const json::value& v, std::string* out) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : v.get_object()) {
+        if (!first) out->push_back(',');
+        first = false;
+        *out += json::serialize(json::string_view(key));
+        out->push_back(':');
+        write_json(value, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case json::kind::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const auto& value : v.get_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        write_json(value, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (!std::isfinite(d)) {
+        *out += "null";
+        return;
+      }
+      char buf[32];
+      const auto r = std::to_chars(buf, buf + sizeof buf, d);
+      out->append(buf, r.ptr);
+      return;
+    }
+    default:
+      *out += json::serialize(v);
+  }
+}
+
 }  // namespace
+
+std::string serialize_json(const json::value& value) {
+  std::string out;
+  write_json(value, &out);
+  return out;
+}
 
 bool parse_rfc3339(std::string_view t, int64_t* ms) {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)

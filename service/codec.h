@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <boost/json/object.hpp>
@@ -38,6 +39,10 @@ boost::json::object encode_search_results(const SearchResults& results);
 // {"job","state","trigger","options","created","started","finished","progress":{..},
 //  "epochs":[..],"metrics":{..},"version","activated","decision","error"}
 boost::json::object encode_train_job(const TrainJob& job);
+
+// JSON text on one line, numbers in their shortest round-trip form ("0.25",
+// "1e-07"; boost::json::serialize writes "2.5E-1"), non-finite numbers as null.
+std::string serialize_json(const boost::json::value& value);
 
 // RFC 3339 ("2024-05-01T12:00:00Z", "...+02:00", fractional seconds) to unix
 // milliseconds; false when the text is not RFC 3339.

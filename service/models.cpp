@@ -71,6 +71,18 @@ Status parse_train_options(const json::object& options, const Config& config, Tr
     else if (key == "blocks") s = read_int(v, key, 1, 64, &m.blocks);
     else if (key == "heads") s = read_int(v, key, 1, 64, &m.heads);
     else if (key == "dropout") s = read_real(v, key, 0.0, 0.95, &m.dropout);
+    else if (key == "ffn") s = read_int(v, key, 0, 65536, &m.d_ff);
+    else if (key == "warmup") s = read_int(v, key, 0, 100000000, &t.warmup_steps);
+    else if (key == "eval_every") s = read_int(v, key, 1, 100000, &t.eval_every);
+    else if (key == "eval_users") s = read_int(v, key, 0, 100000000, &t.eval_users);
+    else if (key == "lr_decay") {
+      if (!v.is_bool()) s = option_error(key, "must be true or false");
+      else t.lr_decay = v.get_bool();
+    } else if (key == "activation") {
+      if (v == "relu") m.act = model::Activation::kRelu;
+      else if (v == "gelu") m.act = model::Activation::kGelu;
+      else s = option_error(key, "must be \"relu\" or \"gelu\"");
+    }
     else if (key == "loss") {
       const auto loss = v.is_string() ? model::parse_loss(std::string(v.get_string())) : std::nullopt;
       if (!loss) s = option_error(key, "must be \"bce\", \"ce\" or \"sampled-ce\"");
@@ -196,7 +208,10 @@ Status Recommender::Impl::run_job(const json::object& options, JobContext& ctx) 
     });
   };
   auto on_epoch = [&](const model::EpochStats& e) {
-    json::object point{{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.train_seconds}};
+    json::object point{{"epoch", e.epoch},
+                       {"loss", e.loss},
+                       {"seconds", e.train_seconds},
+                       {"seqs_per_sec", e.seqs_per_sec}};
     if (e.evaluated) point["valid"] = metrics_json(e.valid, "full");
     ctx.update([&](TrainJob& j) { j.history.push_back(std::move(point)); });
   };

@@ -82,3 +82,9 @@ TEST_CASE("decode_item and encode_item round-trip", "[codec]") {
   Item bad;
   CHECK(decode_item(json::parse(R"({"tags":[1]})"), &bad).code() == Status::Code::kInvalidArgument);
 }
+
+TEST_CASE("serialize_json writes numbers people can read, and no NaN", "[codec]") {
+  json::object o{{"a", 0.25}, {"b", 1e-7}, {"c", 3}, {"d", "x\"y"}, {"e", std::nan("")}, {"f", json::array{1.5, true}}};
+  CHECK(serialize_json(o) == R"({"a":0.25,"b":1e-07,"c":3,"d":"x\"y","e":null,"f":[1.5,true]})");
+  CHECK(json::parse(serialize_json(o)).at("a").as_double() == 0.25);
+}
