@@ -20,7 +20,7 @@ inline model::TrainConfig background_train_defaults() {
 }
 
 struct Config {
-  std::string data_dir = "./var";   // the embedded store lives here
+  std::string data_dir = "./var";   // DATA_DIR/store (RocksDB), DATA_DIR/models (checkpoints)
   bool sync_writes = true;          // WAL fsync before an ingest is acknowledged
   size_t max_batch_events = 10000;  // events per ingest request
   size_t max_batch_items = 10000;   // items per batch upsert

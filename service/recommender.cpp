@@ -3,6 +3,7 @@
 #include "service/recommender.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "service/recommender_impl.h"
 #include "service/validate.h"
@@ -24,7 +25,9 @@ Recommender::Impl::~Impl() {
 
 Status Recommender::Impl::load() {
   storage::Options options;
-  options.path = config.data_dir;
+  // DATA_DIR holds the RocksDB store in store/ and checkpoints in models/, so
+  // operators can keep other files (imports, demo data) beside them.
+  options.path = (std::filesystem::path(config.data_dir) / "store").string();
   options.sync = config.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
   options.history_cap = config.history_cap;
   if (Status s = from_storage(storage::Store::open(options, &store)); !s.is_ok()) return s;
