@@ -41,6 +41,34 @@ HttpResponse delete_user(const RequestContext& ctx);
 // GET /v1/users/{user}/recommendations?k=&exclude_seen=&tags=&exclude=&explain=
 HttpResponse get_recommendations(const RequestContext& ctx);
 
+// api/model_handlers.cpp
+// POST /v1/recommendations {"history":[...],"k",...}: session recommendations.
+HttpResponse post_recommendations(const RequestContext& ctx);
+// POST /v1/rank {"user"|"history","items":[...]}: every candidate, model order.
+HttpResponse post_rank(const RequestContext& ctx);
+// GET /v1/items/{item}/similar?k=: nearest items by embedding cosine.
+HttpResponse get_similar(const RequestContext& ctx);
+// GET /v1/users/{user}/explain?item=: attention of the last position.
+HttpResponse get_explain(const RequestContext& ctx);
+
+// api/search_handlers.cpp
+// GET /v1/search?q=&user=&k=&tags=&personal_weight=
+HttpResponse get_search(const RequestContext& ctx);
+// POST /v1/search {"q","history",...}: personalised for a session.
+HttpResponse post_search(const RequestContext& ctx);
+
+// api/admin_handlers.cpp
+// POST /v1/admin/train (optional overrides) -> 202 {"job"}.
+HttpResponse post_train(const RequestContext& ctx);
+// GET /v1/admin/train/{job}: state, progress, losses, metrics.
+HttpResponse get_train_job(const RequestContext& ctx);
+// DELETE /v1/admin/train/{job}: cancel -> 202 with the job.
+HttpResponse delete_train_job(const RequestContext& ctx);
+// GET /v1/models: versions with metrics and which one is active.
+HttpResponse get_models(const RequestContext& ctx);
+// POST /v1/models/{version}/activate: rollback / roll forward.
+HttpResponse post_activate_model(const RequestContext& ctx);
+
 // api/ops_handlers.cpp
 HttpResponse get_healthz(const RequestContext& ctx);  // 200 while the process runs
 HttpResponse get_readyz(const RequestContext& ctx);   // 200 when ready, else 503

@@ -1,5 +1,7 @@
 #include "api/responses.h"
 
+#include "service/codec.h"
+
 #include <cstdio>
 #include <mutex>
 
@@ -14,7 +16,7 @@ namespace json = boost::json;
 HttpResponse json_response(http::status status, const json::value& body) {
   HttpResponse res{status, 11};
   res.set(http::field::content_type, kJsonType);
-  res.body() = json::serialize(body);
+  res.body() = service::serialize_json(body);
   return res;
 }
 

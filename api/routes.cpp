@@ -16,6 +16,17 @@ void add_v1_routes(Router& router) {
   router.add({verb::get, "/v1/users/{user}/history", get_history});
   router.add({verb::delete_, "/v1/users/{user}", delete_user});
   router.add({verb::get, "/v1/users/{user}/recommendations", get_recommendations});
+  router.add({verb::get, "/v1/users/{user}/explain", get_explain});
+  router.add({verb::post, "/v1/recommendations", post_recommendations});
+  router.add({verb::post, "/v1/rank", post_rank});
+  router.add({verb::get, "/v1/items/{item}/similar", get_similar});
+  router.add({verb::get, "/v1/search", get_search});
+  router.add({verb::post, "/v1/search", post_search});
+  router.add({verb::post, "/v1/admin/train", post_train});
+  router.add({verb::get, "/v1/admin/train/{job}", get_train_job});
+  router.add({verb::delete_, "/v1/admin/train/{job}", delete_train_job});
+  router.add({verb::get, "/v1/models", get_models});
+  router.add({verb::post, "/v1/models/{version}/activate", post_activate_model});
   router.add({verb::get, "/healthz", get_healthz, /*open=*/true, /*blocking=*/false});
   router.add({verb::get, "/readyz", get_readyz, /*open=*/true, /*blocking=*/false});
   // stats() may read the store's properties: keep it off the I/O threads.

@@ -59,25 +59,8 @@ HttpResponse get_recommendations(const RequestContext& ctx) {
   if (const service::Status s = ctx.rec.recommend(request, &recs); !s.is_ok()) {
     return status_response(s);
   }
-  json::array items;
-  items.reserve(recs.items.size());
-  for (const auto& scored : recs.items) {
-    json::object entry;
-    entry["id"] = scored.item;
-    entry["score"] = scored.score;
-    if (request.explain) {
-      json::array because;
-      for (const auto& b : scored.because) because.emplace_back(b);
-      entry["because"] = std::move(because);
-    }
-    items.emplace_back(std::move(entry));
-  }
-  json::object out;
+  json::object out = service::encode_recommendations(recs, request.explain);
   out["user"] = request.user;
-  out["strategy"] = recs.strategy;
-  out["model_version"] = recs.model_version.empty() ? json::value(nullptr)
-                                                    : json::value(recs.model_version);
-  out["items"] = std::move(items);
   return json_response(http::status::ok, out);
 }
 
