@@ -44,13 +44,17 @@ struct TrainConfig {
   float beta2 = 0.98f;
   float weight_decay = 0.0f;   // decoupled (AdamW) when > 0
   int32_t warmup_steps = 0;    // linear warm-up of the learning rate
-  bool lr_decay = false;       // linear decay to 0 over `epochs`
+  bool lr_decay = false;       // linear decay to 0 over `epochs` (see scheduled_lr)
   int32_t negatives = 0;       // 0: 1 for bce, 256 for sampled-ce
   uint64_t seed = 42;
   int32_t threads = 2;
   int32_t patience = 10;       // epochs without validation gain before stopping
   int32_t eval_every = 1;      // validate every n epochs
-  int32_t eval_users = 0;      // validate on at most this many users (0 = all)
+  int32_t eval_users = 1000;   // validate on the first this many users (0 = all)
+  // Users outside the validation subset (i.e. all but the first eval_users
+  // evaluable users) also train on their second-last item; the last (test)
+  // item is never trained on. No effect when eval_users == 0.
+  bool train_on_valid = true;
 
   int32_t num_negatives() const {
     if (negatives > 0) return negatives;

@@ -42,13 +42,23 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay) {
   params_.init(mix_seed(train_.seed, 0x1417));
   const int L = config_.maxlen;
+  const std::vector<EvalCase> valid = eval_cases(data, Split::kValid);
+  const size_t nvalid = train_.eval_users > 0 ? std::min(valid.size(), size_t(train_.eval_users))
+                                              : valid.size();
+  for (size_t i = 0; i < nvalid; ++i) valid_users_.push_back(valid[i].user);
+  std::sort(valid_users_.begin(), valid_users_.end());
   user_items_.resize(data.seqs.size());
   for (size_t u = 0; u < data.seqs.size(); ++u) {
+    const std::span<const int32_t> seq = data.seqs[u];
+    std::span<const int32_t> t = train_part(seq);
+    if (train_.train_on_valid && seq.size() >= 3 &&
+        !std::binary_search(valid_users_.begin(), valid_users_.end(), int32_t(u))) {
+      t = seq.first(seq.size() - 1);  // + the validation item; never the test item
+    }
     auto& items = user_items_[u];
-    items = data.seqs[u];
+    items.assign(t.begin(), t.end());
     std::sort(items.begin(), items.end());
     items.erase(std::unique(items.begin(), items.end()), items.end());
-    const std::span<const int32_t> t = train_part(data.seqs[u]);
     if (t.size() < 2) continue;
     const size_t n = std::min(t.size() - 1, size_t(L));
     samples_.push_back({int32_t(u), t.subspan(t.size() - 1 - n, n), t.subspan(t.size() - n, n)});
@@ -61,12 +71,19 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
 
 Trainer::~Trainer() = default;
 
-float Trainer::learning_rate() const {
-  const double step = double(adam_.steps() + 1);
-  double lr = train_.lr;
-  if (train_.warmup_steps > 0) lr *= std::min(1.0, step / double(train_.warmup_steps));
-  if (train_.lr_decay && total_steps_ > 0) lr *= std::max(0.0, 1.0 - step / double(total_steps_));
+float scheduled_lr(const TrainConfig& train, int64_t step, int64_t total_steps) {
+  double lr = train.lr;
+  if (train.warmup_steps > 0) lr *= std::min(1.0, double(step) / double(train.warmup_steps));
+  if (train.lr_decay && total_steps > 0) lr *= std::max(0.0, 1.0 - double(step) / double(total_steps));
   return float(lr);
+}
+
+float Trainer::learning_rate() const { return scheduled_lr(train_, adam_.steps() + 1, total_steps_); }
+
+int64_t Trainer::num_positions() const {
+  int64_t n = 0;
+  for (const Sample& s : samples_) n += int64_t(s.targets.size());
+  return n;
 }
 
 void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts) {

@@ -3,7 +3,11 @@
 // ranking NDCG@10), early stopping and an optional wall-clock budget.
 //
 // Each user contributes its last L+1 training items as one sequence (inputs
-// = all but the last, targets = all but the first). A batch's sequences are
+// = all but the last, targets = all but the first). The training items are
+// train_part() (all but the last two) for the users validated on (the first
+// eval_users evaluable users, or all), and all but the last item for the
+// others when train_on_valid is set. Negatives are drawn from the items
+// outside the user's training items. A batch's sequences are
 // spread over `threads` threads by a deterministic cost-balanced assignment;
 // each thread accumulates into its own gradient buffer and the buffers are
 // summed in thread order, so a run is reproducible for a given --seed and
@@ -55,6 +59,11 @@ struct TrainResult {
   std::string stop_reason;             // "epochs", "early stopping", "time budget"
 };
 
+// Learning rate of optimizer step `step` (1-based) out of `total_steps`:
+// lr * min(1, step / warmup_steps) when warmup_steps > 0, times
+// max(0, 1 - step / total_steps) when lr_decay is set.
+float scheduled_lr(const TrainConfig& train, int64_t step, int64_t total_steps);
+
 class Trainer {
  public:
   using ProgressFn = std::function<void(const Progress&)>;
@@ -73,6 +82,10 @@ class Trainer {
   const Params<float>& params() const { return params_; }
   const Config& config() const { return config_; }
   size_t num_sequences() const { return samples_.size(); }
+  // Training target positions per epoch (sum of the sequence lengths).
+  int64_t num_positions() const;
+  // Users whose second-last item is held out for validation (sorted).
+  const std::vector<int32_t>& valid_users() const { return valid_users_; }
 
  private:
   struct Sample {
@@ -90,7 +103,8 @@ class Trainer {
   Params<float> params_;
   Adam adam_;
   std::vector<Sample> samples_;
-  std::vector<std::vector<int32_t>> user_items_;  // sorted distinct items per user
+  std::vector<std::vector<int32_t>> user_items_;  // sorted distinct training items per user
+  std::vector<int32_t> valid_users_;
   std::vector<std::unique_ptr<ThreadState>> threads_;
   int64_t total_steps_ = 0;
 };

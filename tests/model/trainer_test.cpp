@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "model/adam.h"
 #include "model/evaluator.h"
 #include "model/random.h"
 
@@ -124,4 +125,87 @@ TEST_CASE("early stopping and the progress callback", "[trainer]") {
   CHECK(r.epochs.size() == 3);
   CHECK(r.best_epoch == 1);
   CHECK(calls == 12);
+}
+
+TEST_CASE("learning-rate warm-up and linear decay", "[trainer]") {
+  TrainConfig t;
+  t.lr = 1e-2f;
+  CHECK(scheduled_lr(t, 1, 100) == Approx(1e-2));
+  CHECK(scheduled_lr(t, 100, 100) == Approx(1e-2));
+  t.warmup_steps = 10;
+  CHECK(scheduled_lr(t, 1, 100) == Approx(1e-3));
+  CHECK(scheduled_lr(t, 5, 100) == Approx(5e-3));
+  CHECK(scheduled_lr(t, 10, 100) == Approx(1e-2));
+  CHECK(scheduled_lr(t, 50, 100) == Approx(1e-2));
+  t.lr_decay = true;
+  CHECK(scheduled_lr(t, 5, 100) == Approx(5e-3 * 0.95));
+  CHECK(scheduled_lr(t, 50, 100) == Approx(5e-3));
+  CHECK(scheduled_lr(t, 100, 100) == Approx(0.0).margin(1e-12));
+  CHECK(scheduled_lr(t, 150, 100) == Approx(0.0).margin(1e-12));  // never negative
+  t.warmup_steps = 0;
+  CHECK(scheduled_lr(t, 25, 100) == Approx(7.5e-3));
+}
+
+TEST_CASE("Adam: bias-corrected first step and decoupled weight decay", "[trainer]") {
+  std::vector<float> w{1.0f, -2.0f, 0.5f};
+  const std::vector<float> g{0.3f, -0.1f, 0.0f};
+  Adam plain(3, 0.9f, 0.98f, 0.0f);
+  plain.step(w, g, 0.01f);
+  // First step: m_hat = g, v_hat = g^2, so each weight moves by lr * sign(g).
+  CHECK(w[0] == Approx(1.0 - 0.01).epsilon(1e-5));
+  CHECK(w[1] == Approx(-2.0 + 0.01).epsilon(1e-5));
+  CHECK(w[2] == 0.5f);
+  // With zero gradients only the decay acts: w -= lr * wd * w.
+  std::vector<float> v{1.0f, -2.0f};
+  const std::vector<float> zero{0.0f, 0.0f};
+  Adam decayed(2, 0.9f, 0.98f, 0.1f);
+  decayed.step(v, zero, 0.01f);
+  CHECK(v[0] == Approx(1.0 * (1 - 0.001)));
+  CHECK(v[1] == Approx(-2.0 * (1 - 0.001)));
+  decayed.step(v, zero, 0.01f);
+  CHECK(v[0] == Approx(1.0 * (1 - 0.001) * (1 - 0.001)));
+  CHECK(decayed.steps() == 2);
+}
+
+TEST_CASE("weight decay shrinks the trained weights", "[trainer]") {
+  const Dataset d = synthetic(64, 20, 10, 9);
+  TrainConfig t;
+  t.batch = 16;
+  t.threads = 2;
+  t.lr = 5e-3f;
+  TrainConfig td = t;
+  td.weight_decay = 0.5f;
+  Trainer a(tiny_config(), t, d), b(tiny_config(), td, d);
+  for (int e = 1; e <= 3; ++e) {
+    a.train_epoch(e);
+    b.train_epoch(e);
+  }
+  const auto& fa = a.params().flat();
+  const auto& fb = b.params().flat();
+  double na = 0, nb = 0;
+  for (size_t i = 0; i < fa.size(); ++i) {
+    na += double(fa[i]) * fa[i];
+    nb += double(fb[i]) * fb[i];
+  }
+  CHECK(nb < 0.99 * na);
+}
+
+TEST_CASE("validation items train only for users outside the validation subset", "[trainer]") {
+  Dataset d = synthetic(40, 20, 10, 11);
+  d.seqs[3].resize(2);  // too short to evaluate: all of it trains, as before
+  TrainConfig t;
+  t.threads = 1;
+  t.eval_users = 0;     // everybody is validated: no validation item trains
+  const Config c = tiny_config();  // maxlen 12 >= every sequence
+  const int64_t base = Trainer(c, t, d).num_positions();
+  CHECK(base == 39 * (10 - 2 - 1) + (2 - 1));
+  t.eval_users = 10;
+  t.train_on_valid = false;
+  CHECK(Trainer(c, t, d).num_positions() == base);
+  t.train_on_valid = true;
+  const Trainer tr(c, t, d);
+  CHECK(tr.num_positions() == base + (39 - 10));
+  REQUIRE(tr.valid_users().size() == 10);
+  CHECK(tr.valid_users().front() == 0);
+  CHECK(tr.valid_users().back() == 10);  // user 3 has no validation item
 }
