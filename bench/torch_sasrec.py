@@ -9,7 +9,9 @@ the reference, attention uses only the causal mask (padding rows are zeroed
 after the embedding; masking padding keys too would leave fully padded query
 rows with no key and NaN); padding positions are excluded from the loss.
 
-Used by bench/train_speed/run.sh as the baseline. Prints one JSON line per
+Used by bench/train_speed/run.sh as the baseline. Debian's torch 1.13 does
+its GEMMs through libblas.so.3: make sure that is OpenBLAS (the summary line
+lists the BLAS libraries loaded), not the netlib reference BLAS. Prints one JSON line per
 epoch and a summary line; run with Debian's /usr/bin/python3 (torch 1.13).
 """
 import argparse
@@ -205,9 +207,11 @@ def main():
             rec["test_sampled"] = evaluate(model, seqs, n_items, args.maxlen, "sampled")
         print(json.dumps(rec), flush=True)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l and "/" in l})
     print(json.dumps({"summary": True, "sec_per_epoch": sum(epoch_times) / len(epoch_times),
                       "seqs_per_sec": len(train) * len(epoch_times) / sum(epoch_times),
-                      "peak_rss_mb": rss_mb, "threads": args.threads}), flush=True)
+                      "peak_rss_mb": rss_mb, "threads": args.threads,
+                      "blas": blas}), flush=True)
 
 
 if __name__ == "__main__":

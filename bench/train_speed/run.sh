@@ -8,7 +8,13 @@
 #
 # usage: bench/train_speed/run.sh [EPOCHS]      (default 3)
 # env:   ATTNREC_BIN (default build/attnrec), ATTNREC_BENCH_DATA (default
-#        ../shared/data), PYTHON (default /usr/bin/python3), SKIP_TORCH=1
+#        ../shared/data), PYTHON (default /usr/bin/python3), SKIP_TORCH=1,
+#        TORCH_BLAS_DIR: a directory holding an optimised libblas.so.3 for
+#        torch. Debian's torch 1.13 calls whatever libblas.so.3 resolves to;
+#        on this machine that is the netlib reference BLAS (libblas3), which
+#        makes torch ~10x slower. Default: the system's openblas-pthread
+#        directory if installed, else /tmp/openblas/... as extracted with
+#        `dpkg-deb -x /var/cache/apt/archives/libopenblas0-pthread_*.deb /tmp/openblas`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +26,7 @@ out="${BENCH_OUT:-$(mktemp -d /tmp/attnrec_train_speed.XXXXXX)}"
 [ -f "$data" ] || { echo "skipped: $data not found"; exit 0; }
 [ -x "$bin" ] || { echo "error: $bin not built (cmake --build build --target attnrec)"; exit 1; }
 
+echo "== $(date -u '+%F %T UTC'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== attnrec: $epochs epochs, BCE, d 50, maxlen 200, 2 blocks, 1 head, batch 128, 2 threads"
 /usr/bin/time -v -o "$out/cpp.time" "$bin" train --input "$data" --out "$out/speed.bin" \
   --loss bce --dim 50 --maxlen 200 --blocks 2 --heads 1 --batch 128 --lr 0.001 --dropout 0.2 \
@@ -32,8 +39,16 @@ cpp_cpu=$(cpu "$out/cpp.time")
 
 torch_line=""
 if [ "${SKIP_TORCH:-0}" != 1 ]; then
-  echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings"
-  OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
+  blas="${TORCH_BLAS_DIR:-}"
+  if [ -z "$blas" ]; then
+    for cand in /usr/lib/x86_64-linux-gnu/openblas-pthread /tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread; do
+      if [ -f "$cand/libblas.so.3" ]; then blas="$cand"; break; fi
+    done
+  fi
+  [ -n "$blas" ] || echo "warning: no OpenBLAS found; torch will use whatever libblas.so.3 is (netlib is ~10x slower)"
+  echo "== load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings, BLAS dir ${blas:-system}"
+  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
     "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs "$epochs" --threads 2 > "$out/torch.out" 2> "$out/torch.err"
   torch_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/torch.time")
   torch_line="$("$py" - "$out/torch.out" "$torch_rss" "$(cpu "$out/torch.time")" <<'PY'
@@ -68,4 +83,5 @@ if os.path.exists(q):
           f"training stopped after {r['train_seconds']:.0f} s ({r['stop_reason']}); test full NDCG@10 "
           f"{r['test']['full']['ndcg@10']:.4f}, sampled-100 NDCG@10 {r['test']['sampled']['ndcg@10']:.4f}")
 PY
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(raw outputs in $out)"
