@@ -307,7 +307,7 @@ json::value version_or_null(const std::string& version) {
   return version.empty() ? json::value(nullptr) : json::value(version);
 }
 
-std::string time_or_empty(int64_t ms) { return ms > 0 ? format_rfc3339(ms) : std::string(); }
+json::value time_or_null(int64_t ms) { return ms > 0 ? json::value(format_rfc3339(ms)) : json::value(nullptr); }
 
 }  // namespace
 
@@ -377,9 +377,9 @@ json::object encode_train_job(const TrainJob& job) {
                  {"state", job.state},
                  {"trigger", job.trigger},
                  {"options", job.options},
-                 {"created", time_or_empty(job.created_ms)},
-                 {"started", time_or_empty(job.started_ms)},
-                 {"finished", time_or_empty(job.finished_ms)},
+                 {"created", time_or_null(job.created_ms)},
+                 {"started", time_or_null(job.started_ms)},
+                 {"finished", time_or_null(job.finished_ms)},
                  {"progress", json::object{{"epoch", job.epoch},
                                            {"epochs", job.epochs},
                                            {"batch", job.batch},

@@ -1,0 +1,243 @@
+// The model-backed routes over a real socket: a learnable stream ingested
+// through POST /v1/events, a retrain through POST /v1/admin/train, then
+// recommendations, sessions, filters, rank, explain, similar, search, the
+// registry, a hot swap under load and a corrupt checkpoint refused.
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "http_client.h"
+#include "running_server.h"
+#include "temp_dir.h"
+
+using namespace attnrec;
+using testing::HttpClient;
+using testing::Running;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kItems = 40;
+constexpr int kUsers = 120;
+
+std::string item_id(int i) { return "i" + std::to_string((i % kItems + kItems) % kItems); }
+int start_of(int u) { return (u * 7) % kItems; }
+int length_of(int u) { return 8 + u % 13; }
+std::string next_of(int u) { return item_id(start_of(u) + length_of(u)); }
+
+json::value body_of(const testing::Response& res) { return json::parse(res.body()); }
+
+// After item i comes item i+1; the catalog tags items "even" or "odd" and
+// titles them "Chain part <i>" ("Finale" for multiples of ten).
+void load(HttpClient& c) {
+  json::array items;
+  for (int i = 0; i < kItems; ++i) {
+    items.push_back(json::object{{"id", item_id(i)},
+                                 {"title", (i % 10 == 0 ? "Finale " : "Chain part ") + std::to_string(i)},
+                                 {"tags", json::array{i % 2 ? "odd" : "even"}}});
+  }
+  REQUIRE(c.request("POST", "/v1/items", json::serialize(json::object{{"items", items}})).result_int() == 200);
+  json::array events;
+  for (int u = 0; u < kUsers; ++u) {
+    for (int t = 0; t < length_of(u); ++t) {
+      events.push_back(json::object{{"user", "u" + std::to_string(u)},
+                                    {"item", item_id(start_of(u) + t)},
+                                    {"ts", 1700000000 + t}});
+    }
+  }
+  const auto res = c.request("POST", "/v1/events", json::serialize(json::object{{"events", events}}));
+  REQUIRE(res.result_int() == 200);
+}
+
+// Starts a job and waits for it; returns its final JSON.
+json::object train(HttpClient& c, json::object options = {}) {
+  options.emplace("epochs", 30);
+  options.emplace("batch", 16);
+  options.emplace("lr", 0.005);
+  options.emplace("patience", 0);
+  options.emplace("seed", 7);
+  const auto started = c.request("POST", "/v1/admin/train", json::serialize(options));
+  INFO(started.body());
+  REQUIRE(started.result_int() == 202);
+  const std::string job(body_of(started).at("job").as_string());
+  CHECK(started[boost::beast::http::field::location] == "/v1/admin/train/" + job);
+  for (int i = 0; i < 3000; ++i) {
+    const auto res = c.get("/v1/admin/train/" + job);
+    REQUIRE(res.result_int() == 200);
+    json::object j = body_of(res).as_object();
+    if (j.at("state") != "queued" && j.at("state") != "running") return j;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("job " << job << " did not finish");
+  return {};
+}
+
+std::vector<std::string> ids(const json::value& body) {
+  std::vector<std::string> out;
+  for (const auto& e : body.at("items").as_array()) out.emplace_back(e.at("id").as_string());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("routes: train through the API, then the model serves every route", "[api][models]") {
+  testing::TempDir dir;
+  Running r(dir.path());
+  HttpClient c = r.client();
+  load(c);
+
+  // Before training: the fallback, marked.
+  auto res = c.get("/v1/users/u5/recommendations?k=3");
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res).at("strategy") == "popularity");
+  CHECK(c.get("/v1/items/i1/similar").result_int() == 503);
+
+  const json::object job = train(c);
+  INFO(json::serialize(job));
+  REQUIRE(job.at("state") == "succeeded");
+  CHECK(job.at("version") == "v1");
+  CHECK(job.at("activated") == true);
+  CHECK(job.at("epochs").as_array().size() == 30);
+  CHECK(job.at("metrics").at("valid").at("ndcg@10").to_number<double>() > 0.5);
+
+  // Stored users: the next item of their chain comes first.
+  int right = 0;
+  for (int u = 0; u < kUsers; u += 7) {
+    res = c.get("/v1/users/u" + std::to_string(u) + "/recommendations?k=5");
+    REQUIRE(res.result_int() == 200);
+    const auto body = body_of(res);
+    CHECK(body.at("strategy") == "sasrec");
+    CHECK(body.at("model_version") == "v1");
+    right += ids(body).front() == next_of(u);
+  }
+  CHECK(right >= 16);  // of 18
+
+  // Sessions, filters and exclusions.
+  res = c.request("POST", "/v1/recommendations", R"({"history":["i17","i18","i19","i20","i21","i22"],"k":5})");
+  REQUIRE(res.result_int() == 200);
+  CHECK(ids(body_of(res)).front() == "i23");
+  res = c.request("POST", "/v1/recommendations", R"({"history":["i17","i18","i19","i20","i21","i22"],"k":5,"tags":["even"]})");
+  for (const auto& id : ids(body_of(res))) CHECK(std::stoi(id.substr(1)) % 2 == 0);
+  res = c.request("POST", "/v1/recommendations", R"({"history":["i17","i18","i19","i20","i21","i22"],"exclude":["i23"]})");
+  for (const auto& id : ids(body_of(res))) CHECK(id != "i23");
+  res = c.request("POST", "/v1/recommendations", R"({"history":["i17","i18","i19","i20","i21","i22"],"explain":true})");
+  CHECK_FALSE(body_of(res).at("items").at(0).at("because").as_array().empty());
+  res = c.request("POST", "/v1/recommendations", R"({"history":[]})");
+  CHECK(body_of(res).at("strategy") == "popularity");
+
+  // Rank: every candidate back, model order, unknown ones last and marked.
+  res = c.request("POST", "/v1/rank", R"({"history":["i4","i5","i6"],"items":["i30","nope","i7","i15"]})");
+  REQUIRE(res.result_int() == 200);
+  auto ranked = body_of(res).at("items").as_array();
+  REQUIRE(ranked.size() == 4);
+  CHECK(ranked[0].at("id") == "i7");
+  CHECK(ranked[0].at("fallback") == false);
+  CHECK(ranked[3].at("id") == "nope");
+  CHECK(ranked[3].at("fallback") == true);
+
+  // Explain: per layer and head, weights over the history summing to one.
+  res = c.get("/v1/users/u3/explain?item=" + next_of(3));
+  REQUIRE(res.result_int() == 200);
+  const auto ex = body_of(res);
+  REQUIRE(ex.at("layers").as_array().size() == 2);
+  for (const auto& layer : ex.at("layers").as_array()) {
+    for (const auto& head : layer.at("heads").as_array()) {
+      double sum = 0;
+      for (const auto& w : head.at("weights").as_array()) sum += w.at("weight").to_number<double>();
+      CHECK(sum == Approx(1.0).epsilon(1e-4));
+      CHECK(head.at("weights").as_array().size() == size_t(length_of(3)));
+    }
+  }
+
+  // Similar items and search.
+  res = c.get("/v1/items/i10/similar?k=4");
+  REQUIRE(res.result_int() == 200);
+  CHECK(ids(body_of(res)).size() == 4);
+  res = c.get("/v1/search?q=chain&user=u3&k=5");
+  REQUIRE(res.result_int() == 200);
+  const auto found = body_of(res);
+  CHECK(found.at("strategy") == "personalized");
+  REQUIRE(found.at("items").as_array().size() == 5);
+  for (const auto& hit : found.at("items").as_array()) {
+    CHECK(hit.as_object().contains("text_score"));
+    CHECK(hit.as_object().contains("personal_score"));
+    CHECK(hit.at("title").as_string().starts_with("Chain part"));
+  }
+  res = c.get("/v1/search?q=finale&k=10");
+  CHECK(body_of(res).at("strategy") == "text");
+  CHECK(body_of(res).at("items").as_array().size() == 4);
+  res = c.request("POST", "/v1/search", R"({"q":"chain","history":["i1","i2"],"k":3})");
+  REQUIRE(res.result_int() == 200);
+  CHECK(ids(body_of(res)).front() == "i3");  // the session's next part ranks first
+
+  // Errors.
+  CHECK(c.get("/v1/search?q=").result_int() == 422);
+  CHECK(c.get("/v1/search").result_int() == 422);
+  CHECK(c.get("/v1/users/u3/explain").result_int() == 422);
+  CHECK(c.get("/v1/users/nobody/explain?item=i1").result_int() == 404);
+  CHECK(c.request("POST", "/v1/rank", R"({"history":["i1"]})").result_int() == 422);
+  CHECK(c.request("POST", "/v1/rank", R"({"user":"u1","history":["i1"],"items":["i2"]})").result_int() == 422);
+  CHECK(c.request("POST", "/v1/recommendations", R"({"history":["i1"],"k":0})").result_int() == 422);
+  CHECK(c.request("POST", "/v1/recommendations", R"({"history":["i1"],"colour":1})").result_int() == 422);
+  CHECK(c.request("POST", "/v1/admin/train", R"({"epochs":0})").result_int() == 422);
+  CHECK(c.get("/v1/admin/train/job-99").result_int() == 404);
+  CHECK(c.request("DELETE", "/v1/admin/train/" + std::string(job.at("job").as_string())).result_int() == 409);
+  CHECK(c.request("POST", "/v1/models/v7/activate").result_int() == 404);
+}
+
+TEST_CASE("routes: hot swap under load fails nothing; a corrupt version is refused", "[api][models][concurrency]") {
+  testing::TempDir dir;
+  Running r(dir.path());
+  HttpClient c = r.client();
+  load(c);
+  REQUIRE(train(c).at("state") == "succeeded");
+  const json::object second = train(c, json::object{{"seed", 8}, {"activate", "always"}});
+  REQUIRE(second.at("state") == "succeeded");
+  CHECK(second.at("version") == "v2");
+
+  auto models = body_of(c.get("/v1/models"));
+  CHECK(models.at("active") == "v2");
+  REQUIRE(models.at("models").as_array().size() == 2);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0}, answered{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&, t] {
+      HttpClient mine = r.client();
+      while (!stop) {
+        const auto res = mine.get("/v1/users/u" + std::to_string(t) + "/recommendations?k=10");
+        const bool ok = res.result_int() == 200 && res.body().find("\"strategy\":\"sasrec\"") != std::string::npos;
+        failed += !ok;
+        ++answered;
+      }
+    });
+  }
+  for (int i = 0; i < 30; ++i) {
+    const auto res = c.request("POST", std::string("/v1/models/") + (i % 2 ? "v2" : "v1") + "/activate");
+    REQUIRE(res.result_int() == 200);
+  }
+  stop = true;
+  for (auto& t : clients) t.join();
+  CHECK(failed == 0);
+  CHECK(answered > 30);
+
+  // v1 live; v2's file damaged: activation refused, v1 keeps serving.
+  REQUIRE(c.request("POST", "/v1/models/v1/activate").result_int() == 200);
+  {
+    std::fstream f(dir.path() + "/models/v2.sasrec", std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(f);
+    f.seekp(1500);
+    f.put('\x33');
+  }
+  const auto refused = c.request("POST", "/v1/models/v2/activate");
+  CHECK(refused.result_int() == 409);
+  CHECK(refused.body().find("checksum") != std::string::npos);
+  CHECK(body_of(c.get("/v1/models")).at("active") == "v1");
+  const auto served = c.get("/v1/users/u0/recommendations?k=1");
+  CHECK(body_of(served).at("model_version") == "v1");
+  CHECK(ids(body_of(served)).front() == next_of(0));
+}
