@@ -188,7 +188,7 @@ TEST_CASE("routes: train through the API, then the model serves every route", "[
   CHECK(c.request("POST", "/v1/models/v7/activate").result_int() == 404);
 }
 
-TEST_CASE("routes: hot swap under load fails nothing; a corrupt version is refused", "[api][models][concurrency]") {
+TEST_CASE("routes: hot swap under load fails nothing and a corrupt version is refused", "[api][models][concurrency]") {
   testing::TempDir dir;
   Running r(dir.path());
   HttpClient c = r.client();

@@ -326,7 +326,7 @@ TEST_CASE("movielens ml-100k: u.item flags with u.genre, u.data tabs", "[importe
   CHECK(sink.events[1].weight == 1.0f);
 }
 
-TEST_CASE("movielens: movies without ratings warn; nothing found is an error", "[importer]") {
+TEST_CASE("movielens: movies without ratings warn, nothing found is an error", "[importer]") {
   TempDir dir;
   write_file(dir.path(), "movies.dat", "1::Heat (1995)::Action\n");
   MemorySink sink;

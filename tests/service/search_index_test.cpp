@@ -102,7 +102,7 @@ TEST_CASE("diacritics and case fold in both documents and queries", "[search]") 
   CHECK(docs(index.search("MISÉRABLES", 10)) == std::vector<uint32_t>{7});
 }
 
-TEST_CASE("stop words are ignored unless nothing else is left; tags match", "[search]") {
+TEST_CASE("stop words are ignored unless nothing else is left, and tags match", "[search]") {
   SearchIndex index;
   index.upsert(1, item("The Thing", {"horror"}));
   index.upsert(2, item("Of Mice and Men", {"drama"}));

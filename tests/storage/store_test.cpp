@@ -88,7 +88,7 @@ TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters
   CHECK(store->find_item("i10") == 5);
 }
 
-TEST_CASE("catalog records can be deleted; the item id stays", "[storage][store]") {
+TEST_CASE("catalog records can be deleted while the item id stays", "[storage][store]") {
   TempDir dir;
   auto store = open_store(options_for(dir.sub("db")));
   REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "a"}}).is_ok());
