@@ -73,5 +73,6 @@ HttpResponse post_activate_model(const RequestContext& ctx);
 HttpResponse get_healthz(const RequestContext& ctx);  // 200 while the process runs
 HttpResponse get_readyz(const RequestContext& ctx);   // 200 when ready, else 503
 HttpResponse get_metrics(const RequestContext& ctx);  // Prometheus text 0.0.4
+HttpResponse get_openapi(const RequestContext& ctx);  // the OpenAPI 3 document
 
 }  // namespace attnrec::api

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/handlers.h"
+#include "api/openapi.h"
 #include "api/responses.h"
 #include "service/recommender.h"
 
@@ -27,6 +28,13 @@ HttpResponse get_metrics(const RequestContext& ctx) {
   HttpResponse res{http::status::ok, 11};
   res.set(http::field::content_type, kPrometheusType);
   res.body() = ctx.rec.metrics().render(ctx.rec.stats());
+  return res;
+}
+
+HttpResponse get_openapi(const RequestContext& /*ctx*/) {
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, kJsonType);
+  res.body() = std::string(openapi_document());
   return res;
 }
 

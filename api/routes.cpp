@@ -28,6 +28,7 @@ void add_v1_routes(Router& router) {
   router.add({verb::get, "/v1/models", get_models});
   router.add({verb::post, "/v1/models/{version}/activate", post_activate_model});
   router.add({verb::get, "/healthz", get_healthz, /*open=*/true, /*blocking=*/false});
+  router.add({verb::get, "/openapi.json", get_openapi, /*open=*/true, /*blocking=*/false});
   router.add({verb::get, "/readyz", get_readyz, /*open=*/true, /*blocking=*/false});
   // stats() may read the store's properties: keep it off the I/O threads.
   router.add({verb::get, "/metrics", get_metrics, /*open=*/true, /*blocking=*/true});

@@ -2,6 +2,13 @@
 // socket, no store.
 #include "api/router.h"
 
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "api/handlers.h"
+#include "api/openapi.h"
+
 #include <catch2/catch.hpp>
 
 #include "api/validation.h"
@@ -152,4 +159,27 @@ TEST_CASE("JSON content types", "[api][validation]") {
   CHECK_FALSE(is_json_content_type("text/plain"));
   CHECK_FALSE(is_json_content_type("application/jsonx"));
   CHECK_FALSE(is_json_content_type(""));
+}
+
+TEST_CASE("the OpenAPI document describes every route and nothing else", "[api][openapi]") {
+  namespace json = boost::json;
+  const json::value doc = json::parse(attnrec::api::openapi_document());
+  CHECK(doc.at("openapi").as_string().starts_with("3."));
+  const json::object& paths = doc.at("paths").as_object();
+  attnrec::api::Router router;
+  attnrec::api::add_v1_routes(router);
+  size_t operations = 0;
+  for (const auto& route : router.routes()) {
+    INFO(route.pattern);
+    REQUIRE(paths.contains(route.pattern));
+    std::string method(boost::beast::http::to_string(route.method));
+    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::tolower(c); });
+    CHECK(paths.at(route.pattern).as_object().contains(method));
+    ++operations;
+  }
+  size_t documented = 0;
+  for (const auto& [path, item] : paths) {
+    for (const auto& [key, value] : item.as_object()) documented += key != "parameters";
+  }
+  CHECK(documented == operations);
 }
