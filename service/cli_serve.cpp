@@ -156,6 +156,35 @@ void add_serve_command(CLI::App& app) {
       ->envname("ATTNREC_MAX_BATCH")
       ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->capture_default_str();
+  // Retraining: the schedule, the budget of each job and the activation rule.
+  cmd->add_option("--retrain-every-minutes", flags->config.retrain_every_minutes,
+                  "Retrain in the background every N minutes (0 = never)")
+      ->envname("ATTNREC_RETRAIN_EVERY_MINUTES")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--retrain-every-events", flags->config.retrain_every_events,
+                  "Retrain in the background after N new events (0 = never)")
+      ->envname("ATTNREC_RETRAIN_EVERY_EVENTS")
+      ->capture_default_str();
+  cmd->add_option("--train-threads", flags->config.train.threads,
+                  "Threads of a background retrain (it runs at low CPU priority)")
+      ->envname("ATTNREC_TRAIN_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--train-max-minutes", flags->config.train.max_minutes,
+                  "Wall-clock budget of a background retrain (0 = none)")
+      ->envname("ATTNREC_TRAIN_MAX_MINUTES")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--activate-margin", flags->config.activate_margin,
+                  "Activate a retrained model when its validation NDCG@10 is at least the live "
+                  "model's minus this")
+      ->envname("ATTNREC_ACTIVATE_MARGIN")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_flag("--activate-always", flags->config.activate_always,
+                "Activate every retrained model, better or not")
+      ->envname("ATTNREC_ACTIVATE_ALWAYS");
   cmd->callback([flags, config_file, cmd] {
     if (!config_file->empty()) apply_config_file(*cmd, *config_file);
     const int code = run_serve(*flags);

@@ -311,3 +311,36 @@ TEST_CASE("swapping models under concurrent requests fails none of them", "[mode
   CHECK(failures == 0);
   CHECK(answered > 0);
 }
+
+TEST_CASE("the schedule retrains after N new events", "[models]") {
+  TempDir dir;
+  Config config;
+  config.data_dir = dir.path();
+  config.model.d = 16;
+  config.model.maxlen = 16;
+  config.train.epochs = 3;
+  config.train.batch = 32;
+  config.retrain_every_events = 1000;
+  std::unique_ptr<Recommender> rec;
+  REQUIRE(Recommender::open(config, &rec).is_ok());
+  std::vector<EventInput> few(10);
+  for (size_t i = 0; i < few.size(); ++i) {
+    few[i].user = "early";
+    few[i].item = item_id(int(i));
+  }
+  IngestResult r;
+  REQUIRE(rec->ingest(few, &r).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  TrainJob job;
+  CHECK(rec->training_job("job-1", &job).code() == Status::Code::kNotFound);  // under the threshold
+
+  ingest_chains(*rec, 120);  // well over 1,000 events: a job starts by itself
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (rec->live_model_version().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(rec->live_model_version() == "v1");
+  job = wait_for(*rec, "job-1");
+  CHECK(job.trigger == "schedule");
+  CHECK(job.state == "succeeded");
+}
