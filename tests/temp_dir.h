@@ -22,6 +22,8 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
+  // A path inside the directory that does not exist yet.
+  std::string sub(const std::string& name) const { return path_ + "/" + name; }
 
  private:
   std::string path_;

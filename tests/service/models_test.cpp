@@ -10,9 +10,11 @@
 #include <catch2/catch.hpp>
 
 #include "service/recommender.h"
+#include "recommend_helpers.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
+using attnrec::testing::recommended;
 using attnrec::testing::TempDir;
 namespace json = boost::json;
 
@@ -88,15 +90,6 @@ TrainJob train(Recommender& rec, json::object options = {}) {
   return job;
 }
 
-std::vector<std::string> top(const Recommender& rec, RecommendRequest req) {
-  Recommendations out;
-  Status s = rec.recommend(req, &out);
-  INFO(s.message());
-  REQUIRE(s.is_ok());
-  std::vector<std::string> ids;
-  for (const auto& r : out.items) ids.push_back(r.item);
-  return ids;
-}
 
 }  // namespace
 
@@ -121,11 +114,11 @@ TEST_CASE("a retrain job learns the sequential pattern and serves it", "[models]
   REQUIRE(rec->recommend(req, &out).is_ok());
   CHECK(out.strategy == "sasrec");
   CHECK(out.model_version == "v1");
-  CHECK(top(*rec, req).front() == next_of(5));
+  CHECK(recommended(*rec, req).front() == next_of(5));
   int right = 0;
   for (int u = 0; u < 120; ++u) {
     req.user = "u" + std::to_string(u);
-    right += top(*rec, req).front() == next_of(u);
+    right += recommended(*rec, req).front() == next_of(u);
   }
   CHECK(right >= 110);
 
@@ -133,7 +126,7 @@ TEST_CASE("a retrain job learns the sequential pattern and serves it", "[models]
   RecommendRequest session;
   session.history = {"i28", "i29", "i30"};
   session.k = 5;
-  auto ids = top(*rec, session);
+  auto ids = recommended(*rec, session);
   CHECK(ids.front() == "i31");
   CHECK(std::find(ids.begin(), ids.end(), "i30") == ids.end());
 
@@ -238,7 +231,7 @@ TEST_CASE("a corrupt checkpoint is refused while the live model keeps serving", 
   CHECK(rec->live_model_version() == "v1");
   RecommendRequest req;
   req.user = "u0";
-  CHECK(top(*rec, req).front() == next_of(0));
+  CHECK(recommended(*rec, req).front() == next_of(0));
 }
 
 TEST_CASE("bad training options are refused before a job exists", "[models]") {

@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "recommend_helpers.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
+using attnrec::testing::recommended;
 using attnrec::testing::TempDir;
 
 namespace {
@@ -37,15 +39,6 @@ std::vector<std::string> history_items(const Recommender& rec, const std::string
   return out;
 }
 
-std::vector<std::string> recommended(const Recommender& rec, RecommendRequest req) {
-  Recommendations out;
-  Status s = rec.recommend(req, &out);
-  INFO(s.message());
-  REQUIRE(s.is_ok());
-  std::vector<std::string> ids;
-  for (const auto& r : out.items) ids.push_back(r.item);
-  return ids;
-}
 
 }  // namespace
 

@@ -14,6 +14,8 @@
 
 namespace attnrec::storage::testing {
 
+using attnrec::testing::TempDir;
+
 inline Options options_for(const std::string& path, size_t history_cap = 512) {
   Options o;
   o.path = path;
