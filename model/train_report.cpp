@@ -45,7 +45,10 @@ std::string train_report_json(const Config& c, const TrainConfig& t, const std::
     << ", \"batch\": " << t.batch << ", \"lr\": " << num(t.lr)
     << ", \"weight_decay\": " << num(t.weight_decay) << ", \"negatives\": " << t.num_negatives()
     << ", \"seed\": " << t.seed << ", \"threads\": " << t.threads
-    << ", \"patience\": " << t.patience << "},\n";
+    << ", \"patience\": " << t.patience << ", \"warmup_steps\": " << t.warmup_steps
+    << ", \"lr_decay\": " << (t.lr_decay ? "true" : "false")
+    << ", \"eval_users\": " << t.eval_users
+    << ", \"train_on_valid\": " << (t.train_on_valid ? "true" : "false") << "},\n";
   o << "  \"epochs\": [\n";
   for (size_t i = 0; i < r.epochs.size(); ++i) {
     const EpochStats& e = r.epochs[i];

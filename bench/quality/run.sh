@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Ranking quality of attnrec's default recipe (leave-one-out: the last item of
-# each user is the test target, the second last the validation target used
-# for early stopping, the rest trains) on ML-1M and on BERT4Rec's Beauty.
+# each user is the test target and is never trained on; the second-last items
+# of the first --eval-users users (default 1000) are the validation targets
+# used to keep the best epoch / stop early, and every other user's
+# second-last item is trained on) on ML-1M and on BERT4Rec's Beauty.
 # Prints one table per dataset with both protocols, next to published figures.
 #
 # usage: bench/quality/run.sh [DATASET...]   (default: ml-1m bert4rec_beauty)
@@ -25,7 +27,7 @@ for name in "${sets[@]}"; do
   extra=()
   # Beauty has 54k items and 40k short sequences: validate on a sample per epoch.
   [ "$name" = bert4rec_beauty ] && extra=(--eval-users 5000)
-  echo "== $name: attnrec train (defaults) ${extra[*]} ${TRAIN_FLAGS:-}"
+  echo "== $name: attnrec train (defaults) ${extra[*]} ${TRAIN_FLAGS:-}; $(date -u '+%F %T UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   "$bin" train --input "$data" --out "$out/$name.bin" --quiet "${extra[@]}" ${TRAIN_FLAGS:-} \
@@ -37,8 +39,10 @@ r = json.load(open(sys.argv[1]))
 name, wall = sys.argv[2], float(sys.argv[3])
 c, t = r["config"], r["train"]
 print(f"\n{name}: d={c['dim']} L={c['maxlen']} blocks={c['blocks']} heads={c['heads']} dropout={c['dropout']} "
-      f"loss={t['loss']} negatives={t['negatives']} batch={t['batch']} lr={t['lr']}; best epoch {r['best_epoch']} "
-      f"of {len(r['epochs'])} ({r['stop_reason']}); wall clock {wall:.0f} s (train + test eval + save)")
+      f"loss={t['loss']} negatives={t['negatives']} batch={t['batch']} lr={t['lr']} lr_decay={t.get('lr_decay')} "
+      f"epochs={t['epochs']} eval_users={t.get('eval_users')} train_on_valid={t.get('train_on_valid')}; best epoch {r['best_epoch']} "
+      f"of {len(r['epochs'])} ({r['stop_reason']}); wall clock {wall:.0f} s (train + test eval + save); "
+      f"valid full NDCG@10 {r['best_valid']['ndcg@10']:.4f} on {r['best_valid']['users']} users")
 print("| protocol | HR@10 | NDCG@10 | MRR | users |")
 print("|---|---|---|---|---|")
 for key in ("full", "sampled"):
@@ -49,4 +53,5 @@ if name == "ml-1m":
     print("| reference: SASRec+ (CE), full | | 0.1821 | | |")
     print("| reference: plain SASRec/BCE, full | | ~0.134 | | |")
 PY
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
