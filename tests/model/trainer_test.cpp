@@ -208,4 +208,10 @@ TEST_CASE("validation items train only for users outside the validation subset",
   REQUIRE(tr.valid_users().size() == 10);
   CHECK(tr.valid_users().front() == 0);
   CHECK(tr.valid_users().back() == 10);  // user 3 has no validation item
+  // Still deterministic under a seed with two threads.
+  t.threads = 2;
+  Trainer a(c, t, d), b(c, t, d);
+  a.train_epoch(1);
+  b.train_epoch(1);
+  CHECK(a.params().flat() == b.params().flat());
 }
