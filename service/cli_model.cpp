@@ -152,7 +152,8 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
                              {"warmup", t.warmup_steps},   {"lr_decay", t.lr_decay},
                              {"batch", t.batch},           {"negatives", t.negatives},
                              {"seed", t.seed},             {"threads", t.threads},
-                             {"loss", f.loss},             {"activate", f.activate}};
+                             {"loss", f.loss},             {"activate", f.activate},
+                             {"train_on_valid", t.train_on_valid}};
   service::Config config;
   config.data_dir = f.data_dir;
   std::unique_ptr<service::Recommender> rec;
@@ -253,6 +254,8 @@ void add_train(CLI::App& app) {
   c->add_option("--weight-decay", f->train.weight_decay, "Decoupled weight decay")->capture_default_str();
   c->add_option("--warmup", f->train.warmup_steps, "Linear learning-rate warm-up steps")->capture_default_str();
   c->add_flag("--lr-decay", f->train.lr_decay, "Decay the learning rate linearly to 0");
+  c->add_flag("--train-on-valid,!--no-train-on-valid", f->train.train_on_valid,
+              "Train on the second-last items of users outside the validation subset (--eval-users)");
   c->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();
   c->add_option("--negatives", f->train.negatives, "Negatives (0 = 1 for bce, 256 for sampled-ce)")->capture_default_str();
   c->add_option("--seed", f->train.seed, "Random seed")->capture_default_str();

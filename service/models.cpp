@@ -75,7 +75,10 @@ Status parse_train_options(const json::object& options, const Config& config, Tr
     else if (key == "warmup") s = read_int(v, key, 0, 100000000, &t.warmup_steps);
     else if (key == "eval_every") s = read_int(v, key, 1, 100000, &t.eval_every);
     else if (key == "eval_users") s = read_int(v, key, 0, 100000000, &t.eval_users);
-    else if (key == "lr_decay") {
+    else if (key == "train_on_valid") {
+      if (!v.is_bool()) s = option_error(key, "must be true or false");
+      else t.train_on_valid = v.get_bool();
+    } else if (key == "lr_decay") {
       if (!v.is_bool()) s = option_error(key, "must be true or false");
       else t.lr_decay = v.get_bool();
     } else if (key == "activation") {
@@ -248,6 +251,7 @@ Status Recommender::Impl::run_job(const json::object& options, JobContext& ctx) 
     const model::Dataset remapped = remap_dataset(data, current->net->item_ids());
     model::EvalOptions eo;
     eo.threads = spec.train.threads;
+    eo.max_users = spec.train.eval_users;  // the users whose validation items no model trained on
     const double live_ndcg = model::evaluate(*current->net, remapped, model::Split::kValid, eo).ndcg10();
     activate = new_ndcg >= live_ndcg - config.activate_margin;
     char buf[200];
