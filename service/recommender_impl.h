@@ -58,7 +58,7 @@ struct Recommender::Impl {
   SearchIndex search_index;
   mutable Metrics metrics;
   std::unique_ptr<ModelRegistry> registry;
-  std::atomic<std::shared_ptr<const ServingModel>> live;
+  LiveModel live;
   std::mutex activate_mu;  // one activation at a time
   std::atomic<bool> ready{false};
 

@@ -3,12 +3,12 @@
 // registry facts callers see (version, validation NDCG@10).
 //
 // Immutable once built and shared read-only by every request thread; a new
-// version is a new object swapped in atomically (Recommender holds it in a
-// std::atomic<std::shared_ptr<const ServingModel>>).
+// version is a new object swapped in atomically through a LiveModel.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +32,26 @@ struct ServingModel {
   }
   // The model indices of a history of store ids, unknown items dropped.
   std::vector<int32_t> encode_items(std::span<const uint32_t> store_items) const;
+};
+
+// The model requests use now. load() and store() exchange a shared_ptr under
+// a mutex held only for the pointer copy: a request never waits for a model
+// to load, and one that loaded the old model finishes with it. (A mutex, not
+// std::atomic<std::shared_ptr>: libstdc++ 12's lock bit is invisible to TSan.)
+class LiveModel {
+ public:
+  std::shared_ptr<const ServingModel> load() const {
+    std::lock_guard lock(mu_);
+    return model_;
+  }
+  void store(std::shared_ptr<const ServingModel> model) {
+    std::lock_guard lock(mu_);
+    model_.swap(model);  // the old model is freed with the argument, after unlocking
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const ServingModel> model_;  // guarded by mu_
 };
 
 // Builds the maps for `net` against the store's item dictionary.
