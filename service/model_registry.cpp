@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "service/storage_status.h"
 #include "storage/store.h"
 
 namespace attnrec::service {
@@ -13,11 +14,6 @@ namespace {
 constexpr std::string_view kActiveKey = "active_model";
 constexpr std::string_view kSeqKey = "model_seq";
 
-Status from_storage(const storage::Status& s) {
-  if (s.is_ok()) return Status::ok();
-  if (s.is_not_found()) return Status::not_found(s.message());
-  return Status::internal(s.message());
-}
 
 // "v12" -> 12, for ordering; 0 for anything else.
 uint64_t version_number(std::string_view v) {

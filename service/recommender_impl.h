@@ -22,25 +22,11 @@
 #include "service/recommender.h"
 #include "service/search_index.h"
 #include "service/serving_model.h"
+#include "service/storage_status.h"
 #include "service/train_jobs.h"
 #include "storage/store.h"
 
 namespace attnrec::service {
-
-inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Storage failures are never the caller's fault: they surface as kInternal
-// (kNotFound passes through for lookups, kBusy as kUnavailable).
-inline Status from_storage(const storage::Status& s) {
-  if (s.is_ok()) return Status::ok();
-  if (s.is_not_found()) return Status::not_found(s.message());
-  if (s.code() == storage::Status::Code::kBusy) return Status::unavailable(s.message());
-  return Status::internal(s.message());
-}
 
 inline std::string quoted(std::string_view id) { return "'" + std::string(id) + "'"; }
 

@@ -4,18 +4,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <chrono>
+
+
+#include "service/storage_status.h"
 
 namespace attnrec::service {
-namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 class TrainJobs::Context : public JobContext {
  public:
