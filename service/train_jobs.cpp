@@ -4,8 +4,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-
-
 #include "service/storage_status.h"
 
 namespace attnrec::service {
