@@ -45,6 +45,9 @@ struct TrainConfig {
   float weight_decay = 0.0f;   // decoupled (AdamW) when > 0
   int32_t warmup_steps = 0;    // linear warm-up of the learning rate
   bool lr_decay = false;       // linear decay to 0 over `epochs` (see scheduled_lr)
+  // Exponential moving average of the weights, updated after every step; the
+  // averaged weights are the ones validated, kept and saved. 0 = off.
+  float ema_decay = 0.0f;
   int32_t negatives = 0;       // 0: 1 for bce, 256 for sampled-ce
   uint64_t seed = 42;
   int32_t threads = 2;
@@ -55,6 +58,10 @@ struct TrainConfig {
   // evaluable users) also train on their second-last item; the last (test)
   // item is never trained on. No effect when eval_users == 0.
   bool train_on_valid = true;
+  // Histories longer than maxlen + 1 also train on their earlier items, as
+  // further sequences of up to maxlen targets ending maxlen, 2 maxlen, ...
+  // items before the end; otherwise only the last maxlen targets are used.
+  bool all_windows = false;
 
   int32_t num_negatives() const {
     if (negatives > 0) return negatives;

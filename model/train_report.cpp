@@ -46,7 +46,8 @@ std::string train_report_json(const Config& c, const TrainConfig& t, const std::
     << ", \"weight_decay\": " << num(t.weight_decay) << ", \"negatives\": " << t.num_negatives()
     << ", \"seed\": " << t.seed << ", \"threads\": " << t.threads
     << ", \"patience\": " << t.patience << ", \"warmup_steps\": " << t.warmup_steps
-    << ", \"lr_decay\": " << (t.lr_decay ? "true" : "false")
+    << ", \"lr_decay\": " << (t.lr_decay ? "true" : "false") << ", \"ema\": " << num(t.ema_decay)
+    << ", \"all_windows\": " << (t.all_windows ? "true" : "false")
     << ", \"eval_users\": " << t.eval_users
     << ", \"train_on_valid\": " << (t.train_on_valid ? "true" : "false") << "},\n";
   o << "  \"epochs\": [\n";

@@ -59,9 +59,14 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
     items.assign(t.begin(), t.end());
     std::sort(items.begin(), items.end());
     items.erase(std::unique(items.begin(), items.end()), items.end());
-    if (t.size() < 2) continue;
-    const size_t n = std::min(t.size() - 1, size_t(L));
-    samples_.push_back({int32_t(u), t.subspan(t.size() - 1 - n, n), t.subspan(t.size() - n, n)});
+    // Targets t[1..T]; window w holds targets (end - n, end] with
+    // end = T - w * L, inputs one item earlier.
+    const size_t T = t.size() < 2 ? 0 : t.size() - 1;
+    for (size_t w = 0, end = T; end >= 1; ++w, end -= std::min(end, size_t(L))) {
+      if (w > 0 && !train_.all_windows) break;
+      const size_t n = std::min(end, size_t(L));
+      samples_.push_back({int32_t(u), int32_t(w), t.subspan(end - n, n), t.subspan(end - n + 1, n)});
+    }
   }
   const int nthreads = std::max(1, train_.threads);
   for (int i = 0; i < nthreads; ++i) threads_.push_back(std::make_unique<ThreadState>(params_));
@@ -89,7 +94,7 @@ int64_t Trainer::num_positions() const {
 void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts) {
   const int n = int(s.inputs.size());
   const int N = config_.num_items;
-  Rng rng(mix_seed(train_.seed, uint64_t(epoch), uint64_t(s.user)));
+  Rng rng(mix_seed(train_.seed, uint64_t(epoch), uint64_t(s.user), uint64_t(s.window)));
   forward<float>(params_, s.inputs, ts.ws, config_.dropout > 0 ? &rng : nullptr);
   const auto H = ts.ws.out.topRows(n);                        // [n, d]
   auto dH = ts.dh.topRows(n);                                 // [n, d]
@@ -168,6 +173,7 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     }
     adam_.step(params_.flat(), g, learning_rate());
     params_.m(params_.layout().item_emb).row(0).setZero();
+    update_average();
     for (auto& ts : threads_) epoch_loss += ts->loss;
     positions += batch_positions;
     seqs_done += int64_t(hi - lo);
@@ -187,8 +193,23 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
   return epoch_loss / double(std::max<int64_t>(positions, 1));
 }
 
+void Trainer::update_average() {
+  if (train_.ema_decay <= 0) return;
+  const FlatVec<float>& w = params_.flat();
+  if (average_.empty()) {
+    average_ = w;
+    return;
+  }
+  // Early on the average would be dominated by the random initialisation, so
+  // the decay ramps up with the step count (as TensorFlow's num_updates).
+  const double steps = double(adam_.steps());
+  const float decay = float(std::min<double>(train_.ema_decay, (1.0 + steps) / (10.0 + steps)));
+  for (size_t i = 0; i < w.size(); ++i) average_[i] += (1.0f - decay) * (w[i] - average_[i]);
+}
+
 std::shared_ptr<const Model> Trainer::snapshot() const {
   Params<float> copy = params_;
+  if (!average_.empty()) copy.flat() = average_;
   return std::make_shared<const Model>(std::move(copy), data_.item_ids);
 }
 
@@ -218,7 +239,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       st.eval_seconds = seconds_since(t1);
       if (st.valid.ndcg10() > best_ndcg) {
         best_ndcg = st.valid.ndcg10();
-        best = params_.flat();
+        best = average_.empty() ? params_.flat() : average_;
         result.best_epoch = epoch;
         result.best_valid = st.valid;
         evals_since_best = 0;

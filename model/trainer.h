@@ -78,6 +78,7 @@ class Trainer {
   // Epochs with validation and early stopping as configured.
   TrainResult fit(const ProgressFn& progress = {}, const EpochFn& on_epoch = {});
 
+  // The weights validated and saved: the moving average when ema_decay > 0.
   std::shared_ptr<const Model> snapshot() const;
   const Params<float>& params() const { return params_; }
   const Config& config() const { return config_; }
@@ -90,18 +91,21 @@ class Trainer {
  private:
   struct Sample {
     int32_t user;
+    int32_t window;  // 0 = the most recent maxlen targets, 1 = the ones before, ...
     std::span<const int32_t> inputs, targets;
   };
   struct ThreadState;
 
   void run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts);
   float learning_rate() const;
+  void update_average();
 
   Config config_;
   TrainConfig train_;
   const Dataset& data_;
   Params<float> params_;
   Adam adam_;
+  FlatVec<float> average_;  // EMA of params_.flat() (empty when off)
   std::vector<Sample> samples_;
   std::vector<std::vector<int32_t>> user_items_;  // sorted distinct training items per user
   std::vector<int32_t> valid_users_;

@@ -150,6 +150,7 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
                              {"activation", f.activation}, {"dropout", c.dropout},
                              {"lr", t.lr},                 {"weight_decay", t.weight_decay},
                              {"warmup", t.warmup_steps},   {"lr_decay", t.lr_decay},
+                             {"ema", t.ema_decay},         {"all_windows", t.all_windows},
                              {"batch", t.batch},           {"negatives", t.negatives},
                              {"seed", t.seed},             {"threads", t.threads},
                              {"loss", f.loss},             {"activate", f.activate},
@@ -254,8 +255,12 @@ void add_train(CLI::App& app) {
   c->add_option("--weight-decay", f->train.weight_decay, "Decoupled weight decay")->capture_default_str();
   c->add_option("--warmup", f->train.warmup_steps, "Linear learning-rate warm-up steps")->capture_default_str();
   c->add_flag("--lr-decay", f->train.lr_decay, "Decay the learning rate linearly to 0");
+  c->add_option("--ema", f->train.ema_decay, "Validate and keep a moving average of the weights with this decay per step (0 = off)")
+      ->check(CLI::Range(0.0, 0.99999))->capture_default_str();
   c->add_flag("--train-on-valid,!--no-train-on-valid", f->train.train_on_valid,
               "Train on the second-last items of users outside the validation subset (--eval-users)");
+  c->add_flag("--all-windows,!--last-window", f->train.all_windows,
+              "Train long histories on all their items, in windows of --maxlen (default: the last --maxlen only)");
   c->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();
   c->add_option("--negatives", f->train.negatives, "Negatives (0 = 1 for bce, 256 for sampled-ce)")->capture_default_str();
   c->add_option("--seed", f->train.seed, "Random seed")->capture_default_str();

@@ -72,12 +72,16 @@ Status parse_train_options(const json::object& options, const Config& config, Tr
     else if (key == "heads") s = read_int(v, key, 1, 64, &m.heads);
     else if (key == "dropout") s = read_real(v, key, 0.0, 0.95, &m.dropout);
     else if (key == "ffn") s = read_int(v, key, 0, 65536, &m.d_ff);
+    else if (key == "ema") s = read_real(v, key, 0.0, 0.99999, &t.ema_decay);
     else if (key == "warmup") s = read_int(v, key, 0, 100000000, &t.warmup_steps);
     else if (key == "eval_every") s = read_int(v, key, 1, 100000, &t.eval_every);
     else if (key == "eval_users") s = read_int(v, key, 0, 100000000, &t.eval_users);
     else if (key == "train_on_valid") {
       if (!v.is_bool()) s = option_error(key, "must be true or false");
       else t.train_on_valid = v.get_bool();
+    } else if (key == "all_windows") {
+      if (!v.is_bool()) s = option_error(key, "must be true or false");
+      else t.all_windows = v.get_bool();
     } else if (key == "lr_decay") {
       if (!v.is_bool()) s = option_error(key, "must be true or false");
       else t.lr_decay = v.get_bool();

@@ -215,3 +215,49 @@ TEST_CASE("validation items train only for users outside the validation subset",
   b.train_epoch(1);
   CHECK(a.params().flat() == b.params().flat());
 }
+
+TEST_CASE("all windows: long histories train every position once per epoch", "[trainer]") {
+  const Dataset d = synthetic(10, 20, 30, 13);
+  TrainConfig t;
+  t.threads = 1;
+  t.eval_users = 0;                // train on all but the last two items: 28
+  const Config c = tiny_config();  // maxlen 12
+  const Trainer last(c, t, d);
+  CHECK(last.num_sequences() == 10);
+  CHECK(last.num_positions() == 10 * 12);
+  t.all_windows = true;
+  const Trainer all(c, t, d);
+  CHECK(all.num_sequences() == 10 * 3);  // 27 targets: 12 + 12 + 3
+  CHECK(all.num_positions() == 10 * 27);
+  Trainer a(c, t, d), b(c, t, d);
+  a.train_epoch(1);
+  b.train_epoch(1);
+  CHECK(a.params().flat() == b.params().flat());
+}
+
+TEST_CASE("the moving average of the weights is what is validated and kept", "[trainer]") {
+  const Dataset d = synthetic(32, 20, 10, 17);
+  TrainConfig t;
+  t.batch = 64;  // one step per epoch
+  t.threads = 2;
+  t.lr = 1e-2f;
+  TrainConfig te = t;
+  te.ema_decay = 0.5f;
+  const Config c = tiny_config();
+  Trainer plain(c, t, d), avg(c, te, d);
+  plain.train_epoch(1);
+  avg.train_epoch(1);
+  const auto w1 = plain.params().flat();
+  CHECK(avg.params().flat() == w1);  // the average does not change training
+  CHECK(avg.snapshot()->params().flat() == w1);  // the first step starts the average
+  plain.train_epoch(2);
+  avg.train_epoch(2);
+  const auto& w2 = plain.params().flat();
+  // Step 2 decays by min(0.5, (1 + 2) / (10 + 2)) = 0.25.
+  const auto& kept = avg.snapshot()->params().flat();
+  REQUIRE(kept.size() == w2.size());
+  size_t off = 0;
+  for (size_t i = 0; i < kept.size(); ++i) off += std::abs(kept[i] - (w1[i] + 0.75f * (w2[i] - w1[i]))) > 1e-6f;
+  CHECK(off == 0);
+  CHECK(kept != w2);
+}
