@@ -47,7 +47,7 @@ struct TrainConfig {
   bool lr_decay = false;       // linear decay to 0 over `epochs` (see scheduled_lr)
   // Exponential moving average of the weights, updated after every step; the
   // averaged weights are the ones validated, kept and saved. 0 = off.
-  float ema_decay = 0.0f;
+  float ema_decay = 0.998f;
   int32_t negatives = 0;       // 0: 1 for bce, 256 for sampled-ce
   uint64_t seed = 42;
   int32_t threads = 2;
@@ -61,7 +61,7 @@ struct TrainConfig {
   // Histories longer than maxlen + 1 also train on their earlier items, as
   // further sequences of up to maxlen targets ending maxlen, 2 maxlen, ...
   // items before the end; otherwise only the last maxlen targets are used.
-  bool all_windows = false;
+  bool all_windows = true;
 
   int32_t num_negatives() const {
     if (negatives > 0) return negatives;

@@ -260,7 +260,7 @@ void add_train(CLI::App& app) {
   c->add_flag("--train-on-valid,!--no-train-on-valid", f->train.train_on_valid,
               "Train on the second-last items of users outside the validation subset (--eval-users)");
   c->add_flag("--all-windows,!--last-window", f->train.all_windows,
-              "Train long histories on all their items, in windows of --maxlen (default: the last --maxlen only)");
+              "Train long histories on all their items, in windows of --maxlen; --last-window: on their last --maxlen only");
   c->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();
   c->add_option("--negatives", f->train.negatives, "Negatives (0 = 1 for bce, 256 for sampled-ce)")->capture_default_str();
   c->add_option("--seed", f->train.seed, "Random seed")->capture_default_str();

@@ -1,6 +1,7 @@
 // Personalised search over a real socket: the same query orders the catalog
 // differently for two users with opposite tastes, and new items are
 // searchable in the next request.
+#include <algorithm>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -91,14 +92,20 @@ TEST_CASE("search: opposite tastes get opposite orders for the same query", "[ap
     CHECK(b[size_t(i)][0] == 'r');
   }
   // Each result explains its parts; the blend is documented as
-  // (1 - w) * text + w * personal with w = 0.5 by default.
+  // (1 - w) * text + w * personal with w = 0.5 by default; personal is the
+  // model's score min-max scaled over the candidates.
+  double best_personal = 0;
   for (const auto& hit : scifi.at("items").as_array()) {
     const double t = hit.at("text_score").to_number<double>();
     const double p = hit.at("personal_score").to_number<double>();
     CHECK(hit.at("score").to_number<double>() == Approx(0.5 * t + 0.5 * p));
     CHECK(t > 0);
     CHECK(t <= 1.0);
+    CHECK(p >= 0);
+    CHECK(p <= 1.0);
+    best_personal = std::max(best_personal, p);
   }
+  CHECK(best_personal == Approx(1.0));
   // personal_weight 0 is pure text again.
   CHECK(ids(body_of(c.get("/v1/search?q=love&k=20&user=sfan0&personal_weight=0"))) == ids(text));
   CHECK(c.get("/v1/search?q=love&personal_weight=2").result_int() == 422);
