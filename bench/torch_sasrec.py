@@ -166,6 +166,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-every", type=int, default=0, help="0: only after the last epoch")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--minutes", type=float, default=0,
+                    help="stop after the epoch that ends past this much training time (0: none)")
+    ap.add_argument("--target", type=float, default=0.60,
+                    help="sampled-100 test NDCG@10 whose first crossing the summary reports")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -177,6 +181,8 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98))
     start = time.time()
     epoch_times = []
+    # Time to quality counts training time only (evaluation excluded).
+    reached_at, best = None, None
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
         total = count = 0.0
@@ -203,14 +209,24 @@ def main():
         epoch_times.append(dt)
         rec = {"epoch": epoch, "loss": total / count, "seconds": dt, "seqs_per_sec": len(train) / dt,
                "elapsed": time.time() - start}
-        if (args.eval_every and epoch % args.eval_every == 0) or epoch == args.epochs:
+        out_of_time = args.minutes > 0 and sum(epoch_times) >= args.minutes * 60
+        if (args.eval_every and epoch % args.eval_every == 0) or epoch == args.epochs or out_of_time:
             rec["test_sampled"] = evaluate(model, seqs, n_items, args.maxlen, "sampled")
+            ndcg = rec["test_sampled"]["ndcg@10"]
+            if best is None or ndcg > best["ndcg@10"]:
+                best = {"ndcg@10": ndcg, "epoch": epoch, "train_seconds": sum(epoch_times)}
+            if reached_at is None and ndcg >= args.target:
+                reached_at = {"epoch": epoch, "train_seconds": sum(epoch_times)}
         print(json.dumps(rec), flush=True)
+        if out_of_time:
+            break
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l and "/" in l})
     print(json.dumps({"summary": True, "sec_per_epoch": sum(epoch_times) / len(epoch_times),
                       "seqs_per_sec": len(train) * len(epoch_times) / sum(epoch_times),
                       "peak_rss_mb": rss_mb, "threads": args.threads,
+                      "epochs": len(epoch_times), "train_seconds": sum(epoch_times),
+                      "target": args.target, "target_reached": reached_at, "best_sampled": best,
                       "blas": blas}), flush=True)
 
 

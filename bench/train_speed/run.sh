@@ -6,6 +6,12 @@
 # epoch, sequences/s and peak RSS of both, then the time-to-quality of
 # attnrec's default recipe (bench/quality's last ML-1M report, if present).
 #
+# With TTQ_MINUTES=M it then measures time to quality (sampled-100 test
+# NDCG@10 >= 0.60, the issue's target) for both: attnrec's default recipe
+# under a 2-minute training budget, and the PyTorch model with the
+# reference settings for up to M minutes of training, evaluated every 5
+# epochs (evaluation time excluded).
+#
 # usage: bench/train_speed/run.sh [EPOCHS]      (default 3)
 # env:   ATTNREC_BIN (default build/attnrec), ATTNREC_BENCH_DATA (default
 #        ../shared/data), PYTHON (default /usr/bin/python3), SKIP_TORCH=1,
@@ -83,5 +89,34 @@ if os.path.exists(q):
           f"training stopped after {r['train_seconds']:.0f} s ({r['stop_reason']}); test full NDCG@10 "
           f"{r['test']['full']['ndcg@10']:.4f}, sampled-100 NDCG@10 {r['test']['sampled']['ndcg@10']:.4f}")
 PY
+
+if [ "${TTQ_MINUTES:-0}" != 0 ]; then
+  echo
+  echo "== time to quality (sampled-100 test NDCG@10 >= 0.60); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$bin" train --input "$data" --out "$out/ttq.bin" --max-minutes 2 --quiet > "$out/ttq.out" 2> "$out/ttq.err"
+  if [ "${SKIP_TORCH:-0}" != 1 ]; then
+    LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \
+      "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs 100000 --minutes "$TTQ_MINUTES" \
+      --eval-every 5 --threads 2 > "$out/torch_ttq.out" 2> "$out/torch_ttq.err"
+  fi
+  "$py" - "$out/ttq.bin.json" "$out/torch_ttq.out" "$TTQ_MINUTES" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+t = r["test"]["sampled"]["ndcg@10"]
+print("| implementation | budget | epochs | training s | sampled-100 test NDCG@10 | full test NDCG@10 | reached 0.60 |")
+print("|---|---|---|---|---|---|---|")
+print(f"| attnrec, default recipe | 2 min | {len(r['epochs'])} | {r['train_seconds']:.0f} | {t:.4f} | "
+      f"{r['test']['full']['ndcg@10']:.4f} | {'yes, within ' + format(r['train_seconds'], '.0f') + ' s' if t >= 0.60 else 'no'} |")
+if os.path.exists(sys.argv[2]):
+    s = [json.loads(l) for l in open(sys.argv[2]) if '"summary"' in l]
+    if s:
+        s = s[0]
+        hit = s["target_reached"]
+        b = s["best_sampled"]
+        print(f"| PyTorch (reference settings) | {sys.argv[3]} min | {s['epochs']} | {s['train_seconds']:.0f} | "
+              f"{b['ndcg@10']:.4f} (best, epoch {b['epoch']}) | | "
+              f"{'yes, after ' + format(hit['train_seconds'], '.0f') + ' s (epoch ' + str(hit['epoch']) + ')' if hit else 'no'} |")
+PY
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(raw outputs in $out)"
