@@ -17,7 +17,7 @@ struct Config {
   int32_t maxlen = 200;    // L: positions kept from the end of a history
   int32_t d = 64;          // model width
   int32_t blocks = 2;      // transformer blocks
-  int32_t heads = 1;       // attention heads; d % heads == 0
+  int32_t heads = 2;       // attention heads; d % heads == 0
   int32_t d_ff = 0;        // feed-forward hidden width; 0 means d
   float dropout = 0.2f;    // training only
   Activation act = Activation::kRelu;

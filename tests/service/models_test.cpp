@@ -171,16 +171,18 @@ TEST_CASE("rank, similar and explain use the live model", "[models]") {
   CHECK(ex.model_version == "v1");
   REQUIRE(ex.layers.size() == 2);
   for (const auto& layer : ex.layers) {
-    REQUIRE(layer.size() == 1);
-    double sum = 0;
-    for (const auto& w : layer[0]) {
-      CHECK(w.weight >= 0);
-      sum += w.weight;
+    REQUIRE(layer.size() == 2);  // the default two heads
+    for (const auto& head : layer) {
+      double sum = 0;
+      for (const auto& w : head) {
+        CHECK(w.weight >= 0);
+        sum += w.weight;
+      }
+      CHECK(sum == Approx(1.0).epsilon(1e-4));
+      CHECK(head.size() == 8);  // u0's whole history (i0..i7) fits in maxlen
+      CHECK(head.back().item == "i7");
+      CHECK(head.front().position == 0);
     }
-    CHECK(sum == Approx(1.0).epsilon(1e-4));
-    CHECK(layer[0].size() == 8);  // u0's whole history (i0..i7) fits in maxlen
-    CHECK(layer[0].back().item == "i7");
-    CHECK(layer[0].front().position == 0);
   }
   CHECK(rec->explain("nobody", "i1", &ex).code() == Status::Code::kNotFound);
   CHECK(rec->explain("u0", "nothing", &ex).code() == Status::Code::kNotFound);
