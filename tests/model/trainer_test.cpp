@@ -259,7 +259,8 @@ TEST_CASE("the moving average of the weights is what is validated and kept", "[t
   avg.train_epoch(2);
   const auto& w2 = plain.params().flat();
   // Step 2 decays by min(0.5, (1 + 2) / (10 + 2)) = 0.25.
-  const auto& kept = avg.snapshot()->params().flat();
+  const auto snapshot = avg.snapshot();  // keeps the model alive for `kept`
+  const auto& kept = snapshot->params().flat();
   REQUIRE(kept.size() == w2.size());
   size_t off = 0;
   for (size_t i = 0; i < kept.size(); ++i) off += std::abs(kept[i] - (w1[i] + 0.75f * (w2[i] - w1[i]))) > 1e-6f;
