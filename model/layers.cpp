@@ -1,6 +1,8 @@
 #include "model/layers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace attnrec::model {
 
@@ -103,17 +105,22 @@ void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B
 template <class T>
 void dropout_mask(MRef<T> mask, float p, Rng& rng) {
   // 8 random bits per element (p is rounded to a multiple of 1/256), 8
-  // elements per draw: mask generation is a visible share of an epoch.
+  // elements per draw: mask generation is a visible share of an epoch. The
+  // bytes of each draw go to a buffer first (little-endian order, byte k =
+  // bits k*8..k*8+7), so that the compare-and-select loop vectorises.
   const uint32_t threshold = uint32_t(double(p) * 256.0 + 0.5);
   const T keep = T(256) / T(256 - threshold);
+  constexpr Eigen::Index kChunk = 64;
+  alignas(64) uint8_t bytes[kChunk];
   for (Eigen::Index r = 0; r < mask.rows(); ++r) {
     T* row = &mask(r, 0);
-    Eigen::Index cidx = 0;
-    while (cidx < mask.cols()) {
-      uint64_t bits = rng.next();
-      for (int k = 0; k < 8 && cidx < mask.cols(); ++k, ++cidx, bits >>= 8) {
-        row[cidx] = (uint32_t(bits & 0xFF) < threshold) ? T(0) : keep;
+    for (Eigen::Index c0 = 0; c0 < mask.cols(); c0 += kChunk) {
+      const Eigen::Index len = std::min(kChunk, mask.cols() - c0);
+      for (Eigen::Index k = 0; k < len; k += 8) {
+        const uint64_t bits = rng.next();
+        std::memcpy(bytes + k, &bits, sizeof bits);
       }
+      for (Eigen::Index k = 0; k < len; ++k) row[c0 + k] = bytes[k] < threshold ? T(0) : keep;
     }
   }
 }
