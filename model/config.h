@@ -62,6 +62,11 @@ struct TrainConfig {
   // further sequences of up to maxlen targets ending maxlen, 2 maxlen, ...
   // items before the end; otherwise only the last maxlen targets are used.
   bool all_windows = true;
+  // Also rank the test items (both protocols) after every validated epoch,
+  // for time-to-quality curves in the report. Reporting only: never used to
+  // pick an epoch or stop, and its time is left out of every clock (the
+  // budget included), so a traced run trains exactly as an untraced one.
+  bool trace_test = false;
 
   int32_t num_negatives() const {
     if (negatives > 0) return negatives;

@@ -49,7 +49,8 @@ std::string train_report_json(const Config& c, const TrainConfig& t, const std::
     << ", \"lr_decay\": " << (t.lr_decay ? "true" : "false") << ", \"ema\": " << num(t.ema_decay)
     << ", \"all_windows\": " << (t.all_windows ? "true" : "false")
     << ", \"eval_users\": " << t.eval_users
-    << ", \"train_on_valid\": " << (t.train_on_valid ? "true" : "false") << "},\n";
+    << ", \"train_on_valid\": " << (t.train_on_valid ? "true" : "false")
+    << ", \"trace_test\": " << (t.trace_test ? "true" : "false") << "},\n";
   o << "  \"epochs\": [\n";
   for (size_t i = 0; i < r.epochs.size(); ++i) {
     const EpochStats& e = r.epochs[i];
@@ -60,6 +61,10 @@ std::string train_report_json(const Config& c, const TrainConfig& t, const std::
     if (e.evaluated) {
       o << ", \"eval_seconds\": " << num(e.eval_seconds)
         << ", \"valid\": " << e.valid.to_json("full");
+    }
+    if (e.traced) {
+      o << ", \"test\": {\"full\": " << e.test_full.to_json("full")
+        << ", \"sampled\": " << e.test_sampled.to_json("sampled-100") << "}";
     }
     o << "}" << (i + 1 < r.epochs.size() ? "," : "") << "\n";
   }

@@ -47,7 +47,9 @@ struct EpochStats {
   bool evaluated = false;
   RankMetrics valid;             // full ranking on the validation items
   double eval_seconds = 0;
-  double elapsed_seconds = 0;    // since fit() started, incl. evaluation
+  double elapsed_seconds = 0;    // since fit() started, incl. validation (not tracing)
+  bool traced = false;           // TrainConfig::trace_test: the test items ranked too
+  RankMetrics test_full, test_sampled;
 };
 
 struct TrainResult {

@@ -261,6 +261,9 @@ void add_train(CLI::App& app) {
               "Train on the second-last items of users outside the validation subset (--eval-users)");
   c->add_flag("--all-windows,!--last-window", f->train.all_windows,
               "Train long histories on all their items, in windows of --maxlen; --last-window: on their last --maxlen only");
+  c->add_flag("--trace-test", f->train.trace_test,
+              "Also rank the test items after every validated epoch and report them per epoch in MODEL.json "
+              "(time-to-quality curves; never used for selection, left out of the clock)");
   c->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();
   c->add_option("--negatives", f->train.negatives, "Negatives (0 = 1 for bce, 256 for sampled-ce)")->capture_default_str();
   c->add_option("--seed", f->train.seed, "Random seed")->capture_default_str();

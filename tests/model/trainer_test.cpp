@@ -267,3 +267,33 @@ TEST_CASE("the moving average of the weights is what is validated and kept", "[t
   CHECK(off == 0);
   CHECK(kept != w2);
 }
+
+TEST_CASE("test tracing reports the test items per epoch and changes nothing else", "[trainer]") {
+  const Dataset d = synthetic(64, 20, 10, 9);
+  TrainConfig t;
+  t.epochs = 4;
+  t.batch = 16;
+  t.threads = 2;
+  t.patience = 0;
+  t.eval_every = 2;
+  Trainer plain(tiny_config(), t, d);
+  const TrainResult a = plain.fit();
+  t.trace_test = true;
+  Trainer traced(tiny_config(), t, d);
+  const TrainResult b = traced.fit();
+  // Same training, same kept epoch and weights.
+  CHECK(traced.params().flat() == plain.params().flat());
+  CHECK(b.best_epoch == a.best_epoch);
+  CHECK(b.model->params().flat() == a.model->params().flat());
+  REQUIRE(b.epochs.size() == 4);
+  for (const EpochStats& e : a.epochs) CHECK_FALSE(e.traced);
+  for (const EpochStats& e : b.epochs) CHECK(e.traced == e.evaluated);
+  // The last epoch's trace is the final weights ranked on every test case.
+  const EpochStats& last = b.epochs.back();
+  EvalOptions eo;
+  eo.protocol = Protocol::kFull;
+  CHECK(last.test_full.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
+  CHECK(size_t(last.test_full.users) == eval_cases(d, Split::kTest).size());
+  eo.protocol = Protocol::kSampled;
+  CHECK(last.test_sampled.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
+}
