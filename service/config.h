@@ -29,8 +29,8 @@ struct Config {
   double popularity_half_life_days = 7.0;  // recency decay of the fallback
   int64_t popularity_refresh_ms = 1000;    // how stale the cached ranking may be
 
-  // Search: how many text candidates are re-ranked, and the weight of the
-  // personal score in the blend score = (1 - w) * text + w * personal.
+  // Search: how many text candidates are re-ranked, and the weight w of the
+  // model in the blend softmax((1 - w) * bm25 + w * logit) (recommend.cpp).
   size_t search_candidates = 200;
   double search_personal_weight = 0.5;
   size_t max_query_bytes = 512;

@@ -31,6 +31,15 @@ bool encode(const ServingModel& m, std::span<const uint32_t> store_items, Encode
   return m.net->encode(out->items, out->user);
 }
 
+// v[i] = exp(v[i] - max) / sum_j exp(v[j] - max).
+void softmax_in_place(std::vector<double>& v) {
+  if (v.empty()) return;
+  const double mx = *std::max_element(v.begin(), v.end());
+  double sum = 0;
+  for (double& x : v) sum += (x = std::exp(x - mx));
+  for (double& x : v) x /= sum;
+}
+
 float dot(std::span<const float> a, const float* b) {
   float s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -239,9 +248,15 @@ Status Recommender::search(const SearchRequest& request, SearchResults* out) con
   out->strategy = "text";
   if (hits.empty()) return Status::ok();
 
-  // Personal scores: the model's score of each candidate for this user,
-  // min-max normalised over the candidates it knows (others get 0).
-  std::vector<double> personal(hits.size(), 0.0);
+  // The blend is a product of experts over the candidates: text relevance
+  // (BM25F, a log-likelihood-like score) and the model's preference (its
+  // logit for the item, a log-probability up to a constant) are added in the
+  // log domain, (1 - w) * bm25 + w * logit, and normalised by a softmax over
+  // the candidates. Unlike scaling each score to [0, 1] first, this keeps
+  // both experts' confidence: a title that matches much better still wins
+  // over a mild preference, and a strong preference decides among titles
+  // that match about equally well (the usual case for a one-word query).
+  std::vector<double> logit(hits.size(), 0.0);
   bool personalised = false;
   if (const auto live = im.live.load()) {
     std::vector<uint32_t> history;
@@ -253,18 +268,23 @@ Status Recommender::search(const SearchRequest& request, SearchResults* out) con
     Encoded enc;
     if (encode(*live, history, &enc)) {
       const auto E = live->net->item_embeddings();
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      std::vector<int32_t> idx(hits.size());
+      std::vector<bool> known(hits.size(), false);
+      double sum = 0;
+      size_t nknown = 0;
       for (size_t i = 0; i < hits.size(); ++i) {
-        idx[i] = live->model_index(hits[i].doc);
-        if (!idx[i]) continue;
-        personal[i] = dot(enc.user, E.row(idx[i]).data());
-        lo = std::min(lo, personal[i]);
-        hi = std::max(hi, personal[i]);
+        const int32_t idx = live->model_index(hits[i].doc);
+        if (!idx) continue;
+        logit[i] = dot(enc.user, E.row(idx).data());
+        known[i] = true;
+        sum += logit[i];
+        ++nknown;
       }
-      if (hi >= lo) {
+      if (nknown > 0) {
+        // Items the model has not seen yet (added since it was trained) get
+        // the candidates' mean logit: neither pushed up nor buried.
+        const double mean = sum / static_cast<double>(nknown);
         for (size_t i = 0; i < hits.size(); ++i) {
-          personal[i] = idx[i] ? (hi > lo ? (personal[i] - lo) / (hi - lo) : 1.0) : 0.0;
+          if (!known[i]) logit[i] = mean;
         }
         personalised = true;
         out->strategy = "personalized";
@@ -272,16 +292,22 @@ Status Recommender::search(const SearchRequest& request, SearchResults* out) con
       }
     }
   }
-  const double best_text = hits.front().score;
   const double w = personalised ? request.personal_weight.value_or(im.config.search_personal_weight) : 0.0;
+  std::vector<double> blend(hits.size()), personal(hits.size(), 0.0);
+  for (size_t i = 0; i < hits.size(); ++i) blend[i] = (1 - w) * hits[i].score + w * logit[i];
+  softmax_in_place(blend);
+  if (personalised) {
+    personal = logit;
+    softmax_in_place(personal);
+  }
   out->items.reserve(hits.size());
   for (size_t i = 0; i < hits.size(); ++i) {
     SearchHit h;
     h.item = im.store->item_name(hits[i].doc);
     if (auto entry = im.catalog.find(hits[i].doc)) h.title = entry->title;
-    h.text_score = best_text > 0 ? hits[i].score / best_text : 0.0;
+    h.text_score = hits[i].score;
     h.personal_score = personal[i];
-    h.score = (1 - w) * h.text_score + w * h.personal_score;
+    h.score = blend[i];
     out->items.push_back(std::move(h));
   }
   std::stable_sort(out->items.begin(), out->items.end(),

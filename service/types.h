@@ -111,9 +111,12 @@ struct SearchRequest {
 struct SearchHit {
   std::string item;
   std::string title;
-  double score = 0;           // the blend the results are ordered by
-  double text_score = 0;      // BM25F, normalised to the best hit (1.0)
-  double personal_score = 0;  // the model's preference, 0..1 among the candidates
+  // softmax over the candidates of (1 - w) * text_score + w * logit, where
+  // logit is the model's score of the item for the user; results are ordered
+  // by it, and it sums to 1 over the candidates.
+  double score = 0;
+  double text_score = 0;      // BM25F of the item for the query
+  double personal_score = 0;  // softmax of the model's logits over the candidates (0 without a model)
 };
 
 struct SearchResults {

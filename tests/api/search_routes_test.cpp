@@ -2,6 +2,7 @@
 // differently for two users with opposite tastes, and new items are
 // searchable in the next request.
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -91,21 +92,37 @@ TEST_CASE("search: opposite tastes get opposite orders for the same query", "[ap
     CHECK(a[size_t(i)][0] == 's');
     CHECK(b[size_t(i)][0] == 'r');
   }
-  // Each result explains its parts; the blend is documented as
-  // (1 - w) * text + w * personal with w = 0.5 by default; personal is the
-  // model's score min-max scaled over the candidates.
-  double best_personal = 0;
-  for (const auto& hit : scifi.at("items").as_array()) {
-    const double t = hit.at("text_score").to_number<double>();
-    const double p = hit.at("personal_score").to_number<double>();
-    CHECK(hit.at("score").to_number<double>() == Approx(0.5 * t + 0.5 * p));
-    CHECK(t > 0);
-    CHECK(t <= 1.0);
-    CHECK(p >= 0);
-    CHECK(p <= 1.0);
-    best_personal = std::max(best_personal, p);
+  // Each result explains its parts. The blend is documented as
+  // score = softmax over the candidates of (1 - w) * text + w * logit, with
+  // w = 0.5 by default and personal_score = softmax of the logits; all 20
+  // titles match "love", so all 20 candidates are returned and each softmax
+  // sums to 1 over them. Hence, for any two results i and j,
+  // log(score_i / score_j) = 0.5 (text_i - text_j) + 0.5 log(personal_i / personal_j).
+  const auto& hits = scifi.at("items").as_array();
+  auto field = [&](size_t i, const char* name) { return hits[i].at(name).to_number<double>(); };
+  double score_sum = 0, personal_sum = 0;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    CHECK(field(i, "text_score") > 0);
+    CHECK(field(i, "personal_score") > 0);
+    if (i > 0) CHECK(field(i, "score") <= field(i - 1, "score"));
+    CHECK(std::log(field(i, "score") / field(0, "score")) ==
+          Approx(0.5 * (field(i, "text_score") - field(0, "text_score")) +
+                 0.5 * std::log(field(i, "personal_score") / field(0, "personal_score")))
+              .margin(1e-6));
+    score_sum += field(i, "score");
+    personal_sum += field(i, "personal_score");
   }
-  CHECK(best_personal == Approx(1.0));
+  CHECK(score_sum == Approx(1.0));
+  CHECK(personal_sum == Approx(1.0));
+  // Pure text: no personal part, and the score is the softmax of BM25F alone.
+  const auto& text_hits = text.at("items").as_array();
+  for (const auto& hit : text_hits) {
+    CHECK(hit.at("personal_score").to_number<double>() == 0.0);
+    const double t = hit.at("text_score").to_number<double>();
+    const double t0 = text_hits[0].at("text_score").to_number<double>();
+    CHECK(hit.at("score").to_number<double>() ==
+          Approx(text_hits[0].at("score").to_number<double>() * std::exp(t - t0)));
+  }
   // personal_weight 0 is pure text again.
   CHECK(ids(body_of(c.get("/v1/search?q=love&k=20&user=sfan0&personal_weight=0"))) == ids(text));
   CHECK(c.get("/v1/search?q=love&personal_weight=2").result_int() == 422);
