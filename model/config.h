@@ -18,7 +18,7 @@ struct Config {
   int32_t d = 64;          // model width
   int32_t blocks = 2;      // transformer blocks
   int32_t heads = 2;       // attention heads; d % heads == 0
-  int32_t d_ff = 0;        // feed-forward hidden width; 0 means d
+  int32_t d_ff = 512;      // feed-forward hidden width; 0 means d
   float dropout = 0.2f;    // training only
   Activation act = Activation::kRelu;
   float ln_eps = 1e-6f;

@@ -248,7 +248,7 @@ void add_train(CLI::App& app) {
   c->add_option("--dim", f->config.d, "Model width")->capture_default_str();
   c->add_option("--blocks", f->config.blocks, "Transformer blocks")->capture_default_str();
   c->add_option("--heads", f->config.heads, "Attention heads")->capture_default_str();
-  c->add_option("--ffn", f->config.d_ff, "Feed-forward width (0 = dim)")->capture_default_str();
+  c->add_option("--ffn", f->config.d_ff, "Feed-forward hidden width (0 = dim)")->capture_default_str();
   c->add_option("--activation", f->activation, "relu | gelu")->check(CLI::IsMember({"relu", "gelu"}))->capture_default_str();
   c->add_option("--dropout", f->config.dropout, "Dropout rate")->capture_default_str();
   c->add_option("--lr", f->train.lr, "Adam learning rate")->capture_default_str();
