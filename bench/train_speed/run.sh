@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training speed: attnrec (C++/Eigen) vs a minimal PyTorch SASRec of the same
 # architecture (bench/torch_sasrec.py), on ML-1M, with the reference settings
-# of pmixer/SASRec.pytorch: maxlen 200, d 50, 2 blocks, 1 head, batch 128,
+# of pmixer/SASRec.pytorch: maxlen 200, d 50 (feed-forward width 50 too, as
+# its Conv1d d -> d), 2 blocks, 1 head, batch 128,
 # BCE with one negative, dropout 0.2, lr 1e-3, 2 threads, the last 200 items
 # of each history only, no weight averaging. Prints seconds per
 # epoch, sequences/s and peak RSS of both, then the time to quality of
@@ -36,9 +37,9 @@ out="${BENCH_OUT:-$(mktemp -d /tmp/attnrec_train_speed.XXXXXX)}"
 [ -x "$bin" ] || { echo "error: $bin not built (cmake --build build --target attnrec)"; exit 1; }
 
 echo "== $(date -u '+%F %T UTC'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== attnrec: $epochs epochs, BCE, d 50, maxlen 200, 2 blocks, 1 head, batch 128, 2 threads"
+echo "== attnrec: $epochs epochs, BCE, d 50, feed-forward 50, maxlen 200, 2 blocks, 1 head, batch 128, 2 threads"
 /usr/bin/time -v -o "$out/cpp.time" "$bin" train --input "$data" --out "$out/speed.bin" \
-  --loss bce --dim 50 --maxlen 200 --blocks 2 --heads 1 --batch 128 --lr 0.001 --dropout 0.2 \
+  --loss bce --dim 50 --ffn 50 --maxlen 200 --blocks 2 --heads 1 --batch 128 --lr 0.001 --dropout 0.2 \
   --epochs "$epochs" --patience 0 --eval-every 1000 --threads 2 --last-window --ema 0 \
   --quiet > "$out/cpp.out" 2> "$out/cpp.err"
 cpp_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/cpp.time")
