@@ -56,8 +56,20 @@ Config tiny_config() {
   c.d = 24;
   c.blocks = 2;
   c.heads = 2;
+  c.d_ff = 48;  // the default width (512) would dwarf a d of 24
   c.dropout = 0.1f;
   return c;
+}
+
+// A short two-thread run with a fixed number of epochs (no early stopping).
+TrainConfig short_run(int epochs, int eval_every) {
+  TrainConfig t;
+  t.epochs = epochs;
+  t.batch = 16;
+  t.threads = 2;
+  t.patience = 0;
+  t.eval_every = eval_every;
+  return t;
 }
 
 // Two trainers with the same seed end one epoch with identical weights.
@@ -97,12 +109,7 @@ TEST_CASE("a short training run beats popularity by a wide margin", "[trainer]")
 
 TEST_CASE("training is deterministic under a seed for a given thread count", "[trainer]") {
   const Dataset d = synthetic(64, 20, 10, 3);
-  TrainConfig t;
-  t.epochs = 2;
-  t.batch = 16;
-  t.threads = 2;
-  t.patience = 0;
-  t.eval_every = 100;
+  TrainConfig t = short_run(2, 100);
   Trainer a(tiny_config(), t, d), b(tiny_config(), t, d);
   a.train_epoch(1);
   a.train_epoch(2);
@@ -270,12 +277,7 @@ TEST_CASE("the moving average of the weights is what is validated and kept", "[t
 
 TEST_CASE("test tracing reports the test items per epoch and changes nothing else", "[trainer]") {
   const Dataset d = synthetic(64, 20, 10, 9);
-  TrainConfig t;
-  t.epochs = 4;
-  t.batch = 16;
-  t.threads = 2;
-  t.patience = 0;
-  t.eval_every = 2;
+  TrainConfig t = short_run(4, 2);
   Trainer plain(tiny_config(), t, d);
   const TrainResult a = plain.fit();
   t.trace_test = true;
