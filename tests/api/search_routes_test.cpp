@@ -54,7 +54,7 @@ void load(HttpClient& c) {
 
 void train(HttpClient& c) {
   const auto started = c.request("POST", "/v1/admin/train",
-                                 R"({"epochs":20,"batch":16,"lr":0.005,"patience":0,"dim":16,"maxlen":16})");
+                                 R"({"epochs":20,"batch":16,"lr":0.005,"patience":0,"dim":16,"ffn":32,"maxlen":16})");
   REQUIRE(started.result_int() == 202);
   const std::string job(body_of(started).at("job").as_string());
   for (int i = 0; i < 3000; ++i) {

@@ -12,5 +12,11 @@ extern "C" const char* __tsan_default_suppressions() {
          "race:rocksdb::ColumnFamilyData::CreateNewMemtable\n"
          // The reading side: RocksDB's Get comparing keys or merging operands.
          "race:rocksdb::MergeHelper::TimedFullMerge\n"
-         "race:rocksdb::*BytewiseComparatorImpl\n";
+         "race:rocksdb::*BytewiseComparatorImpl\n"
+         // An iterator over a snapshot stepping through (DBIter) and decoding
+         // (our snapshot reader, on Slices that point into the memtable)
+         // entries a concurrent write put there. The writer's stack is often
+         // lost ("failed to restore the stack"), so only this side can match.
+         "race:rocksdb::DBIter::FindNextUserEntryInternal\n"
+         "race:attnrec::storage::RocksSequenceSnapshot::next\n";
 }
