@@ -57,9 +57,19 @@ if [ "${SKIP_TORCH:-0}" != 1 ]; then
     done
   fi
   [ -n "$blas" ] || echo "warning: no OpenBLAS found; torch will use whatever libblas.so.3 is (netlib is ~10x slower)"
+  # OpenBLAS 0.3.21 does not know CPUs newer than it (this machine's Xeon,
+  # model 207) and falls back to its generic Prescott (SSE3) kernels, 2x
+  # slower here; name the newest kernel family the CPU supports instead.
+  coretype="${OPENBLAS_CORETYPE:-}"
+  if [ -z "$coretype" ]; then
+    if grep -qw avx512f /proc/cpuinfo; then coretype=SkylakeX
+    elif grep -qw avx2 /proc/cpuinfo; then coretype=Haswell
+    fi
+  fi
   echo "== load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings, BLAS dir ${blas:-system}"
-  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
+  echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings, BLAS dir ${blas:-system}, OPENBLAS_CORETYPE ${coretype:-auto}"
+  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_CORETYPE="$coretype" \
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
     "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs "$epochs" --threads 2 > "$out/torch.out" 2> "$out/torch.err"
   torch_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/torch.time")
   torch_line="$("$py" - "$out/torch.out" "$torch_rss" "$(cpu "$out/torch.time")" <<'PY'
@@ -110,7 +120,8 @@ PY
 if [ "${TTQ_MINUTES:-0}" != 0 ] && [ "${SKIP_TORCH:-0}" != 1 ]; then
   echo
   echo "== PyTorch time to quality (sampled-100 test NDCG@10 >= 0.60), up to $TTQ_MINUTES min of training; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \
+  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_CORETYPE="$coretype" \
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \
     "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs 100000 --minutes "$TTQ_MINUTES" \
     --eval-every 5 --threads 2 > "$out/torch_ttq.out" 2> "$out/torch_ttq.err"
   "$py" - "$out/torch_ttq.out" "$TTQ_MINUTES" <<'PY'
