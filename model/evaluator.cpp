@@ -1,6 +1,7 @@
 #include "model/evaluator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -114,6 +115,19 @@ RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
   RankMetrics total;
   for (const RankMetrics& p : parts) total.merge(p);  // fixed order: deterministic
   return total;
+}
+
+TestReport evaluate_test(const Model& model, const Dataset& data, int threads) {
+  const auto start = std::chrono::steady_clock::now();
+  TestReport r;
+  EvalOptions eo;
+  eo.threads = threads;
+  eo.protocol = Protocol::kFull;
+  r.full = evaluate(model, data, Split::kTest, eo);
+  eo.protocol = Protocol::kSampled;
+  r.sampled = evaluate(model, data, Split::kTest, eo);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
 }
 
 }  // namespace attnrec::model

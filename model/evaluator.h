@@ -34,4 +34,12 @@ struct EvalOptions {
 RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
                      const EvalOptions& options);
 
+// Every user's leave-one-out test item under both protocols.
+struct TestReport {
+  RankMetrics full, sampled;
+  double seconds = 0;  // wall clock of the two evaluations
+};
+
+TestReport evaluate_test(const Model& model, const Dataset& data, int threads);
+
 }  // namespace attnrec::model

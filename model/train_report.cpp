@@ -63,8 +63,8 @@ std::string train_report_json(const Config& c, const TrainConfig& t, const std::
         << ", \"valid\": " << e.valid.to_json("full");
     }
     if (e.traced) {
-      o << ", \"test\": {\"full\": " << e.test_full.to_json("full")
-        << ", \"sampled\": " << e.test_sampled.to_json("sampled-100") << "}";
+      o << ", \"test\": {\"full\": " << e.test.full.to_json("full")
+        << ", \"sampled\": " << e.test.sampled.to_json("sampled-100") << "}";
     }
     o << "}" << (i + 1 < r.epochs.size() ? "," : "") << "\n";
   }

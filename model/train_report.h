@@ -7,15 +7,11 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/evaluator.h"
 #include "model/metrics.h"
 #include "model/trainer.h"
 
 namespace attnrec::model {
-
-struct TestReport {
-  RankMetrics full, sampled;  // leave-one-out test items
-  double seconds = 0;
-};
 
 std::string train_report_json(const Config& config, const TrainConfig& train,
                               const std::string& input, const TrainResult& result,

@@ -231,11 +231,12 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
     const bool last = epoch == train_.epochs;
     if (epoch % std::max(1, train_.eval_every) == 0 || last) {
       const auto t1 = Clock::now();
+      const auto model = snapshot();
       EvalOptions eo;
       eo.protocol = Protocol::kFull;
       eo.threads = train_.threads;
       eo.max_users = train_.eval_users;
-      st.valid = evaluate(*snapshot(), data_, Split::kValid, eo);
+      st.valid = evaluate(*model, data_, Split::kValid, eo);
       st.evaluated = true;
       st.eval_seconds = seconds_since(t1);
       if (st.valid.ndcg10() > best_ndcg) {
@@ -248,14 +249,9 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
         ++evals_since_best;
       }
       if (train_.trace_test) {
-        const auto t2 = Clock::now();
-        const auto model = snapshot();
-        eo.max_users = 0;
-        st.test_full = evaluate(*model, data_, Split::kTest, eo);
-        eo.protocol = Protocol::kSampled;
-        st.test_sampled = evaluate(*model, data_, Split::kTest, eo);
+        st.test = evaluate_test(*model, data_, train_.threads);
         st.traced = true;
-        traced_seconds += seconds_since(t2);
+        traced_seconds += st.test.seconds;
       }
     }
     st.elapsed_seconds = seconds_since(start) - traced_seconds;

@@ -25,6 +25,7 @@
 #include "model/adam.h"
 #include "model/config.h"
 #include "model/dataset.h"
+#include "model/evaluator.h"
 #include "model/metrics.h"
 #include "model/model.h"
 #include "model/params.h"
@@ -49,7 +50,7 @@ struct EpochStats {
   double eval_seconds = 0;
   double elapsed_seconds = 0;    // since fit() started, incl. validation (not tracing)
   bool traced = false;           // TrainConfig::trace_test: the test items ranked too
-  RankMetrics test_full, test_sampled;
+  TestReport test;               // when traced
 };
 
 struct TrainResult {

@@ -1,7 +1,5 @@
 #include "service/training.h"
 
-#include <chrono>
-
 #include "model/evaluator.h"
 
 namespace attnrec::service {
@@ -24,14 +22,7 @@ Status train_and_test(const model::Dataset& data, TrainSpec spec,
   model::Trainer trainer(spec.config, spec.train, data);
   run->result = trainer.fit(progress, on_epoch);
 
-  const auto t0 = std::chrono::steady_clock::now();
-  model::EvalOptions eo;
-  eo.threads = spec.train.threads;
-  eo.protocol = model::Protocol::kFull;
-  run->test.full = model::evaluate(*run->result.model, data, model::Split::kTest, eo);
-  eo.protocol = model::Protocol::kSampled;
-  run->test.sampled = model::evaluate(*run->result.model, data, model::Split::kTest, eo);
-  run->test.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run->test = model::evaluate_test(*run->result.model, data, spec.train.threads);
   run->report_json = model::train_report_json(spec.config, spec.train, spec.source, run->result, run->test);
   return Status::ok();
 }

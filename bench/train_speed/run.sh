@@ -66,10 +66,12 @@ if [ "${SKIP_TORCH:-0}" != 1 ]; then
     elif grep -qw avx2 /proc/cpuinfo; then coretype=Haswell
     fi
   fi
+  # The environment of every PyTorch run below.
+  torch_env=(env LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_CORETYPE="$coretype"
+             OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1)
   echo "== load: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "== PyTorch ($("$py" -c 'import torch; print(torch.__version__)')): same settings, BLAS dir ${blas:-system}, OPENBLAS_CORETYPE ${coretype:-auto}"
-  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_CORETYPE="$coretype" \
-    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/time -v -o "$out/torch.time" \
+  /usr/bin/time -v -o "$out/torch.time" "${torch_env[@]}" \
     "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs "$epochs" --threads 2 > "$out/torch.out" 2> "$out/torch.err"
   torch_rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$out/torch.time")
   torch_line="$("$py" - "$out/torch.out" "$torch_rss" "$(cpu "$out/torch.time")" <<'PY'
@@ -104,25 +106,21 @@ if os.path.exists(q):
           f"{t_best:.0f} s; training stopped after {r['train_seconds']:.0f} s ({r['stop_reason']}); test full "
           f"NDCG@10 {r['test']['full']['ndcg@10']:.4f}, sampled-100 NDCG@10 {r['test']['sampled']['ndcg@10']:.4f}")
     traced = [e for e in r["epochs"] if "test" in e]
-    def first(pred):
-        return next((e for e in traced if pred(e["test"])), None)
+    if not traced:
+        print("time to quality: that run has no per-epoch test trace (run bench/quality/run.sh again)")
     for what, pred in (("sampled-100 NDCG@10 >= 0.60", lambda t: t["sampled"]["ndcg@10"] >= 0.60),
                        ("full NDCG@10 >= 0.18 and sampled-100 >= 0.60",
                         lambda t: t["full"]["ndcg@10"] >= 0.18 and t["sampled"]["ndcg@10"] >= 0.60)):
-        e = first(pred)
-        if not traced:
-            print("time to quality: that run has no per-epoch test trace (run bench/quality/run.sh again)")
-            break
-        print(f"time to quality ({what}): " + (f"epoch {e['epoch']}, after {e['elapsed_seconds']:.0f} s of training"
-                                                if e else "not reached"))
+        e = next((e for e in traced if pred(e["test"])), None)
+        if traced:
+            print(f"time to quality ({what}): " + (f"epoch {e['epoch']}, after {e['elapsed_seconds']:.0f} s "
+                                                    "of training" if e else "not reached"))
 PY
 
 if [ "${TTQ_MINUTES:-0}" != 0 ] && [ "${SKIP_TORCH:-0}" != 1 ]; then
   echo
   echo "== PyTorch time to quality (sampled-100 test NDCG@10 >= 0.60), up to $TTQ_MINUTES min of training; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  LD_LIBRARY_PATH="${blas}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_CORETYPE="$coretype" \
-    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \
-    "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs 100000 --minutes "$TTQ_MINUTES" \
+  "${torch_env[@]}" "$py" "$root/bench/torch_sasrec.py" --input "$data" --epochs 100000 --minutes "$TTQ_MINUTES" \
     --eval-every 5 --threads 2 > "$out/torch_ttq.out" 2> "$out/torch_ttq.err"
   "$py" - "$out/torch_ttq.out" "$TTQ_MINUTES" <<'PY'
 import json, sys

@@ -294,8 +294,8 @@ TEST_CASE("test tracing reports the test items per epoch and changes nothing els
   const EpochStats& last = b.epochs.back();
   EvalOptions eo;
   eo.protocol = Protocol::kFull;
-  CHECK(last.test_full.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
-  CHECK(size_t(last.test_full.users) == eval_cases(d, Split::kTest).size());
+  CHECK(last.test.full.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
+  CHECK(size_t(last.test.full.users) == eval_cases(d, Split::kTest).size());
   eo.protocol = Protocol::kSampled;
-  CHECK(last.test_sampled.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
+  CHECK(last.test.sampled.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
 }
