@@ -6,7 +6,7 @@
 
 #include "api/handlers.h"
 #include "api/responses.h"
-#include "service/recommender.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -25,8 +25,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(service::Recommender& rec, DispatcherOptions options)
-    : rec_(rec), options_(std::move(options)) {
+Dispatcher::Dispatcher(service::Service& svc, DispatcherOptions options)
+    : svc_(svc), options_(std::move(options)) {
   add_v1_routes(router_);
 }
 
@@ -77,7 +77,7 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
     out.early->set(http::field::www_authenticate, "Bearer");
     return out;
   }
-  if (!match.route->open && !rec_.ready()) {
+  if (!match.route->open && !svc_.ready()) {
     out.early = error_response(http::status::service_unavailable, "not_ready",
                                "the service is starting");
     return out;
@@ -90,7 +90,7 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
 }
 
 HttpResponse Dispatcher::run(const HttpRequest& req, const Routed& routed) const {
-  const RequestContext ctx{req, routed.path, routed.query, rec_};
+  const RequestContext ctx{req, routed.path, routed.query, svc_};
   try {
     return routed.route->handler(ctx);
   } catch (const std::exception& e) {

@@ -4,7 +4,7 @@
 // the store-touching part (run) on its worker pool.
 //
 // Thread safety: const after construction; route() and run() may be called
-// from any number of threads. The Recommender must outlive the Dispatcher.
+// from any number of threads. The Service must outlive the Dispatcher.
 #pragma once
 
 #include <optional>
@@ -35,7 +35,7 @@ class Dispatcher {
     bool blocking() const { return route != nullptr && route->blocking; }
   };
 
-  Dispatcher(service::Recommender& rec, DispatcherOptions options);
+  Dispatcher(service::Service& svc, DispatcherOptions options);
 
   // Matches the route and checks the API key, readiness and the query string.
   // Cheap and non-blocking.
@@ -49,13 +49,13 @@ class Dispatcher {
   // route + run + finalize_response: for tests and simple callers.
   HttpResponse handle(const HttpRequest& req) const;
 
-  service::Recommender& recommender() const { return rec_; }
+  service::Service& service() const { return svc_; }
   const Router& router() const { return router_; }
 
  private:
   bool authorized(const HttpRequest& req) const;
 
-  service::Recommender& rec_;
+  service::Service& svc_;
   DispatcherOptions options_;
   Router router_;
 };

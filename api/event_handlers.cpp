@@ -7,8 +7,8 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/validation.h"
-#include "service/codec.h"
-#include "service/recommender.h"
+#include "service/json_codec.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -29,30 +29,30 @@ HttpResponse post_events(const RequestContext& ctx) {
       return invalid_argument("a batch is {\"events\":[...]} with no other field");
     }
     const json::array* array = nullptr;
-    if (auto error = batch_array(list, "events", ctx.rec.config().max_batch_events, &array)) {
+    if (auto error = batch_array(list, "events", ctx.svc.config().max_batch_events, &array)) {
       if (error->result() == http::status::payload_too_large) {
-        ctx.rec.metrics().add_events_rejected(list->get_array().size());
+        ctx.svc.metrics().add_events_rejected(list->get_array().size());
       }
       return std::move(*error);
     }
     events.resize(array->size());
     for (size_t i = 0; i < array->size(); ++i) {
-      const service::Status s = service::decode_event((*array)[i], &events[i]);
+      const Status s = service::decode_event((*array)[i], &events[i]);
       if (!s.is_ok()) {
-        ctx.rec.metrics().add_events_rejected(array->size());
+        ctx.svc.metrics().add_events_rejected(array->size());
         return status_response(s.with_prefix("events[" + std::to_string(i) + "]: "));
       }
     }
   } else {
     events.resize(1);
-    const service::Status s = service::decode_event(body, &events[0]);
+    const Status s = service::decode_event(body, &events[0]);
     if (!s.is_ok()) {
-      ctx.rec.metrics().add_events_rejected(1);
+      ctx.svc.metrics().add_events_rejected(1);
       return status_response(s);
     }
   }
   service::IngestResult result;
-  if (const service::Status s = ctx.rec.ingest(events, &result); !s.is_ok()) {
+  if (const Status s = ctx.svc.events().ingest(events, &result); !s.is_ok()) {
     return status_response(s);
   }
   json::object out;

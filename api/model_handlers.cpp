@@ -9,8 +9,9 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/validation.h"
-#include "service/codec.h"
-#include "service/recommender.h"
+#include "api/encode.h"
+#include "service/json_codec.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -26,14 +27,14 @@ HttpResponse post_recommendations(const RequestContext& ctx) {
   if (!body.contains("history")) return invalid_argument("history: required (an array of item ids, oldest first)");
   service::RecommendRequest request;
   if (auto e = string_list_field(body, "history", &request.history)) return std::move(*e);
-  if (auto e = size_field(body, "k", 1, ctx.rec.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = size_field(body, "k", 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
   if (auto e = bool_field(body, "exclude_seen", &request.exclude_seen)) return std::move(*e);
   if (auto e = string_list_field(body, "tags", &request.tags)) return std::move(*e);
   if (auto e = string_list_field(body, "exclude", &request.exclude)) return std::move(*e);
   if (auto e = bool_field(body, "explain", &request.explain)) return std::move(*e);
   service::Recommendations recs;
-  if (const service::Status s = ctx.rec.recommend(request, &recs); !s.is_ok()) return status_response(s);
-  return json_response(http::status::ok, service::encode_recommendations(recs, request.explain));
+  if (const Status s = ctx.svc.recommender().recommend(request, &recs); !s.is_ok()) return status_response(s);
+  return json_response(http::status::ok, encode_recommendations(recs, request.explain));
 }
 
 HttpResponse post_rank(const RequestContext& ctx) {
@@ -50,19 +51,19 @@ HttpResponse post_rank(const RequestContext& ctx) {
   if (auto e = string_list_field(body, "history", &request.history)) return std::move(*e);
   if (auto e = string_list_field(body, "items", &request.items)) return std::move(*e);
   service::RankResults ranked;
-  if (const service::Status s = ctx.rec.rank(request, &ranked); !s.is_ok()) return status_response(s);
-  json::object out = service::encode_rank_results(ranked);
+  if (const Status s = ctx.svc.recommender().rank(request, &ranked); !s.is_ok()) return status_response(s);
+  json::object out = encode_rank_results(ranked);
   if (!request.user.empty()) out["user"] = request.user;
   return json_response(http::status::ok, out);
 }
 
 HttpResponse get_similar(const RequestContext& ctx) {
   size_t k = 0;
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.rec.config().max_k, &k)) return std::move(*e);
+  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &k)) return std::move(*e);
   const std::string item = path_param(ctx, "item");
   service::Recommendations similar;
-  if (const service::Status s = ctx.rec.similar(item, k, &similar); !s.is_ok()) return status_response(s);
-  json::object out = service::encode_recommendations(similar, false);
+  if (const Status s = ctx.svc.recommender().similar(item, k, &similar); !s.is_ok()) return status_response(s);
+  json::object out = encode_recommendations(similar, false);
   out["item"] = item;
   return json_response(http::status::ok, out);
 }
@@ -71,9 +72,9 @@ HttpResponse get_explain(const RequestContext& ctx) {
   const auto item = ctx.query.get("item");
   if (!item || item->empty()) return invalid_argument("item: required (the item to explain)");
   const std::string user = path_param(ctx, "user");
-  service::Explanation ex;
-  if (const service::Status s = ctx.rec.explain(user, *item, &ex); !s.is_ok()) return status_response(s);
-  json::object out = service::encode_explanation(ex);
+  service::AttentionMap ex;
+  if (const Status s = ctx.svc.recommender().explain(user, *item, &ex); !s.is_ok()) return status_response(s);
+  json::object out = encode_attention(ex);
   out["user"] = user;
   out["item"] = std::string(*item);
   return json_response(http::status::ok, out);

@@ -5,7 +5,7 @@
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/responses.h"
-#include "service/recommender.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -17,7 +17,7 @@ HttpResponse get_healthz(const RequestContext& /*ctx*/) {
 }
 
 HttpResponse get_readyz(const RequestContext& ctx) {
-  if (!ctx.rec.ready()) {
+  if (!ctx.svc.ready()) {
     return error_response(http::status::service_unavailable, "not_ready",
                           "the service is starting");
   }
@@ -27,7 +27,7 @@ HttpResponse get_readyz(const RequestContext& ctx) {
 HttpResponse get_metrics(const RequestContext& ctx) {
   HttpResponse res{http::status::ok, 11};
   res.set(http::field::content_type, kPrometheusType);
-  res.body() = ctx.rec.metrics().render(ctx.rec.stats());
+  res.body() = ctx.svc.metrics().render(ctx.svc.stats());
   return res;
 }
 

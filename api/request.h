@@ -12,7 +12,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-namespace attnrec::service { class Recommender; }
+namespace attnrec::service { class Service; }
 
 namespace attnrec::api {
 
@@ -42,7 +42,7 @@ struct RequestContext {
   const HttpRequest& req;
   const Params& path;   // from the route template, e.g. {"user", "u1"}
   const Params& query;  // from the query string
-  service::Recommender& rec;
+  service::Service& svc;
 };
 
 }  // namespace attnrec::api

@@ -1,6 +1,6 @@
 #include "api/responses.h"
 
-#include "service/codec.h"
+#include "service/json_codec.h"
 
 #include <cstdio>
 #include <mutex>
@@ -32,29 +32,40 @@ HttpResponse error_response(http::status status, std::string_view code,
 
 HttpResponse no_content() { return HttpResponse{http::status::no_content, 11}; }
 
-HttpResponse status_response(const service::Status& status) {
-  using Code = service::Status::Code;
-  switch (status.code()) {
-    case Code::kInvalidArgument:
-      return error_response(http::status::unprocessable_entity, "invalid_argument",
-                            status.message());
-    case Code::kMalformed:
-      return error_response(http::status::bad_request, "malformed", status.message());
-    case Code::kNotFound:
-      return error_response(http::status::not_found, "not_found", status.message());
-    case Code::kConflict:
-      return error_response(http::status::conflict, "conflict", status.message());
-    case Code::kTooLarge:
-      return error_response(http::status::payload_too_large, "too_large", status.message());
-    case Code::kUnavailable:
-      return error_response(http::status::service_unavailable, "unavailable", status.message());
+namespace {
+
+// The one mapping from the error vocabulary (base/status.h) to HTTP.
+struct ErrorMapping {
+  http::status status;
+  std::string_view code;  // the machine code in the body
+  bool internal;          // the caller is not told the message; it is logged
+};
+
+ErrorMapping mapping(Status::Code code) {
+  using Code = Status::Code;
+  switch (code) {
+    case Code::kInvalidArgument: return {http::status::unprocessable_entity, "invalid_argument", false};
+    case Code::kMalformed: return {http::status::bad_request, "malformed", false};
+    case Code::kNotFound: return {http::status::not_found, "not_found", false};
+    case Code::kConflict: return {http::status::conflict, "conflict", false};
+    case Code::kTooLarge: return {http::status::payload_too_large, "too_large", false};
+    case Code::kUnavailable: return {http::status::service_unavailable, "unavailable", false};
+    case Code::kCancelled: return {http::status::conflict, "cancelled", false};
     case Code::kOk:  // a caller bug; answer as internal rather than pretend success
-    case Code::kInternal:
-      break;
+    case Code::kCorruption:
+    case Code::kIOError:
+    case Code::kInternal: break;
   }
+  return {http::status::internal_server_error, "internal", true};
+}
+
+}  // namespace
+
+HttpResponse status_response(const Status& status) {
+  const ErrorMapping m = mapping(status.code());
+  if (!m.internal) return error_response(m.status, m.code, status.message());
   log_error("internal error: " + status.message());
-  return error_response(http::status::internal_server_error, "internal",
-                        "internal server error");
+  return error_response(m.status, m.code, "internal server error");
 }
 
 void log_error(std::string_view what) {

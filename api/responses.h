@@ -1,5 +1,5 @@
 // Building responses: JSON bodies, the uniform error body
-// {"error":{"code":...,"message":...}}, and the mapping from service::Status
+// {"error":{"code":...,"message":...}}, and the mapping from Status
 // codes to HTTP statuses (the only place that mapping lives).
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "api/request.h"
-#include "service/status.h"
+#include "base/status.h"
 
 namespace attnrec::api {
 
@@ -29,7 +29,7 @@ HttpResponse no_content();
 
 // Maps a non-ok Status to its HTTP error. kInternal details are logged to
 // stderr and replaced by a generic message.
-HttpResponse status_response(const service::Status& status);
+HttpResponse status_response(const Status& status);
 
 // Writes one line to stderr (thread-safe; whole lines, never interleaved).
 void log_error(std::string_view what);

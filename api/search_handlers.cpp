@@ -9,8 +9,9 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/validation.h"
-#include "service/codec.h"
-#include "service/recommender.h"
+#include "api/encode.h"
+#include "service/json_codec.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -21,8 +22,8 @@ namespace {
 
 HttpResponse run_search(const RequestContext& ctx, const service::SearchRequest& request) {
   service::SearchResults results;
-  if (const service::Status s = ctx.rec.search(request, &results); !s.is_ok()) return status_response(s);
-  json::object out = service::encode_search_results(results);
+  if (const Status s = ctx.svc.search().search(request, &results); !s.is_ok()) return status_response(s);
+  json::object out = encode_search_results(results);
   out["query"] = request.query;
   if (!request.user.empty()) out["user"] = request.user;
   return json_response(http::status::ok, out);
@@ -36,7 +37,7 @@ HttpResponse get_search(const RequestContext& ctx) {
   if (!q) return invalid_argument("q: required (the text to search for)");
   request.query = std::string(*q);
   if (const auto user = ctx.query.get("user")) request.user = std::string(*user);
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.rec.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
   request.tags = list_param(ctx.query, "tags");
   if (const auto w = ctx.query.get("personal_weight")) {
     try {
@@ -58,7 +59,7 @@ HttpResponse post_search(const RequestContext& ctx) {
   if (!body.contains("q")) return invalid_argument("q: required (the text to search for)");
   if (auto e = string_field(body, "q", &request.query)) return std::move(*e);
   if (auto e = string_list_field(body, "history", &request.history)) return std::move(*e);
-  if (auto e = size_field(body, "k", 1, ctx.rec.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = size_field(body, "k", 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
   if (auto e = string_list_field(body, "tags", &request.tags)) return std::move(*e);
   double weight = 0;
   if (body.contains("personal_weight")) {

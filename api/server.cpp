@@ -26,7 +26,7 @@
 
 #include "api/dispatcher.h"
 #include "api/responses.h"
-#include "service/recommender.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -37,6 +37,27 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// Runs a routed request's handler and finalizes the response. Nothing may
+// leave an Asio handler or a pool task by exception: the dispatcher already
+// turns a handler's exception into a 500; this also covers finalizing.
+HttpResponse answer(const Dispatcher& dispatcher, const HttpRequest& req,
+                    const Dispatcher::Routed& routed) {
+  try {
+    HttpResponse res = dispatcher.run(req, routed);
+    finalize_response(req, res);
+    return res;
+  } catch (const std::exception& e) {
+    log_error(std::string("answering a request failed: ") + e.what());
+  } catch (...) {
+    log_error("answering a request failed");
+  }
+  HttpResponse res{http::status::internal_server_error, req.version()};
+  res.keep_alive(false);
+  return res;
+}
+
+
 class Session;
 constexpr size_t kFirstRead = 4096;      // bytes asked for when a request starts
 constexpr size_t kDrainMax = 1 << 20;    // unread body bytes swallowed before closing
@@ -47,8 +68,8 @@ constexpr auto kDrainTime = std::chrono::seconds(1);
 // every session is gone (stop() waits for that, or destroys the io_context,
 // which destroys the remaining sessions, before the rest of this struct).
 struct Server::State {
-  State(service::Recommender& r, ServerOptions o)
-      : rec(r),
+  State(service::Service& r, ServerOptions o)
+      : svc(r),
         options(std::move(o)),
         dispatcher(r, DispatcherOptions{options.api_key}),
         pool(std::max<size_t>(1, options.workers)),
@@ -65,7 +86,7 @@ struct Server::State {
     if (sessions.empty()) cv.notify_all();
   }
 
-  service::Recommender& rec;
+  service::Service& svc;
   const ServerOptions options;
   const Dispatcher dispatcher;
   std::atomic<bool> stopping{false};
@@ -277,14 +298,11 @@ class Session : public std::enable_shared_from_this<Session> {
       finalize_response(*req, *routed.early);
       complete(seq, std::move(*routed.early));
     } else if (!routed.blocking()) {
-      HttpResponse res = st_.dispatcher.run(*req, routed);
-      finalize_response(*req, res);
-      complete(seq, std::move(res));
+      complete(seq, answer(st_.dispatcher, *req, routed));
     } else {
       asio::post(st_.pool, [self = shared_from_this(), seq, req,
                             routed = std::move(routed)]() mutable {
-        HttpResponse res = self->st_.dispatcher.run(*req, routed);
-        finalize_response(*req, res);
+        HttpResponse res = answer(self->st_.dispatcher, *req, routed);
         asio::post(self->stream_.get_executor(),
                    [self, seq, res = std::move(res)]() mutable {
                      self->st_.in_flight.fetch_sub(1);
@@ -299,7 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void complete(uint64_t seq, HttpResponse res) {
     Slot& slot = queue_[seq - queue_.front().seq];
     const double seconds = std::chrono::duration<double>(Clock::now() - slot.start).count();
-    st_.rec.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
+    st_.svc.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
     slot.res = std::move(res);
     do_write();
   }
@@ -410,12 +428,12 @@ void do_accept(Server::State& st) {
 
 }  // namespace
 
-Server::Server(service::Recommender& rec, ServerOptions options)
-    : state_(std::make_unique<State>(rec, std::move(options))) {}
+Server::Server(service::Service& svc, ServerOptions options)
+    : state_(std::make_unique<State>(svc, std::move(options))) {}
 
 Server::~Server() { stop(); }
 
-service::Status Server::start() {
+Status Server::start() {
   State& st = *state_;
   st.started = true;
   const std::string where = st.options.host + ":" + std::to_string(st.options.port);
@@ -429,13 +447,13 @@ service::Status Server::start() {
     const auto results =
         resolver.resolve(st.options.host, std::to_string(st.options.port), ec);
     if (ec || results.empty()) {
-      return service::Status::unavailable("listen " + where + ": cannot resolve host: " +
+      return Status::unavailable("listen " + where + ": cannot resolve host: " +
                                           ec.message());
     }
     endpoint = results.begin()->endpoint();
   }
   auto fail = [&](const char* step) {
-    return service::Status::unavailable("listen " + where + ": " + step + ": " + ec.message());
+    return Status::unavailable("listen " + where + ": " + step + ": " + ec.message());
   };
   if (st.acceptor.open(endpoint.protocol(), ec)) return fail("open");
   if (st.acceptor.set_option(asio::socket_base::reuse_address(true), ec)) return fail("option");
@@ -460,7 +478,7 @@ service::Status Server::start() {
       }
     });
   }
-  return service::Status::ok();
+  return Status::ok();
 }
 
 tcp::endpoint Server::local_endpoint() const { return state_->endpoint; }
@@ -501,7 +519,7 @@ void Server::stop() {
     std::unique_lock lock(st.mu);
     st.cv.wait_for(lock, std::chrono::seconds(1), [&st] { return st.sessions.empty(); });
   }
-  st.pool.join();  // no handler touches the Recommender after this
+  st.pool.join();  // no handler touches the Service after this
   st.work.reset();
   st.ioc.stop();
   for (auto& t : st.threads) t.join();

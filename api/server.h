@@ -5,7 +5,7 @@
 //
 // Thread safety: start() and stop() from one controlling thread (not an I/O
 // or worker thread of this server). local_endpoint() after start() from any
-// thread. The Recommender must outlive the Server; stop() (or the destructor)
+// thread. The Service must outlive the Server; stop() (or the destructor)
 // returns only when no thread of this server uses it any more.
 #pragma once
 
@@ -17,9 +17,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "service/status.h"
+#include "base/status.h"
 
-namespace attnrec::service { class Recommender; }
+namespace attnrec::service { class Service; }
 
 namespace attnrec::api {
 
@@ -50,14 +50,14 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(service::Recommender& rec, ServerOptions options);
+  Server(service::Service& rec, ServerOptions options);
   ~Server();  // stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Binds, listens and starts the threads. kUnavailable when the address
   // cannot be bound (message says why). Call once.
-  service::Status start();
+  Status start();
 
   // The bound address (the real port when options.port was 0).
   boost::asio::ip::tcp::endpoint local_endpoint() const;

@@ -7,8 +7,9 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/validation.h"
-#include "service/codec.h"
-#include "service/recommender.h"
+#include "api/encode.h"
+#include "service/json_codec.h"
+#include "service/service.h"
 
 namespace attnrec::api {
 
@@ -23,12 +24,12 @@ HttpResponse get_history(const RequestContext& ctx) {
   }
   const std::string user = path_param(ctx, "user");
   std::vector<service::HistoryEvent> events;
-  if (const service::Status s = ctx.rec.history(user, limit, &events); !s.is_ok()) {
+  if (const Status s = ctx.svc.events().history(user, limit, &events); !s.is_ok()) {
     return status_response(s);
   }
   json::array list;
   list.reserve(events.size());
-  for (const auto& e : events) list.emplace_back(service::encode_history_event(e));
+  for (const auto& e : events) list.emplace_back(encode_history_event(e));
   json::object out;
   out["user"] = user;
   out["events"] = std::move(list);
@@ -36,7 +37,7 @@ HttpResponse get_history(const RequestContext& ctx) {
 }
 
 HttpResponse delete_user(const RequestContext& ctx) {
-  if (const service::Status s = ctx.rec.erase_user(path_param(ctx, "user")); !s.is_ok()) {
+  if (const Status s = ctx.svc.events().erase_user(path_param(ctx, "user")); !s.is_ok()) {
     return status_response(s);
   }
   return no_content();
@@ -45,7 +46,7 @@ HttpResponse delete_user(const RequestContext& ctx) {
 HttpResponse get_recommendations(const RequestContext& ctx) {
   service::RecommendRequest request;
   request.user = path_param(ctx, "user");
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.rec.config().max_k, &request.k)) {
+  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &request.k)) {
     return std::move(*e);
   }
   if (auto e = bool_param(ctx.query, "exclude_seen", true, &request.exclude_seen)) {
@@ -56,10 +57,10 @@ HttpResponse get_recommendations(const RequestContext& ctx) {
   request.exclude = list_param(ctx.query, "exclude");
 
   service::Recommendations recs;
-  if (const service::Status s = ctx.rec.recommend(request, &recs); !s.is_ok()) {
+  if (const Status s = ctx.svc.recommender().recommend(request, &recs); !s.is_ok()) {
     return status_response(s);
   }
-  json::object out = service::encode_recommendations(recs, request.explain);
+  json::object out = encode_recommendations(recs, request.explain);
   out["user"] = request.user;
   return json_response(http::status::ok, out);
 }

@@ -1,9 +1,11 @@
-// The in-memory view of the item catalog, keyed by the store's internal item
-// id, for filtering recommendations (availability, tags) without reads.
-// The store holds the durable copy; Recommender keeps both in step.
+// Catalog: the items that can be recommended, searched and filtered. The
+// store holds the durable copy (one opaque JSON record per item); an
+// in-memory view keyed by the store's internal item id answers filters
+// (availability, tags, deletion) without reads; the search index is kept in
+// step with every change.
 //
-// Thread safety: all methods may be called concurrently; items are immutable
-// and shared.
+// Thread safety: every method may be called from any number of threads at
+// once; items are immutable and shared. A rejected call has written nothing.
 #pragma once
 
 #include <cstdint>
@@ -13,29 +15,51 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
-#include "service/status.h"
-#include "service/types.h"
+#include "base/status.h"
+#include "service/item.h"
+
+namespace attnrec::storage { class Store; }
 
 namespace attnrec::service {
 
+struct Config;
+class SearchIndex;
+
+
 class Catalog {
  public:
-  void upsert(uint32_t id, std::shared_ptr<const Item> item);
-  // Removes the entry and remembers the item as deleted (until re-created).
-  void erase(uint32_t id);
-  // True when the item's entry was deleted: it must not be recommended.
-  bool deleted(uint32_t id) const;
+  // Every reference must outlive this object.
+  Catalog(storage::Store& store, SearchIndex& search, const Config& config);
+
+  // Reads every stored record into the view and the search index (at start).
+  Status load();
+
+  // Upserts all items or none. kTooLarge over config.max_batch_items,
+  // kInvalidArgument naming the item for a bad one.
+  Status put(std::vector<Item> items);
+  Status put(Item item);
+  // kNotFound for an item without a catalog entry.
+  Status get(std::string_view id, Item* item) const;
+  // Deletes the entry; the item is never recommended again until it is
+  // re-created. kNotFound for an item without a catalog entry.
+  Status erase(std::string_view id);
+
+  // --- the in-memory view, by internal item id ------------------------------
   // nullptr when the item has no catalog entry.
-  std::shared_ptr<const Item> find(uint32_t id) const;
+  std::shared_ptr<const Item> find(uint32_t item) const;
+  // True when the item's entry was deleted: it must not be recommended.
+  bool deleted(uint32_t item) const;
   size_t size() const;
 
-  // The stored form of an item (JSON) and back. An empty record is a
-  // tombstone: the item was deleted and must not be recommended.
-  static std::string encode_record(const Item& item);
-  static Status decode_record(std::string_view id, std::string_view record, Item* item);
-
  private:
+  void upsert_view(uint32_t item, std::shared_ptr<const Item> entry);
+  void erase_view(uint32_t item);
+
+  storage::Store& store_;
+  SearchIndex& search_;
+  const Config& config_;
   mutable std::shared_mutex mu_;
   std::unordered_map<uint32_t, std::shared_ptr<const Item>> items_;  // guarded by mu_
   std::unordered_set<uint32_t> deleted_;                              // guarded by mu_

@@ -13,7 +13,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "service/codec.h"
+#include "service/json_codec.h"
 
 namespace attnrec::service {
 

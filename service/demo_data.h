@@ -37,8 +37,9 @@
 
 #include <boost/json/object.hpp>
 
-#include "service/status.h"
-#include "service/types.h"
+#include "base/status.h"
+#include "service/item.h"
+#include "service/events.h"
 
 namespace attnrec::service {
 

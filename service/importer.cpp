@@ -16,8 +16,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
-#include "service/codec.h"
-#include "service/recommender.h"
+#include "service/json_codec.h"
+#include "service/service.h"
 #include "service/validate.h"
 
 namespace attnrec::service {
@@ -33,11 +33,11 @@ bool parse_import_format(std::string_view name, ImportFormat* format) {
 }
 
 Status RecommenderSink::ingest(std::span<const EventInput> events, IngestResult* result) {
-  return recommender_.ingest(events, result);
+  return recommender_.events().ingest(events, result);
 }
 
 Status RecommenderSink::put_items(std::vector<Item> items) {
-  return recommender_.put_items(std::move(items));
+  return recommender_.catalog().put(std::move(items));
 }
 
 boost::json::object ImportSummary::to_json() const {

@@ -45,12 +45,13 @@
 
 #include <boost/json/object.hpp>
 
-#include "service/status.h"
-#include "service/types.h"
+#include "base/status.h"
+#include "service/item.h"
+#include "service/events.h"
 
 namespace attnrec::service {
 
-class Recommender;
+class Service;
 
 enum class ImportFormat { kMovieLens, kPairs, kJsonl };
 
@@ -68,12 +69,12 @@ class ImportSink {
 // A sink that writes into `recommender`, which must outlive it.
 class RecommenderSink final : public ImportSink {
  public:
-  explicit RecommenderSink(Recommender& recommender) : recommender_(recommender) {}
+  explicit RecommenderSink(Service& recommender) : recommender_(recommender) {}
   Status ingest(std::span<const EventInput> events, IngestResult* result) override;
   Status put_items(std::vector<Item> items) override;
 
  private:
-  Recommender& recommender_;
+  Service& recommender_;
 };
 
 struct ImportProgress {

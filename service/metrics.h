@@ -1,7 +1,8 @@
 // Process metrics in the Prometheus text format (version 0.0.4).
 //
-// Thread safety: all methods may be called concurrently. Observations take a
-// short lock on one series; rendering copies the series under the same locks.
+// Thread safety: all methods may be called concurrently. Request
+// observations take one mutex over the map of series (method, route,
+// status); rendering copies the map under it. Event counters are atomics.
 #pragma once
 
 #include <array>
@@ -13,9 +14,17 @@
 #include <string_view>
 #include <tuple>
 
-#include "service/types.h"
 
 namespace attnrec::service {
+
+// The store's gauges, as /metrics shows them.
+struct ServiceStats {
+  uint64_t users = 0;          // users ever assigned an id
+  uint64_t items = 0;          // items ever assigned an id
+  uint64_t events = 0;         // events stored
+  uint64_t catalog_items = 0;  // items with a catalog entry
+  uint64_t disk_bytes = 0;
+};
 
 class Metrics {
  public:

@@ -1,11 +1,8 @@
-// Service-wide small helpers: the one place storage failures become service
-// Statuses, and the wall clock in the service's unit (unix milliseconds).
+// The one place storage failures become service Statuses (until storage/
+// speaks base/status.h).
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-
-#include "service/status.h"
+#include "base/status.h"
 #include "storage/status.h"
 
 namespace attnrec::service {
@@ -17,12 +14,6 @@ inline Status from_storage(const storage::Status& s) {
   if (s.is_not_found()) return Status::not_found(s.message());
   if (s.code() == storage::Status::Code::kBusy) return Status::unavailable(s.message());
   return Status::internal(s.message());
-}
-
-inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace attnrec::service

@@ -87,4 +87,11 @@ Status check_item(const Item& item) {
   return Status::ok();
 }
 
+Status check_k(size_t k, size_t max_k) {
+  if (k < 1 || k > max_k) {
+    return Status::invalid_argument("`k` must be between 1 and " + std::to_string(max_k));
+  }
+  return Status::ok();
+}
+
 }  // namespace attnrec::service

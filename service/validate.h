@@ -4,8 +4,11 @@
 
 #include <string_view>
 
-#include "service/status.h"
-#include "service/types.h"
+#include <string>
+
+#include "base/status.h"
+#include "service/catalog.h"
+#include "service/events.h"
 
 namespace attnrec::service {
 
@@ -25,5 +28,10 @@ Status check_id(std::string_view field, std::string_view id);
 Status check_type(std::string_view type);
 Status check_event(const EventInput& event);
 Status check_item(const Item& item);
+// A result count `k`: 1..max_k, kInvalidArgument naming `k` otherwise.
+Status check_k(size_t k, size_t max_k);
+
+// An id in single quotes, for messages: "no user 'u1'".
+inline std::string quoted(std::string_view id) { return "'" + std::string(id) + "'"; }
 
 }  // namespace attnrec::service

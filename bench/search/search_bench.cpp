@@ -33,8 +33,8 @@
 
 #include "model/dataset.h"
 #include "service/importer.h"
-#include "service/recommender.h"
-#include "service/text.h"
+#include "service/service.h"
+#include "service/search/text.h"
 
 namespace svc = attnrec::service;
 namespace json = boost::json;
@@ -180,8 +180,8 @@ int main(int argc, char** argv) {
   config.sync_writes = false;  // a bulk load; durability is not what is measured
   config.train.threads = 2;
   config.train.max_minutes = args.minutes;
-  std::unique_ptr<svc::Recommender> rec;
-  if (svc::Status s = svc::Recommender::open(config, &rec); !s.is_ok()) die(s.message());
+  std::unique_ptr<svc::Service> rec;
+  if (attnrec::Status s = svc::Service::open(config, &rec); !s.is_ok()) die(s.message());
 
   if (fresh) {
     std::vector<svc::Item> items;
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
       item.tags = it->second.genres;
       items.push_back(std::move(item));
     }
-    if (svc::Status s = rec->put_items(items); !s.is_ok()) die(s.message());
+    if (attnrec::Status s = rec->catalog().put(items); !s.is_ok()) die(s.message());
     // Every user's events but the last, in order.
     std::vector<svc::EventInput> batch;
     const auto& d = data.value();
@@ -208,25 +208,28 @@ int main(int argc, char** argv) {
         batch.push_back(std::move(e));
         if (batch.size() == 10000) {
           svc::IngestResult r;
-          if (svc::Status s = rec->ingest(batch, &r); !s.is_ok()) die(s.message());
+          if (attnrec::Status s = rec->events().ingest(batch, &r); !s.is_ok()) die(s.message());
           batch.clear();
         }
       }
     }
     svc::IngestResult r;
     if (!batch.empty()) {
-      if (svc::Status s = rec->ingest(batch, &r); !s.is_ok()) die(s.message());
+      if (attnrec::Status s = rec->events().ingest(batch, &r); !s.is_ok()) die(s.message());
     }
     std::fprintf(stderr, "loaded %zu items and %llu events into %s\n", items.size(),
                  static_cast<unsigned long long>(rec->stats().events), dir.c_str());
   }
-  if (rec->live_model_version().empty()) {
+  if (rec->models().live_version().empty()) {
     PrintProgress progress;
     const auto t0 = Clock::now();
-    if (svc::Status s = rec->train_now(json::object{}, progress); !s.is_ok()) die(s.message());
-    std::fprintf(stderr, "trained %s in %.0f s: %s\n", progress.job().version.c_str(),
-                 std::chrono::duration<double>(Clock::now() - t0).count(),
-                 json::serialize(progress.job().metrics).c_str());
+    if (attnrec::Status s = rec->models().train_now(rec->models().default_options(), progress); !s.is_ok()) {
+      die(s.message());
+    }
+    const auto& m = progress.job().metrics;
+    std::fprintf(stderr, "trained %s in %.0f s: test full NDCG@10 %.4f, sampled-100 %.4f\n",
+                 progress.job().version.c_str(), std::chrono::duration<double>(Clock::now() - t0).count(),
+                 m ? m->test.full.ndcg10() : 0.0, m ? m->test.sampled.ndcg10() : 0.0);
   }
 
   // Document frequency of each title word over the catalog, for the
@@ -284,13 +287,13 @@ int main(int argc, char** argv) {
       req.query = c.query;
       req.k = k;
       svc::SearchResults out;
-      if (svc::Status s = rec->search(req, &out); !s.is_ok()) die(s.message());
+      if (attnrec::Status s = rec->search().search(req, &out); !s.is_ok()) die(s.message());
       text.add(rank_of(out, c.item));
       req.user = c.user;
       for (size_t w = 0; w < args.weights.size(); ++w) {
         req.personal_weight = args.weights[w];
         const auto t0 = Clock::now();
-        if (svc::Status s = rec->search(req, &out); !s.is_ok()) die(s.message());
+        if (attnrec::Status s = rec->search().search(req, &out); !s.is_ok()) die(s.message());
         latency_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
         personal[w].add(rank_of(out, c.item));
       }

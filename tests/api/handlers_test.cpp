@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "service/recommender.h"
+#include "service/service.h"
 #include "temp_dir.h"
 
 using namespace attnrec;
@@ -21,7 +21,7 @@ struct Fixture {
     service::Config config;
     config.data_dir = dir.path();
     config.popularity_refresh_ms = 0;
-    const service::Status s = service::Recommender::open(config, &rec);
+    const Status s = service::Service::open(config, &rec);
     INFO(s.message());
     REQUIRE(s.is_ok());
     dispatcher = std::make_unique<api::Dispatcher>(*rec, api::DispatcherOptions{api_key});
@@ -39,7 +39,7 @@ struct Fixture {
   }
 
   testing::TempDir dir;
-  std::unique_ptr<service::Recommender> rec;
+  std::unique_ptr<service::Service> rec;
   std::unique_ptr<api::Dispatcher> dispatcher;
 };
 
@@ -248,4 +248,19 @@ TEST_CASE("API key protects /v1 but not health and metrics", "[api][handlers]") 
   CHECK(f.call(verb::get, "/healthz").result_int() == 200);
   CHECK(f.call(verb::get, "/readyz").result_int() == 200);
   CHECK(f.call(verb::get, "/metrics").result_int() == 200);
+}
+
+TEST_CASE("POST /v1/admin/train refuses bad options before a job exists", "[api][handlers]") {
+  Fixture f;
+  for (const char* body : {R"({"epochs":0})", R"({"loss":"mse"})", R"({"colour":1})",
+                           R"({"dim":30,"heads":4})", R"({"lr":"fast"})", R"({"activate":"maybe"})"}) {
+    INFO(body);
+    const HttpResponse res = f.call(verb::post, "/v1/admin/train", body);
+    CHECK(res.result_int() == 422);
+    CHECK(error_code(res) == "invalid_argument");
+  }
+  // The unknown key is named.
+  CHECK(error_message(f.call(verb::post, "/v1/admin/train", R"({"colour":1})")).find("colour") !=
+        std::string::npos);
+  CHECK(f.call(verb::get, "/v1/admin/train/job-1").result_int() == 404);
 }

@@ -1,4 +1,4 @@
-// A Recommender and an api::Server on a free port, for tests over a real
+// A Service and an api::Server on a free port, for tests over a real
 // socket.
 #pragma once
 
@@ -9,23 +9,23 @@
 
 #include "api/server.h"
 #include "http_client.h"
-#include "service/recommender.h"
+#include "service/service.h"
 
 namespace attnrec::testing {
 
-// A Recommender and a Server on a free port, over a data directory that may
+// A Service and a Server on a free port, over a data directory that may
 // outlive them (restart tests).
 struct Running {
   explicit Running(const std::string& dir, api::ServerOptions options = test_options(),
                    service::Config config = {}) {
     config.data_dir = dir;
     config.popularity_refresh_ms = 0;
-    const service::Status s = service::Recommender::open(config, &rec);
+    const Status s = service::Service::open(config, &rec);
     INFO(s.message());
     REQUIRE(s.is_ok());
     options.port = 0;
     server = std::make_unique<api::Server>(*rec, options);
-    const service::Status started = server->start();
+    const Status started = server->start();
     INFO(started.message());
     REQUIRE(started.is_ok());
     REQUIRE(server->local_endpoint().port() != 0);
@@ -44,7 +44,7 @@ struct Running {
 
   HttpClient client() { return HttpClient(server->local_endpoint()); }
 
-  std::unique_ptr<service::Recommender> rec;
+  std::unique_ptr<service::Service> rec;
   std::unique_ptr<api::Server> server;
 };
 

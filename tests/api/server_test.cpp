@@ -11,7 +11,7 @@
 
 #include "http_client.h"
 #include "running_server.h"
-#include "service/recommender.h"
+#include "service/service.h"
 #include "temp_dir.h"
 
 using namespace attnrec;
@@ -222,6 +222,6 @@ TEST_CASE("server: graceful stop finishes the request in flight", "[api][server]
   CHECK_THROWS(HttpClient(r.server->local_endpoint()));
 
   std::vector<service::HistoryEvent> h;
-  REQUIRE(r.rec->history("u1", 10, &h).is_ok());
+  REQUIRE(r.rec->events().history("u1", 10, &h).is_ok());
   CHECK(h.size() == 1);
 }

@@ -16,6 +16,7 @@
 #include "temp_dir.h"
 
 using namespace attnrec::service;
+using attnrec::Status;
 using attnrec::testing::TempDir;
 
 namespace {

@@ -8,10 +8,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "service/recommender.h"
+#include "service/service.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
+using attnrec::Status;
 using attnrec::testing::TempDir;
 
 namespace {
@@ -365,8 +366,8 @@ TEST_CASE("import into a real store: atomic batches, duplicates, catalog", "[imp
   Config config;
   config.data_dir = store.path();
   config.sync_writes = false;
-  std::unique_ptr<Recommender> rec;
-  REQUIRE(Recommender::open(config, &rec).is_ok());
+  std::unique_ptr<Service> rec;
+  REQUIRE(Service::open(config, &rec).is_ok());
   RecommenderSink sink(*rec);
 
   const auto good = write_file(data.path(), "good.jsonl",
@@ -377,7 +378,7 @@ TEST_CASE("import into a real store: atomic batches, duplicates, catalog", "[imp
   REQUIRE(run_import(options_for(ImportFormat::kJsonl, {good}), sink, &summary).is_ok());
   CHECK(summary.events_accepted == 2);
   Item item;
-  REQUIRE(rec->get_item("m1", &item).is_ok());
+  REQUIRE(rec->catalog().get("m1", &item).is_ok());
   CHECK(item.title == "Misérables");
 
   // Again: the idempotency keys make every event a duplicate.
@@ -393,7 +394,7 @@ TEST_CASE("import into a real store: atomic batches, duplicates, catalog", "[imp
   REQUIRE_FALSE(st.is_ok());
   CHECK(st.message().rfind(bad + ":3: ", 0) == 0);
   std::vector<HistoryEvent> history;
-  CHECK(rec->history("u2", 10, &history).code() == Status::Code::kNotFound);
+  CHECK(rec->events().history("u2", 10, &history).code() == Status::Code::kNotFound);
   CHECK(rec->stats().events == 2);
 }
 
@@ -406,8 +407,8 @@ TEST_CASE("ml-1m.txt imports completely with the published counts", "[importer][
   TempDir store;
   Config config;
   config.data_dir = store.path();
-  std::unique_ptr<Recommender> rec;
-  REQUIRE(Recommender::open(config, &rec).is_ok());
+  std::unique_ptr<Service> rec;
+  REQUIRE(Service::open(config, &rec).is_ok());
   RecommenderSink sink(*rec);
   ImportSummary summary;
   auto options = options_for(ImportFormat::kPairs, {path});
@@ -429,7 +430,7 @@ TEST_CASE("ml-1m.txt imports completely with the published counts", "[importer][
   CHECK(stats.items == 3'416);
   // SASRec's user 1 starts with item 1 (the file's first line is "1 1").
   std::vector<HistoryEvent> history;
-  REQUIRE(rec->history("1", 1000, &history).is_ok());
+  REQUIRE(rec->events().history("1", 1000, &history).is_ok());
   REQUIRE(!history.empty());
   for (size_t i = 1; i < history.size(); ++i) CHECK(history[i - 1].ts_ms < history[i].ts_ms);
 }

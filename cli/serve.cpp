@@ -1,0 +1,197 @@
+// `attnrec serve`: opens the store, starts the HTTP server, and runs until
+// SIGTERM/SIGINT; then stops accepting, finishes in-flight requests and
+// closes the store cleanly. The one place that wires api/ to service/.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "api/server.h"
+#include "cli/cli.h"
+#include "service/service.h"
+
+namespace attnrec::cli {
+namespace {
+
+struct ServeFlags {
+  service::Config config;
+  std::string listen = "127.0.0.1:8080";
+  api::ServerOptions server;
+};
+
+// "HOST:PORT" or "[V6ADDR]:PORT"; false when malformed.
+bool parse_listen(const std::string& text, std::string* host, uint16_t* port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string::npos) {
+    return false;  // a bare IPv6 address needs brackets
+  }
+  const std::string p = text.substr(colon + 1);
+  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long value = std::stoul(p);
+  if (value > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+std::string format_endpoint(const boost::asio::ip::tcp::endpoint& ep) {
+  const auto address = ep.address();
+  const std::string host =
+      address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+// Fills options not given by flag or environment from a TOML/INI file of
+// `name = value` lines (optionally under [serve]). CLI11 2.1 reads config
+// files only for the top-level app, so the serve command reads its own.
+// Throws CLI::Error (unknown key, bad value, unreadable file).
+void apply_config_file(CLI::App& cmd, const std::string& path) {
+  CLI::ConfigTOML format;
+  for (const CLI::ConfigItem& item : format.from_file(path)) {
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "serve")) {
+      throw CLI::ConversionError("--config " + path + ": unknown section [" + item.fullname() +
+                                 "]");
+    }
+    CLI::Option* opt = cmd.get_option_no_throw("--" + item.name);
+    if (opt == nullptr || item.name == "config" || item.name == "help") {
+      throw CLI::ConversionError("--config " + path + ": unknown key '" + item.name + "'");
+    }
+    if (opt->count() > 0) continue;  // a flag or an environment variable wins
+    opt->add_result(item.inputs);
+    opt->run_callback();  // validates and stores into the flag's variable
+  }
+}
+
+int run_serve(ServeFlags flags) {
+  if (!parse_listen(flags.listen, &flags.server.host, &flags.server.port)) {
+    std::cerr << "serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:0), got '"
+              << flags.listen << "'\n";
+    return 2;
+  }
+  std::unique_ptr<service::Service> svc;
+  if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
+    std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
+              << s.message() << "\n";
+    return 1;
+  }
+  // Signals first, so a SIGTERM right after "listening on" is not lost.
+  boost::asio::io_context signal_ioc;
+  boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM);
+  int caught = 0;
+  signals.async_wait([&caught](const boost::system::error_code& ec, int sig) {
+    if (!ec) caught = sig;
+  });
+  {
+    api::Server server(*svc, flags.server);
+    if (const Status s = server.start(); !s.is_ok()) {
+      std::cerr << "serve: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "listening on " << format_endpoint(server.local_endpoint()) << std::endl;
+    signal_ioc.run();
+    std::cerr << "serve: " << (caught == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": stopping; finishing requests in flight\n";
+    server.stop();
+  }
+  svc.reset();  // closes the store cleanly (flushes, releases the lock)
+  std::cerr << "serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve the HTTP API on an embedded store. Every flag can also come from an "
+      "ATTNREC_* environment variable (ATTNREC_DATA_DIR, ATTNREC_LISTEN, ...) or the "
+      "--config file; flags win over the environment, which wins over the file.");
+  auto config_file = std::make_shared<std::string>();
+  cmd->add_option("--config", *config_file,
+                  "Read flags from a TOML/INI file: one `name = value` per line, e.g. "
+                  "listen = \"0.0.0.0:8080\" (names as the long flags, without --)")
+      ->envname("ATTNREC_CONFIG")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data-dir", flags->config.data_dir, "Directory of the store")
+      ->envname("ATTNREC_DATA_DIR")
+      ->capture_default_str();
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free port")
+      ->envname("ATTNREC_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->server.io_threads, "I/O threads")
+      ->envname("ATTNREC_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--workers", flags->server.workers,
+                  "Worker threads for requests that touch the store (many: ingest shares "
+                  "group-committed fsyncs)")
+      ->envname("ATTNREC_WORKERS")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
+                "fsync the WAL before acknowledging an ingest (default on)")
+      ->envname("ATTNREC_SYNC");
+  cmd->add_option("--api-key", flags->server.api_key,
+                  "Require this key (Authorization: Bearer KEY or X-API-Key) on /v1 routes")
+      ->envname("ATTNREC_API_KEY");
+  cmd->add_option("--max-body", flags->server.body_limit,
+                  "Largest request body, bytes (suffixes k, m: 1024-based)")
+      ->envname("ATTNREC_MAX_BODY")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(size_t{1}, size_t{1} << 32))
+      ->capture_default_str();
+  cmd->add_option("--max-batch", flags->config.max_batch_events, "Most events per ingest request")
+      ->envname("ATTNREC_MAX_BATCH")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}))
+      ->capture_default_str();
+  // Retraining: the schedule, the budget of each job and the activation rule.
+  cmd->add_option("--retrain-every-minutes", flags->config.retrain_every_minutes,
+                  "Retrain in the background every N minutes (0 = never)")
+      ->envname("ATTNREC_RETRAIN_EVERY_MINUTES")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--retrain-every-events", flags->config.retrain_every_events,
+                  "Retrain in the background after N new events (0 = never)")
+      ->envname("ATTNREC_RETRAIN_EVERY_EVENTS")
+      ->capture_default_str();
+  cmd->add_option("--train-threads", flags->config.train.threads,
+                  "Threads of a background retrain (it runs at low CPU priority)")
+      ->envname("ATTNREC_TRAIN_THREADS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--train-max-minutes", flags->config.train.max_minutes,
+                  "Wall-clock budget of a background retrain (0 = none)")
+      ->envname("ATTNREC_TRAIN_MAX_MINUTES")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--activate-margin", flags->config.activate_margin,
+                  "Activate a retrained model when its validation NDCG@10 is at least the live "
+                  "model's minus this")
+      ->envname("ATTNREC_ACTIVATE_MARGIN")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_flag("--activate-always", flags->config.activate_always,
+                "Activate every retrained model, better or not")
+      ->envname("ATTNREC_ACTIVATE_ALWAYS");
+  cmd->callback([flags, config_file, cmd] {
+    if (!config_file->empty()) apply_config_file(*cmd, *config_file);
+    const int code = run_serve(*flags);
+    // Everything serve opened is closed by now; leave with its code.
+    std::cout.flush();
+    if (code != 0) std::exit(code);
+  });
+}
+
+}  // namespace attnrec::cli

@@ -1,0 +1,83 @@
+// Events: ingest of interaction events, a user's history, and erasing a user
+// (right to be forgotten), over the store, keeping the popularity aggregate
+// in step.
+//
+// Thread safety: every method may be called from any number of threads at
+// once. A rejected request (any non-ok Status) has written nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace attnrec::storage { class Store; }
+
+namespace attnrec::service {
+
+struct Config;
+class Metrics;
+class Popularity;
+
+// One interaction as a caller sends it (validated by Events::ingest).
+struct EventInput {
+  std::string user;              // 1-256 bytes of UTF-8
+  std::string item;              // 1-256 bytes of UTF-8
+  std::string type = "view";     // 1-32 chars of [a-z0-9_-]
+  std::optional<int64_t> ts_ms;  // unix milliseconds; absent = now
+  float weight = 1.0f;           // finite
+  std::string id;                // idempotency key, optional (<= 256 bytes)
+};
+
+struct IngestResult {
+  size_t accepted = 0;    // new events stored
+  size_t duplicates = 0;  // events whose id was seen before (accepted once)
+};
+
+// One event of a user's history, as returned to callers.
+struct HistoryEvent {
+  std::string item;
+  std::string type;
+  int64_t ts_ms = 0;
+  float weight = 1.0f;
+};
+
+class Events {
+ public:
+  // Called after each accepted ingest with the number of new events (the
+  // retrain schedule counts them). Must be cheap and must not throw.
+  using IngestedFn = std::function<void(uint64_t new_events)>;
+
+  // Every reference must outlive this object.
+  Events(storage::Store& store, Popularity& popularity, Metrics& metrics, const Config& config,
+         IngestedFn on_ingested = {});
+
+  // Adds every stored event to the popularity aggregate (at start).
+  Status load();
+
+  // Validates every event first (a bad one rejects the whole batch with its
+  // index in the message), then stores all atomically and durably.
+  // kTooLarge when over config.max_batch_events.
+  Status ingest(std::span<const EventInput> events, IngestResult* result);
+
+  // The user's newest `limit` events, newest last. kNotFound for an unknown user.
+  Status history(std::string_view user, size_t limit, std::vector<HistoryEvent>* out) const;
+
+  // Erases the user and all their events. kNotFound for an unknown user.
+  Status erase_user(std::string_view user);
+
+ private:
+  storage::Store& store_;
+  Popularity& popularity_;
+  Metrics& metrics_;
+  const Config& config_;
+  const IngestedFn on_ingested_;
+};
+
+}  // namespace attnrec::service

@@ -1,0 +1,216 @@
+#include "service/recommend/recommender.h"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_set>
+
+#include "model/topk.h"
+#include "service/catalog.h"
+#include "service/config.h"
+#include "service/popularity.h"
+#include "service/recommend/item_filter.h"
+#include "service/recommend/request_history.h"
+#include "service/training/live_model.h"
+#include "service/validate.h"
+#include "storage/store.h"
+
+namespace attnrec::service {
+namespace {
+
+constexpr size_t kBecauseItems = 3;
+
+// The history items that contribute most to a result: last-layer attention
+// (averaged over heads) times the similarity of their embedding to the item's.
+std::vector<std::string> because(const ServingModel& m, const model::Explanation& ex, int32_t item) {
+  if (ex.weights.empty()) return {};
+  const auto& last = ex.weights.back();
+  const auto E = m.net->item_embeddings();
+  std::vector<std::pair<double, int32_t>> parts;
+  for (size_t j = 0; j < ex.used_history.size(); ++j) {
+    double a = 0;
+    for (const auto& head : last) a += head[j];
+    a /= static_cast<double>(last.size());
+    const int32_t h = ex.used_history[j];
+    const double sim = E.row(item).dot(E.row(h));
+    if (sim > 0) parts.emplace_back(a * sim, h);
+  }
+  std::sort(parts.begin(), parts.end(), std::greater<>());
+  std::vector<std::string> out;
+  std::unordered_set<int32_t> seen;
+  for (const auto& [w, h] : parts) {
+    if (out.size() == kBecauseItems) break;
+    if (seen.insert(h).second) out.push_back(m.net->external_id(h));
+  }
+  return out;
+}
+
+}  // namespace
+
+Recommender::Recommender(const storage::Store& store, const Catalog& catalog,
+                         const Popularity& popularity, const LiveModel& live, const Config& config)
+    : store_(store), catalog_(catalog), popularity_(popularity), live_(live), config_(config) {}
+
+void Recommender::popular(size_t k, const ItemFilter& filter, Recommendations* out) const {
+  out->strategy = "popularity";
+  out->model_version.clear();
+  out->items.clear();
+  popularity_.for_each_ranked([&](uint32_t item, double score) {
+    if (filter.accepts(catalog_, item)) out->items.push_back({store_.item_name(item), score, {}});
+    return out->items.size() < k;
+  });
+}
+
+Status Recommender::recommend(const RecommendRequest& request, Recommendations* out) const {
+  *out = {};
+  if (Status s = check_k(request.k, config_.max_k); !s.is_ok()) return s;
+  std::vector<uint32_t> history;
+  if (Status s = request_history(store_, config_.history_cap, request.user, request.history, &history);
+      !s.is_ok()) {
+    return s;
+  }
+  ItemFilter filter;
+  filter.tags = request.tags;
+  if (request.exclude_seen) filter.excluded.insert(history.begin(), history.end());
+  std::vector<uint32_t> excluded;
+  if (Status s = request_history(store_, 0, {}, request.exclude, &excluded); !s.is_ok()) return s;
+  filter.excluded.insert(excluded.begin(), excluded.end());
+
+  const auto live = live_.load();
+  ServingModel::Encoded enc;
+  if (!live || !live->encode(history, &enc)) {
+    popular(request.k, filter, out);
+    return Status::ok();
+  }
+  const model::Model& net = *live->net;
+  std::vector<float> scores(static_cast<size_t>(net.num_items()) + 1);
+  net.score_all(enc.user, scores);
+  for (int32_t i = 1; i <= net.num_items(); ++i) {
+    const uint32_t store_id = live->to_store[static_cast<size_t>(i)];
+    // Items the store does not know have no catalog entry: they pass only
+    // filters that need none.
+    if (!(store_id ? filter.accepts(catalog_, store_id) : filter.tags.empty())) {
+      scores[size_t(i)] = -std::numeric_limits<float>::infinity();  // top_k skips it
+    }
+  }
+  std::vector<model::ScoredItem> top;
+  model::top_k(scores, static_cast<int>(request.k), top);
+  out->strategy = "sasrec";
+  out->model_version = live->version;
+  model::Explanation ex;
+  if (request.explain) ex = net.explain(enc.items);
+  for (const auto& [i, score] : top) {
+    RecommendedItem item{net.external_id(i), score, {}};
+    if (request.explain) item.because = because(*live, ex, i);
+    out->items.push_back(std::move(item));
+  }
+  return Status::ok();
+}
+
+Status Recommender::rank(const RankRequest& request, RankResults* out) const {
+  *out = {};
+  if (request.items.empty()) return Status::invalid_argument("`items` must list at least one candidate");
+  if (request.items.size() > kMaxRankCandidates) {
+    return Status::invalid_argument("`items` lists more than " + std::to_string(kMaxRankCandidates) +
+                                    " candidates");
+  }
+  for (size_t i = 0; i < request.items.size(); ++i) {
+    if (request.items[i].empty()) return Status::invalid_argument("`items[" + std::to_string(i) + "]` is empty");
+  }
+  std::vector<uint32_t> history;
+  if (Status s = request_history(store_, config_.history_cap, request.user, request.history, &history);
+      !s.is_ok()) {
+    return s;
+  }
+  const auto live = live_.load();
+  ServingModel::Encoded enc;
+  const bool personal = live && live->encode(history, &enc);
+  out->strategy = personal ? "sasrec" : "popularity";
+  if (personal) out->model_version = live->version;
+
+  // Each candidate once; the model scores all it knows in one call.
+  std::unordered_set<std::string> seen;
+  std::vector<int32_t> indices;
+  for (const auto& item : request.items) {
+    if (!seen.insert(item).second) continue;
+    const int32_t idx = personal ? live->net->index_of(item) : 0;
+    RankedItem r{item, 0, idx == 0};
+    if (!idx) {
+      if (const uint32_t id = store_.find_item(item)) r.score = popularity_.score(id);
+    }
+    indices.push_back(idx);
+    out->items.push_back(std::move(r));
+  }
+  if (personal) {
+    std::vector<float> scores(indices.size());
+    live->net->score(enc.user, indices, scores);
+    for (size_t j = 0; j < indices.size(); ++j) {
+      if (indices[j]) out->items[j].score = scores[j];
+    }
+  }
+  // Model-scored candidates first, then the fallback ones; each by score.
+  std::stable_sort(out->items.begin(), out->items.end(), [](const RankedItem& a, const RankedItem& b) {
+    if (a.fallback != b.fallback) return !a.fallback;
+    return a.score > b.score;
+  });
+  return Status::ok();
+}
+
+Status Recommender::similar(std::string_view item, size_t k, Recommendations* out) const {
+  *out = {};
+  if (Status s = check_k(k, config_.max_k); !s.is_ok()) return s;
+  const auto live = live_.load();
+  const int32_t idx = live ? live->net->index_of(item) : 0;
+  if (!idx) {
+    if (!store_.find_item(item)) return Status::not_found("no item " + quoted(item));
+    if (!live) return Status::unavailable("no model is trained yet; similar items need one");
+    return Status::conflict("item " + quoted(item) +
+                            " is newer than the live model; it gets an embedding at the next retrain");
+  }
+  const ItemFilter filter;
+  // Ask for more than k: some neighbours may be unavailable or deleted.
+  const int want = static_cast<int>(std::min<size_t>(k * 2 + 16, size_t(live->net->num_items())));
+  for (const auto& s : live->net->similar(idx, want)) {
+    const uint32_t store_id = live->to_store[static_cast<size_t>(s.item)];
+    if (store_id && !filter.accepts(catalog_, store_id)) continue;
+    out->items.push_back({live->net->external_id(s.item), s.score, {}});
+    if (out->items.size() == k) break;
+  }
+  out->strategy = "sasrec";
+  out->model_version = live->version;
+  return Status::ok();
+}
+
+Status Recommender::explain(std::string_view user, std::string_view item, AttentionMap* out) const {
+  *out = {};
+  if (!store_.find_user(user)) return Status::not_found("no user " + quoted(user));
+  const auto live = live_.load();
+  if (!live) return Status::unavailable("no model is trained yet; explanations need one");
+  const int32_t idx = live->net->index_of(item);
+  if (!idx) {
+    if (!store_.find_item(item)) return Status::not_found("no item " + quoted(item));
+    return Status::conflict("item " + quoted(item) + " is newer than the live model");
+  }
+  std::vector<uint32_t> history;
+  if (Status s = request_history(store_, config_.history_cap, user, {}, &history); !s.is_ok()) return s;
+  ServingModel::Encoded enc;
+  if (!live->encode(history, &enc)) {
+    return Status::conflict("none of the history of user " + quoted(user) + " is known to the live model");
+  }
+  const model::Explanation ex = live->net->explain(enc.items);
+  out->model_version = live->version;
+  float score = 0;
+  live->net->score(enc.user, {&idx, 1}, {&score, 1});
+  out->score = score;
+  for (const auto& layer : ex.weights) {
+    auto& heads = out->layers.emplace_back();
+    for (const auto& head : layer) {
+      auto& weights = heads.emplace_back();
+      for (size_t j = 0; j < head.size(); ++j) {
+        weights.push_back({live->net->external_id(ex.used_history[j]), static_cast<int>(j), head[j]});
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace attnrec::service

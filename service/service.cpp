@@ -1,0 +1,56 @@
+#include "service/service.h"
+
+#include <filesystem>
+
+#include "service/clock.h"
+#include "service/storage_status.h"
+#include "storage/store.h"
+
+namespace attnrec::service {
+
+Service::Service(const Config& config)
+    : config_(config),
+      popularity_(config.popularity_half_life_days, now_ms(), config.popularity_refresh_ms) {}
+
+Service::~Service() = default;
+
+Status Service::open(const Config& config, std::unique_ptr<Service>* out) {
+  std::unique_ptr<Service> service(new Service(config));
+  if (Status s = service->load(); !s.is_ok()) return s;
+  service->ready_ = true;
+  *out = std::move(service);
+  return Status::ok();
+}
+
+Status Service::load() {
+  storage::Options options;
+  // DATA_DIR holds the RocksDB store in store/ and checkpoints in models/, so
+  // operators can keep other files (imports, demo data) beside them.
+  options.path = (std::filesystem::path(config_.data_dir) / "store").string();
+  options.sync = config_.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
+  options.history_cap = config_.history_cap;
+  if (Status s = from_storage(storage::Store::open(options, &store_)); !s.is_ok()) return s;
+
+  catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_);
+  models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);
+  events_ = std::make_unique<Events>(*store_, popularity_, metrics_, config_,
+                                     [this](uint64_t n) { models_->on_events(n); });
+  recommender_ = std::make_unique<Recommender>(*store_, *catalog_, popularity_, live_, config_);
+  search_ = std::make_unique<Search>(search_index_, *store_, *catalog_, live_, config_);
+  if (Status s = catalog_->load(); !s.is_ok()) return s;
+  if (Status s = events_->load(); !s.is_ok()) return s;
+  return models_->start();
+}
+
+ServiceStats Service::stats() const {
+  const storage::Stats s = store_->stats();
+  ServiceStats out;
+  out.users = s.users;
+  out.items = s.items;
+  out.events = s.events;
+  out.disk_bytes = s.disk_bytes;
+  out.catalog_items = catalog_->size();
+  return out;
+}
+
+}  // namespace attnrec::service

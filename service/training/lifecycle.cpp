@@ -1,0 +1,215 @@
+#include "service/training/lifecycle.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "model/checkpoint.h"
+#include "model/evaluator.h"
+#include "service/clock.h"
+#include "service/config.h"
+#include "service/training/store_dataset.h"
+#include "service/training/train_run.h"
+#include "service/validate.h"
+
+namespace attnrec::service {
+
+ModelLifecycle::ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config)
+    : store_(store), live_(live), config_(config), registry_(store, config.data_dir) {}
+
+ModelLifecycle::~ModelLifecycle() {
+  {
+    std::lock_guard lock(schedule_mu_);
+    stopping_ = true;
+  }
+  schedule_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  jobs_.reset();  // cancels and waits for a running job before the store closes
+}
+
+Status ModelLifecycle::start() {
+  if (Status s = load_live(); !s.is_ok()) return s;
+  jobs_ = std::make_unique<TrainJobs>(
+      [this](const TrainOptions& options, JobContext& ctx) { return run_job(options, ctx); });
+  if (config_.retrain_every_minutes > 0 || config_.retrain_every_events > 0) {
+    scheduler_ = std::thread([this] { schedule_loop(); });
+  }
+  return Status::ok();
+}
+
+TrainOptions ModelLifecycle::default_options() const {
+  return TrainOptions{config_.model, config_.train, config_.activate_always};
+}
+
+Status ModelLifecycle::load_live() {
+  const std::string version = registry_.active();
+  if (version.empty()) return Status::ok();
+  ModelRecord record;
+  Status s = registry_.get(version, &record);
+  if (s.is_ok()) {
+    auto net = model::load_checkpoint(registry_.checkpoint_path(version));
+    if (net) {
+      live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
+      return Status::ok();
+    }
+    s = Status::corruption(net.error());
+  }
+  // Serving goes on with the popularity fallback; the operator sees why.
+  std::cerr << "warning: the active model " << version << " could not be loaded (" << s.message()
+            << "); serving the popularity fallback until a model is activated\n";
+  return Status::ok();
+}
+
+std::string ModelLifecycle::live_version() const {
+  const auto live = live_.load();
+  return live ? live->version : std::string();
+}
+
+Status ModelLifecycle::list(std::vector<ModelRecord>* records) const { return registry_.list(records); }
+
+Status ModelLifecycle::activate(std::string_view version) {
+  std::lock_guard lock(activate_mu_);
+  ModelRecord record;
+  if (Status s = registry_.get(version, &record); !s.is_ok()) return s;
+  auto net = model::load_checkpoint(registry_.checkpoint_path(version));
+  if (!net) {
+    return Status::conflict("model " + quoted(version) + " cannot be loaded, the live model keeps serving: " +
+                            net.error());
+  }
+  auto serving = make_serving_model(net.value(), std::string(version), record.valid_ndcg, store_);
+  if (Status s = registry_.set_active(version); !s.is_ok()) return s;
+  // Requests that loaded the old model finish with it; new ones see this one.
+  live_.store(std::move(serving));
+  return Status::ok();
+}
+
+Status ModelLifecycle::start_training(const TrainOptions& options, std::string* job_id) {
+  if (Status s = options.validate(); !s.is_ok()) return s;
+  *job_id = jobs_->submit(options, "api");
+  return Status::ok();
+}
+
+Status ModelLifecycle::job(std::string_view id, TrainJob* job) const { return jobs_->get(id, job); }
+
+Status ModelLifecycle::cancel(std::string_view id) { return jobs_->cancel(id); }
+
+Status ModelLifecycle::train_now(const TrainOptions& options, JobContext& ctx) {
+  ctx.update([&](TrainJob& j) {
+    j.trigger = "cli";
+    j.options = options;
+  });
+  return run_job(options, ctx);
+}
+
+void ModelLifecycle::on_events(uint64_t n) {
+  if (config_.retrain_every_events > 0 &&
+      (events_since_train_ += n) >= config_.retrain_every_events) {
+    schedule_cv_.notify_all();
+  }
+}
+
+Status ModelLifecycle::run_job(const TrainOptions& options, JobContext& ctx) {
+  if (Status s = options.validate(); !s.is_ok()) return s;
+  std::string trigger;
+  ctx.update([&](TrainJob& j) {
+    trigger = j.trigger;
+    j.epochs = options.train.epochs;
+  });
+  events_since_train_ = 0;
+
+  model::Dataset data;
+  if (Status s = read_store_dataset(store_, &data); !s.is_ok()) return s;
+
+  TrainRun run;
+  auto progress = [&](const model::Progress& p) {
+    if (ctx.cancelled()) throw TrainingCancelled{};
+    ctx.update([&](TrainJob& j) {
+      j.epoch = p.epoch;
+      j.epochs = p.epochs;
+      j.batch = p.batch;
+      j.batches = p.batches;
+      j.loss = p.loss;
+      j.eta_seconds = p.eta_seconds;
+    });
+  };
+  auto on_epoch = [&](const model::EpochStats& e) {
+    ctx.update([&](TrainJob& j) { j.history.push_back(e); });
+  };
+  try {
+    if (Status s = train_and_test(data, options, "store:" + config_.data_dir, progress, on_epoch, &run);
+        !s.is_ok()) {
+      return s;
+    }
+  } catch (const TrainingCancelled&) {
+    return Status::cancelled("cancelled");  // nothing was written
+  }
+
+  // Write the checkpoint and its record before deciding anything: a version
+  // that is not activated can still be activated by hand later.
+  std::string version;
+  if (Status s = registry_.next_version(&version); !s.is_ok()) return s;
+  const std::string path = registry_.checkpoint_path(version);
+  if (auto saved = model::save_checkpoint(*run.result.model, path); !saved) {
+    return Status::io_error("writing " + path + ": " + saved.error());
+  }
+  const double new_ndcg = run.result.best_valid.ndcg10();
+  ModelRecord record;
+  record.version = version;
+  record.created_ms = now_ms();
+  record.file = "models/" + version + ".sasrec";
+  record.source = trigger;
+  record.users = data.user_ids.size();
+  record.items = static_cast<uint64_t>(data.num_items());
+  record.interactions = static_cast<uint64_t>(data.num_interactions());
+  record.valid_ndcg = new_ndcg;
+  record.report_json = run.report_json;
+  if (Status s = registry_.add(record); !s.is_ok()) return s;
+
+  // Compare on the same validation split: the live model is evaluated on
+  // today's data through its own item dictionary.
+  std::string decision;
+  bool activate = true;
+  if (const auto current = live_.load(); current && !options.activate_always) {
+    const model::Dataset remapped = remap_dataset(data, current->net->item_ids());
+    model::EvalOptions eo;
+    eo.threads = options.train.threads;
+    eo.max_users = options.train.eval_users;  // the users whose validation items no model trained on
+    const double live_ndcg = model::evaluate(*current->net, remapped, model::Split::kValid, eo).ndcg10();
+    activate = new_ndcg >= live_ndcg - config_.activate_margin;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "validation NDCG@10 (full) %.4f vs live %s %.4f, margin %.4f", new_ndcg,
+                  current->version.c_str(), live_ndcg, config_.activate_margin);
+    decision = buf;
+  } else {
+    decision = options.activate_always ? "activation forced" : "no live model";
+  }
+  const Status activated = activate ? this->activate(version) : Status::ok();
+  ctx.update([&](TrainJob& j) {
+    j.version = version;
+    j.activated = activate && activated.is_ok();
+    j.decision = decision;
+    j.metrics = JobMetrics{run.result.best_valid, run.test, run.result.best_epoch, run.result.stop_reason,
+                           run.result.seconds};
+  });
+  return activated;
+}
+
+void ModelLifecycle::schedule_loop() {
+  auto last = std::chrono::steady_clock::now();
+  std::unique_lock lock(schedule_mu_);
+  while (!stopping_) {
+    schedule_cv_.wait_for(lock, std::chrono::seconds(5));
+    if (stopping_) break;
+    const bool by_time = config_.retrain_every_minutes > 0 &&
+                         std::chrono::steady_clock::now() - last >=
+                             std::chrono::duration<double>(config_.retrain_every_minutes * 60);
+    const bool by_events = config_.retrain_every_events > 0 &&
+                           events_since_train_.load() >= config_.retrain_every_events;
+    if ((by_time || by_events) && !jobs_->busy()) {
+      jobs_->submit(default_options(), "schedule");
+      events_since_train_ = 0;
+      last = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+}  // namespace attnrec::service

@@ -1,0 +1,36 @@
+// One training run, the same for `attnrec train` (file or store) and the
+// service's background jobs: fit with early stopping on validation NDCG@10
+// (full ranking), then evaluate the leave-one-out test items under both
+// protocols and build the JSON report.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/dataset.h"
+#include "model/evaluator.h"
+#include "model/trainer.h"
+#include "base/status.h"
+#include "service/training/train_options.h"
+
+namespace attnrec::service {
+
+struct TrainRun {
+  model::TrainResult result;  // result.model is the best model on validation
+  model::TestReport test;
+  std::string report_json;
+};
+
+// Thrown by a progress callback to stop a run (a cancelled job); it leaves
+// train_and_test before any result exists. Nothing else should throw it.
+struct TrainingCancelled {};
+
+// kInvalidArgument for bad flags or data too small to split; training and
+// evaluation failures otherwise. Progress callbacks run on the calling thread.
+// `source` names the data in the report (a file, or "store:DIR").
+Status train_and_test(const model::Dataset& data, const TrainOptions& options,
+                      const std::string& source,
+                      const model::Trainer::ProgressFn& progress,
+                      const model::Trainer::EpochFn& on_epoch, TrainRun* run);
+
+}  // namespace attnrec::service
