@@ -1,8 +1,8 @@
-#include "storage/keys.h"
+#include "storage/rocks/keys.h"
 
 #include <catch2/catch.hpp>
 
-#include "storage/event_codec.h"
+#include "storage/rocks/event_codec.h"
 
 using namespace attnrec::storage;
 

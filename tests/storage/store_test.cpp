@@ -6,9 +6,9 @@
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
-#include "storage/history_merge.h"
-#include "storage/keys.h"
-#include "storage/rocks_store.h"
+#include "storage/rocks/history_merge.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_store.h"
 #include "store_fixture.h"
 
 using namespace attnrec::storage;

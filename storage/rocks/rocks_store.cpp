@@ -1,13 +1,13 @@
-#include "storage/rocks_store.h"
+#include "storage/rocks/rocks_store.h"
 
 #include <algorithm>
 
 #include <rocksdb/db.h>
 
-#include "storage/event_codec.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
-#include "storage/sequence_snapshot.h"
+#include "storage/rocks/event_codec.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
+#include "storage/rocks/sequence_snapshot.h"
 
 namespace attnrec::storage {
 

@@ -21,10 +21,10 @@
 
 #include <rocksdb/write_batch.h>
 
-#include "storage/database.h"
-#include "storage/id_dictionary.h"
+#include "storage/rocks/database.h"
+#include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
-#include "storage/writer_queue.h"
 
 namespace attnrec::storage {
 

@@ -1,12 +1,12 @@
-#include "storage/group_builder.h"
+#include "storage/rocks/group_builder.h"
 
 #include <memory>
 
 #include <rocksdb/db.h>
 
-#include "storage/event_codec.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks/event_codec.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
 
 namespace attnrec::storage {
 

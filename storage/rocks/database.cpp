@@ -1,4 +1,4 @@
-#include "storage/database.h"
+#include "storage/rocks/database.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
-#include "storage/history_merge.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks/history_merge.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
 
 namespace attnrec::storage {
 

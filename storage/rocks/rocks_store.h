@@ -18,11 +18,11 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/database.h"
-#include "storage/group_builder.h"
-#include "storage/id_dictionary.h"
+#include "storage/rocks/database.h"
+#include "storage/rocks/group_builder.h"
+#include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
-#include "storage/writer_queue.h"
 
 namespace attnrec::storage {
 

@@ -1,4 +1,4 @@
-#include "storage/rocks_status.h"
+#include "storage/rocks/rocks_status.h"
 
 #include <string>
 
