@@ -58,7 +58,7 @@ Status ModelRegistry::add(const boost::json::object& record) {
 
 Status ModelRegistry::get(std::string_view version, boost::json::object* record) const {
   std::string text;
-  storage::Status s;
+  attnrec::Status s;
   {
     std::lock_guard lock(mu_);
     s = store_.get_model(version, &text);

@@ -34,7 +34,7 @@ Status Recommender::Impl::load() {
   registry = std::make_unique<ModelRegistry>(*store, config.data_dir);
 
   Status bad;
-  storage::Status s = store->scan_catalog(
+  attnrec::Status s = store->scan_catalog(
       [&](uint32_t id, std::string_view item_id, std::string_view record) {
         if (record.empty()) {  // tombstone of a deleted item
           catalog.erase(id);

@@ -24,7 +24,7 @@ Status read_store_dataset(const storage::Store& store, model::Dataset* data) {
       if (index.emplace(item, 0).second) order.push_back(item);
     }
   }
-  if (const storage::Status s = snapshot->status(); !s.is_ok()) {
+  if (const attnrec::Status s = snapshot->status(); !s.is_ok()) {
     return Status::internal("reading the training snapshot: " + s.message());
   }
   // Dataset items follow the store's id order, so a retrain on a grown store

@@ -16,7 +16,6 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 
-#include "storage/status.h"
 #include "storage/store.h"
 
 namespace attnrec::storage {

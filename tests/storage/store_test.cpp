@@ -11,6 +11,7 @@
 #include "storage/rocks/rocks_store.h"
 #include "store_fixture.h"
 
+using attnrec::Status;
 using namespace attnrec::storage;
 using namespace attnrec::storage::testing;
 
@@ -362,7 +363,7 @@ TEST_CASE("open refuses what is not a store of this schema", "[storage][store][s
     auto first = open_store(options_for(dir.sub("db")));
     std::unique_ptr<Store> second;
     Status s = Store::open(options_for(dir.sub("db")), &second);
-    CHECK(s.code() == Status::Code::kBusy);
+    CHECK(s.code() == Status::Code::kUnavailable);
     CHECK_THAT(s.message(), Catch::Contains("already open"));
   }
 }
