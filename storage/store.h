@@ -112,9 +112,6 @@ class Store {
   // External id of an internal id; empty when unknown.
   virtual std::string user_name(uint32_t user) const = 0;
   virtual std::string item_name(uint32_t item) const = 0;
-  // Ensures ids exist for these items (one atomic, durable write).
-  virtual Status ensure_items(std::span<const std::string> items,
-                              std::vector<uint32_t>* ids) = 0;
 
   // --- events --------------------------------------------------------------
   // Stores all events or none (one WriteBatch; group-committed with other
@@ -142,13 +139,10 @@ class Store {
   virtual std::unique_ptr<SequenceSnapshot> snapshot() const = 0;
 
   // --- catalog -------------------------------------------------------------
-  // Upserts catalog records (creating item ids as needed), atomically.
+  // Upserts catalog records (creating item ids as needed), atomically. There
+  // is no delete: a caller that retires an item upserts its own tombstone
+  // (any record, the empty one included, is kept and scanned as given).
   virtual Status put_catalog(std::span<const std::pair<std::string, std::string>> records) = 0;
-  // NotFound when the item has no catalog record.
-  virtual Status get_catalog(std::string_view item, std::string* record) const = 0;
-  // Removes the catalog record (the item id and its events stay). NotFound
-  // when the item has no catalog record.
-  virtual Status delete_catalog(std::string_view item) = 0;
   // Every catalog record, in internal id order.
   virtual Status scan_catalog(
       const std::function<void(uint32_t item, std::string_view item_id,

@@ -36,7 +36,6 @@ class RocksStore final : public Store {
   uint32_t find_item(std::string_view item) const override { return items_.find(item); }
   std::string user_name(uint32_t user) const override { return users_.name(user); }
   std::string item_name(uint32_t item) const override { return items_.name(item); }
-  Status ensure_items(std::span<const std::string> items, std::vector<uint32_t>* ids) override;
 
   Status write_events(std::span<const Event> events, WriteResult* result) override;
   Status history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const override;
@@ -45,8 +44,6 @@ class RocksStore final : public Store {
   std::unique_ptr<SequenceSnapshot> snapshot() const override;
 
   Status put_catalog(std::span<const std::pair<std::string, std::string>> records) override;
-  Status get_catalog(std::string_view item, std::string* record) const override;
-  Status delete_catalog(std::string_view item) override;
   Status scan_catalog(const std::function<void(uint32_t, std::string_view, std::string_view)>& fn) const override;
 
   Status put_model(std::string_view version, std::string_view record) override;

@@ -18,13 +18,13 @@ using namespace attnrec::storage::testing;
 TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters", "[storage][store]") {
   TempDir dir;
   const Options o = options_for(dir.sub("db"));
-  std::vector<uint32_t> ensured;
   {
     auto store = open_store(o);
     auto r = write(*store, {ev("alice", "i1", 1000, "e1"), ev("alice", "i2", 2000), ev("bob", "i1", 1500, "e2")});
     CHECK(r.written == 3);
     CHECK(r.duplicates == 0);
-    REQUIRE(store->ensure_items(std::vector<std::string>{"i2", "i9"}, &ensured).is_ok());
+    // A catalog record creates its item's id; an existing item keeps its id.
+    REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i9", "nine"}}).is_ok());
     REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "{\"title\":\"one\"}"},
                                                                                {"i7", "seven"}})
                 .is_ok());
@@ -41,7 +41,6 @@ TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters
   CHECK(store->user_name(3).empty());
   CHECK(store->find_item("i1") == 1);
   CHECK(store->find_item("i2") == 2);
-  CHECK(ensured == std::vector<uint32_t>{2, 3});
   CHECK(store->find_item("i9") == 3);
   CHECK(store->find_item("i7") == 4);
   CHECK(store->item_name(4) == "i7");
@@ -56,17 +55,10 @@ TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters
   CHECK(h[0].ts_ms == 1500);
   CHECK(h[0].weight == 1.0f);
 
-  std::string rec;
-  REQUIRE(store->get_catalog("i1", &rec).is_ok());
-  CHECK(rec == "{\"title\":\"one\"}");
-  CHECK(store->get_catalog("i2", &rec).is_not_found());
-  CHECK(store->get_catalog("nope", &rec).is_not_found());
-  std::vector<std::string> scanned;
-  REQUIRE(store->scan_catalog([&](uint32_t id, std::string_view name, std::string_view record) {
-                 scanned.push_back(std::to_string(id) + ":" + std::string(name) + "=" + std::string(record));
-               }).is_ok());
-  CHECK(scanned == std::vector<std::string>{"1:i1={\"title\":\"one\"}", "4:i7=seven"});
+  // Exactly the items given a record (not i2, which only has events).
+  CHECK(catalog_rows(*store) == std::vector<std::string>{"1:i1={\"title\":\"one\"}", "3:i9=nine", "4:i7=seven"});
 
+  std::string rec;
   std::vector<std::pair<std::string, std::string>> models;
   REQUIRE(store->list_models(&models).is_ok());
   CHECK(models == std::vector<std::pair<std::string, std::string>>{{"v1", "record-1"}, {"v2", "record-2"}});
@@ -89,19 +81,20 @@ TEST_CASE("reopen keeps ids, events, history, catalog, models, meta and counters
   CHECK(store->find_item("i10") == 5);
 }
 
-TEST_CASE("catalog records can be deleted while the item id stays", "[storage][store]") {
+TEST_CASE("a catalog upsert replaces the record and the item keeps its id", "[storage][store]") {
   TempDir dir;
   auto store = open_store(options_for(dir.sub("db")));
-  REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "a"}}).is_ok());
-  REQUIRE(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i1", "b"}}).is_ok());
-  std::string rec;
-  REQUIRE(store->get_catalog("i1", &rec).is_ok());
-  CHECK(rec == "b");
-  REQUIRE(store->delete_catalog("i1").is_ok());
-  CHECK(store->get_catalog("i1", &rec).is_not_found());
-  CHECK(store->delete_catalog("i1").is_not_found());
-  CHECK(store->delete_catalog("never").is_not_found());
+  using Records = std::vector<std::pair<std::string, std::string>>;
+  REQUIRE(store->put_catalog(Records{{"i1", "a"}}).is_ok());
+  REQUIRE(store->put_catalog(Records{{"i1", "b"}, {"i2", "c"}}).is_ok());
+  CHECK(catalog_rows(*store) == std::vector<std::string>{"1:i1=b", "2:i2=c"});
+  // An empty record is kept as one (the service's tombstone of a deleted item).
+  REQUIRE(store->put_catalog(Records{{"i1", ""}}).is_ok());
+  CHECK(catalog_rows(*store) == std::vector<std::string>{"1:i1=", "2:i2=c"});
+  write(*store, {ev("u", "i1", 1)});
   CHECK(store->find_item("i1") == 1);
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"i1"});
+  CHECK(store->put_catalog(Records{{"", "x"}}).code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("a write is all or nothing and a failed group leaks no ids", "[storage][store][atomicity]") {
@@ -123,10 +116,10 @@ TEST_CASE("a write is all or nothing and a failed group leaks no ids", "[storage
     Status s = store->write_events(events, &r);
     CHECK(s.code() == Status::Code::kIOError);
     CHECK(r.written == 0);
-    std::vector<uint32_t> ids;
     store->fail_next_commit_for_testing(Status::io_error("injected"));
-    CHECK_FALSE(store->ensure_items(std::vector<std::string>{"i3"}, &ids).is_ok());
-    CHECK(ids.empty());
+    CHECK(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i3", "three"}}).code() ==
+          Status::Code::kIOError);
+    CHECK(catalog_rows(*store).empty());
   }
   CHECK(store->find_user("u1") == 0);
   CHECK(store->find_user("u2") == 0);
