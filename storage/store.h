@@ -1,19 +1,13 @@
-// attnrec's embedded event store: RocksDB with one column family per concept.
+// attnrec's embedded event store, the whole contract of storage/: users and
+// items get dense internal ids (from 1) beside their external string ids;
+// the store keeps the full event log, each user's newest `history_cap`
+// events, the idempotency keys of admitted events, opaque catalog and model
+// registry records, and small meta values. Every failure is an
+// attnrec::Status (base/status.h).
 //
-// Column families (schema version kSchemaVersion, stored in "meta"):
-//   meta      "schema_version" -> u32; counters (next user id, next item id,
-//             event sequence, live event count)
-//   user_ids  external user id -> u32 internal id   (dense, from 1)
-//   users     u32 BE internal id -> external user id
-//   item_ids  external item id -> u32 internal id   (dense, from 1)
-//   items     u32 BE internal id -> external item id
-//   catalog   u32 BE item id -> opaque catalog record (the service's bytes)
-//   events    u32 BE user | i64 ts_ms (sign-flipped BE) | u64 BE seq -> event
-//             (the full log, ordered per user by time then arrival)
-//   history   u32 BE user -> the user's newest `history_cap` events, kept by a
-//             merge operator so ingest never reads before it writes
-//   dedup     idempotency key -> u64 seq of the event it admitted
-//   models    model version string -> opaque registry record
+// The implementation is RocksDB (storage/rocks/; its column families and
+// schema version are documented in storage/rocks/database.h). No RocksDB
+// type or header is reachable from here.
 //
 // Thread safety: a Store is safe to use from any number of threads. Writers are
 // queued and the queue's head commits everyone waiting in one WriteBatch with
@@ -25,17 +19,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
 
 namespace attnrec::storage {
-
-inline constexpr uint32_t kSchemaVersion = 1;
 
 // When an acknowledged write is durable.
 enum class SyncPolicy {
@@ -97,9 +89,10 @@ class SequenceSnapshot {
 
 class Store {
  public:
-  // Opens or creates the store at options.path. Refuses (with a message that
-  // says which) a directory that is not a store, a newer schema version, or
-  // one already open by another process.
+  // Opens or creates the store at options.path. Refuses, with a message that
+  // says which: a directory that is not a store or has a schema version this
+  // build cannot read (kInvalidArgument), no store and !create_if_missing
+  // (kNotFound), a store already open by another process (kUnavailable).
   static Status open(const Options& options, std::unique_ptr<Store>* store);
   // Flushes and closes cleanly. Precondition: no call in flight and no
   // SequenceSnapshot from this store alive.
@@ -149,6 +142,9 @@ class Store {
                                std::string_view record)>& fn) const = 0;
 
   // --- model registry ------------------------------------------------------
+  // Opaque records by version (non-empty) and small meta values by key; a
+  // meta key cannot clash with the store's own bookkeeping. get_model and
+  // get_meta give NotFound when nothing is stored under the name.
   virtual Status put_model(std::string_view version, std::string_view record) = 0;
   virtual Status get_model(std::string_view version, std::string* record) const = 0;
   virtual Status list_models(std::vector<std::pair<std::string, std::string>>* out) const = 0;

@@ -1,4 +1,4 @@
-// RocksStore: the Store on RocksDB (schema in store.h). Mutations go through
+// RocksStore: the Store on RocksDB (schema in database.h). Mutations go through
 // a WriterQueue; the group's leader is the only thread that allocates ids,
 // checks idempotency keys and advances counters, so none of that races. The
 // in-memory state (id dictionaries, counters) changes only after the group's
