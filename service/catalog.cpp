@@ -6,7 +6,6 @@
 #include "service/config.h"
 #include "service/json_codec.h"
 #include "service/search/search_index.h"
-#include "service/storage_status.h"
 #include "service/validate.h"
 #include "storage/store.h"
 
@@ -49,7 +48,7 @@ Catalog::Catalog(storage::Store& store, SearchIndex& search, const Config& confi
 
 Status Catalog::load() {
   Status bad;
-  const Status s = from_storage(store_.scan_catalog(
+  const Status s = store_.scan_catalog(
       [&](uint32_t id, std::string_view item_id, std::string_view record) {
         if (record.empty()) {  // tombstone of a deleted item
           erase_view(id);
@@ -62,7 +61,7 @@ Status Catalog::load() {
         }
         search_.upsert(id, *item);
         upsert_view(id, std::move(item));
-      }));
+      });
   return s.is_ok() ? bad : s;
 }
 
@@ -88,7 +87,7 @@ Status Catalog::put(std::vector<Item> items) {
     items[i].updated_ms = now;
     records.emplace_back(items[i].id, encode_record(items[i]));
   }
-  if (Status s = from_storage(store_.put_catalog(records)); !s.is_ok()) return s;
+  if (Status s = store_.put_catalog(records); !s.is_ok()) return s;
   for (auto& item : items) {
     const uint32_t id = store_.find_item(item.id);
     search_.upsert(id, item);
@@ -111,7 +110,7 @@ Status Catalog::erase(std::string_view id) {
   // A tombstone, not a delete: the id and its events stay, and the item must
   // not come back into recommendations after a restart.
   const std::pair<std::string, std::string> tombstone{std::string(id), std::string()};
-  if (Status s = from_storage(store_.put_catalog({&tombstone, 1})); !s.is_ok()) return s;
+  if (Status s = store_.put_catalog({&tombstone, 1}); !s.is_ok()) return s;
   erase_view(internal);
   search_.remove(internal);
   return Status::ok();

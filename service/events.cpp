@@ -4,7 +4,6 @@
 #include "service/config.h"
 #include "service/metrics.h"
 #include "service/popularity.h"
-#include "service/storage_status.h"
 #include "service/validate.h"
 #include "storage/store.h"
 
@@ -19,9 +18,9 @@ Events::Events(storage::Store& store, Popularity& popularity, Metrics& metrics,
       on_ingested_(std::move(on_ingested)) {}
 
 Status Events::load() {
-  return from_storage(store_.scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
+  return store_.scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
     popularity_.add(item, ts, w);
-  }));
+  });
 }
 
 Status Events::ingest(std::span<const EventInput> events, IngestResult* result) {
@@ -44,7 +43,7 @@ Status Events::ingest(std::span<const EventInput> events, IngestResult* result) 
     batch.push_back({e.user, e.item, e.type, e.ts_ms.value_or(now), e.weight, e.id});
   }
   storage::WriteResult written;
-  if (Status s = from_storage(store_.write_events(batch, &written)); !s.is_ok()) {
+  if (Status s = store_.write_events(batch, &written); !s.is_ok()) {
     metrics_.add_events_rejected(events.size());
     return s;
   }
@@ -65,7 +64,7 @@ Status Events::history(std::string_view user, size_t limit, std::vector<HistoryE
   const uint32_t uid = store_.find_user(user);
   if (!uid) return Status::not_found("no user " + quoted(user));
   std::vector<storage::HistoryEntry> entries;
-  if (Status s = from_storage(store_.history(uid, limit, &entries)); !s.is_ok()) return s;
+  if (Status s = store_.history(uid, limit, &entries); !s.is_ok()) return s;
   out->reserve(entries.size());
   for (auto& e : entries) out->push_back({std::move(e.item_id), std::move(e.type), e.ts_ms, e.weight});
   return Status::ok();
@@ -76,8 +75,8 @@ Status Events::erase_user(std::string_view user) {
   if (!uid) return Status::not_found("no user " + quoted(user));
   // Take the user's events out of the popularity aggregate as well.
   std::vector<storage::HistoryEntry> entries;
-  if (Status s = from_storage(store_.history(uid, config_.history_cap, &entries)); !s.is_ok()) return s;
-  if (Status s = from_storage(store_.erase_user(user)); !s.is_ok()) return s;
+  if (Status s = store_.history(uid, config_.history_cap, &entries); !s.is_ok()) return s;
+  if (Status s = store_.erase_user(user); !s.is_ok()) return s;
   for (const auto& e : entries) popularity_.add(e.item, e.ts_ms, e.weight, -1);
   return Status::ok();
 }

@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include "service/clock.h"
-#include "service/storage_status.h"
 #include "storage/store.h"
 
 namespace attnrec::service {
@@ -29,7 +28,7 @@ Status Service::load() {
   options.path = (std::filesystem::path(config_.data_dir) / "store").string();
   options.sync = config_.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
   options.history_cap = config_.history_cap;
-  if (Status s = from_storage(storage::Store::open(options, &store_)); !s.is_ok()) return s;
+  if (Status s = storage::Store::open(options, &store_); !s.is_ok()) return s;
 
   catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_);
   models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);

@@ -1,19 +1,13 @@
-// attnrec's embedded event store: RocksDB with one column family per concept.
+// attnrec's embedded event store, the whole contract of storage/: users and
+// items get dense internal ids (from 1) beside their external string ids;
+// the store keeps the full event log, each user's newest `history_cap`
+// events, the idempotency keys of admitted events, opaque catalog and model
+// registry records, and small meta values. Every failure is an
+// attnrec::Status (base/status.h).
 //
-// Column families (schema version kSchemaVersion, stored in "meta"):
-//   meta      "schema_version" -> u32; counters (next user id, next item id,
-//             event sequence, live event count)
-//   user_ids  external user id -> u32 internal id   (dense, from 1)
-//   users     u32 BE internal id -> external user id
-//   item_ids  external item id -> u32 internal id   (dense, from 1)
-//   items     u32 BE internal id -> external item id
-//   catalog   u32 BE item id -> opaque catalog record (the service's bytes)
-//   events    u32 BE user | i64 ts_ms (sign-flipped BE) | u64 BE seq -> event
-//             (the full log, ordered per user by time then arrival)
-//   history   u32 BE user -> the user's newest `history_cap` events, kept by a
-//             merge operator so ingest never reads before it writes
-//   dedup     idempotency key -> u64 seq of the event it admitted
-//   models    model version string -> opaque registry record
+// The implementation is RocksDB (storage/rocks/; its column families and
+// schema version are documented in storage/rocks/database.h). No RocksDB
+// type or header is reachable from here.
 //
 // Thread safety: a Store is safe to use from any number of threads. Writers are
 // queued and the queue's head commits everyone waiting in one WriteBatch with
@@ -25,17 +19,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "storage/status.h"
+#include "base/status.h"
 
 namespace attnrec::storage {
-
-inline constexpr uint32_t kSchemaVersion = 1;
 
 // When an acknowledged write is durable.
 enum class SyncPolicy {
@@ -97,9 +89,10 @@ class SequenceSnapshot {
 
 class Store {
  public:
-  // Opens or creates the store at options.path. Refuses (with a message that
-  // says which) a directory that is not a store, a newer schema version, or
-  // one already open by another process.
+  // Opens or creates the store at options.path. Refuses, with a message that
+  // says which: a directory that is not a store or has a schema version this
+  // build cannot read (kInvalidArgument), no store and !create_if_missing
+  // (kNotFound), a store already open by another process (kUnavailable).
   static Status open(const Options& options, std::unique_ptr<Store>* store);
   // Flushes and closes cleanly. Precondition: no call in flight and no
   // SequenceSnapshot from this store alive.
@@ -112,9 +105,6 @@ class Store {
   // External id of an internal id; empty when unknown.
   virtual std::string user_name(uint32_t user) const = 0;
   virtual std::string item_name(uint32_t item) const = 0;
-  // Ensures ids exist for these items (one atomic, durable write).
-  virtual Status ensure_items(std::span<const std::string> items,
-                              std::vector<uint32_t>* ids) = 0;
 
   // --- events --------------------------------------------------------------
   // Stores all events or none (one WriteBatch; group-committed with other
@@ -142,19 +132,19 @@ class Store {
   virtual std::unique_ptr<SequenceSnapshot> snapshot() const = 0;
 
   // --- catalog -------------------------------------------------------------
-  // Upserts catalog records (creating item ids as needed), atomically.
+  // Upserts catalog records (creating item ids as needed), atomically. There
+  // is no delete: a caller that retires an item upserts its own tombstone
+  // (any record, the empty one included, is kept and scanned as given).
   virtual Status put_catalog(std::span<const std::pair<std::string, std::string>> records) = 0;
-  // NotFound when the item has no catalog record.
-  virtual Status get_catalog(std::string_view item, std::string* record) const = 0;
-  // Removes the catalog record (the item id and its events stay). NotFound
-  // when the item has no catalog record.
-  virtual Status delete_catalog(std::string_view item) = 0;
   // Every catalog record, in internal id order.
   virtual Status scan_catalog(
       const std::function<void(uint32_t item, std::string_view item_id,
                                std::string_view record)>& fn) const = 0;
 
   // --- model registry ------------------------------------------------------
+  // Opaque records by version (non-empty) and small meta values by key; a
+  // meta key cannot clash with the store's own bookkeeping. get_model and
+  // get_meta give NotFound when nothing is stored under the name.
   virtual Status put_model(std::string_view version, std::string_view record) = 0;
   virtual Status get_model(std::string_view version, std::string* record) const = 0;
   virtual Status list_models(std::vector<std::pair<std::string, std::string>>* out) const = 0;

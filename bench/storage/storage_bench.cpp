@@ -13,6 +13,7 @@
 
 #include "storage/store.h"
 
+using attnrec::Status;
 using namespace attnrec::storage;
 using Clock = std::chrono::steady_clock;
 

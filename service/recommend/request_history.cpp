@@ -1,6 +1,5 @@
 #include "service/recommend/request_history.h"
 
-#include "service/storage_status.h"
 #include "storage/store.h"
 
 namespace attnrec::service {
@@ -18,7 +17,7 @@ Status request_history(const storage::Store& store, size_t history_cap, std::str
   const uint32_t uid = store.find_user(user);
   if (!uid) return Status::ok();
   std::vector<storage::HistoryEntry> entries;
-  if (Status s = from_storage(store.history(uid, history_cap, &entries)); !s.is_ok()) return s;
+  if (Status s = store.history(uid, history_cap, &entries); !s.is_ok()) return s;
   items->reserve(entries.size());
   for (const auto& e : entries) items->push_back(e.item);
   return Status::ok();

@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 
 #include "service/json_codec.h"
-#include "service/storage_status.h"
 #include "service/validate.h"
 #include "storage/store.h"
 
@@ -94,7 +93,7 @@ Status ModelRegistry::next_version(std::string* version) {
     }
   }
   ++seq;
-  if (Status s = from_storage(store_.set_meta(kSeqKey, std::to_string(seq))); !s.is_ok()) return s;
+  if (Status s = store_.set_meta(kSeqKey, std::to_string(seq)); !s.is_ok()) return s;
   *version = "v" + std::to_string(seq);
   return Status::ok();
 }
@@ -109,7 +108,7 @@ std::string ModelRegistry::checkpoint_path(std::string_view version) const {
 Status ModelRegistry::add(const ModelRecord& record) {
   if (record.version.empty()) return Status::internal("model record without a version");
   std::lock_guard lock(mu_);
-  return from_storage(store_.put_model(record.version, encode_record(record)));
+  return store_.put_model(record.version, encode_record(record));
 }
 
 Status ModelRegistry::get(std::string_view version, ModelRecord* record) const {
@@ -117,7 +116,7 @@ Status ModelRegistry::get(std::string_view version, ModelRecord* record) const {
   Status s;
   {
     std::lock_guard lock(mu_);
-    s = from_storage(store_.get_model(version, &text));
+    s = store_.get_model(version, &text);
   }
   if (s.is_not_found()) return Status::not_found("no model version " + quoted(version));
   if (!s.is_ok()) return s;
@@ -129,7 +128,7 @@ Status ModelRegistry::list(std::vector<ModelRecord>* records) const {
   std::vector<std::pair<std::string, std::string>> raw;
   {
     std::lock_guard lock(mu_);
-    if (Status s = from_storage(store_.list_models(&raw)); !s.is_ok()) return s;
+    if (Status s = store_.list_models(&raw); !s.is_ok()) return s;
   }
   for (const auto& [version, text] : raw) {
     ModelRecord r;
@@ -150,7 +149,7 @@ std::string ModelRegistry::active() const {
 
 Status ModelRegistry::set_active(std::string_view version) {
   std::lock_guard lock(mu_);
-  return from_storage(store_.set_meta(kActiveKey, version));
+  return store_.set_meta(kActiveKey, version);
 }
 
 }  // namespace attnrec::service

@@ -69,6 +69,16 @@ inline std::vector<EventRow> all_events(const Store& store) {
   return rows;
 }
 
+// "id:item=record" of every catalog record, in scan (internal id) order.
+inline std::vector<std::string> catalog_rows(const Store& store) {
+  std::vector<std::string> rows;
+  Status s = store.scan_catalog([&](uint32_t id, std::string_view item, std::string_view record) {
+    rows.push_back(std::to_string(id) + ":" + std::string(item) + "=" + std::string(record));
+  });
+  REQUIRE(s.is_ok());
+  return rows;
+}
+
 inline std::vector<std::string> history_items(const Store& store, const std::string& user, size_t limit = 1000) {
   std::vector<HistoryEntry> entries;
   REQUIRE(store.history(store.find_user(user), limit, &entries).is_ok());

@@ -1,4 +1,4 @@
-#include "storage/history_merge.h"
+#include "storage/rocks/history_merge.h"
 
 #include <algorithm>
 #include <deque>
@@ -7,7 +7,7 @@
 
 #include <rocksdb/merge_operator.h>
 
-#include "storage/event_codec.h"
+#include "storage/rocks/event_codec.h"
 
 namespace attnrec::storage {
 

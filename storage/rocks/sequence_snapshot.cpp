@@ -1,8 +1,8 @@
-#include "storage/sequence_snapshot.h"
+#include "storage/rocks/sequence_snapshot.h"
 
-#include "storage/event_codec.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks/event_codec.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
 
 namespace attnrec::storage {
 

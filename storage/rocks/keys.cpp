@@ -1,4 +1,4 @@
-#include "storage/keys.h"
+#include "storage/rocks/keys.h"
 
 namespace attnrec::storage::keys {
 

@@ -21,10 +21,10 @@
 
 #include <rocksdb/write_batch.h>
 
-#include "storage/database.h"
-#include "storage/id_dictionary.h"
+#include "storage/rocks/database.h"
+#include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
-#include "storage/writer_queue.h"
 
 namespace attnrec::storage {
 
@@ -39,20 +39,18 @@ struct Counters {
 // One caller's mutation, queued in the WriterQueue. The spans and views must
 // outlive the write (they live on the caller's stack).
 struct WriteRequest : WriterQueue::Writer {
-  enum class Kind { kEvents, kEnsureItems, kPutCatalog, kDeleteCatalog, kPut, kEraseUser };
+  enum class Kind { kEvents, kPutCatalog, kPut, kEraseUser };
   // Requests that read before they write are exclusive (committed alone).
   explicit WriteRequest(Kind k, size_t w = 1) : kind(k) {
     weight = std::max<size_t>(w, 1);
-    exclusive = k == Kind::kEraseUser || k == Kind::kDeleteCatalog;
+    exclusive = k == Kind::kEraseUser;
   }
   const Kind kind;
   std::span<const Event> events;                                // kEvents
   WriteResult* result = nullptr;                                // kEvents
-  std::span<const std::string> items;                           // kEnsureItems
-  std::vector<uint32_t>* ids = nullptr;                         // kEnsureItems
   std::span<const std::pair<std::string, std::string>> records;  // kPutCatalog
   Cf cf = kMetaCf;                                              // kPut
-  std::string_view key;    // kPut; the user for kEraseUser; the item for kDeleteCatalog
+  std::string_view key;    // kPut; the user for kEraseUser
   std::string_view value;  // kPut
 };
 
@@ -77,7 +75,6 @@ class GroupBuilder {
   Status stored_keys(std::span<WriterQueue::Writer* const> group, std::unordered_set<std::string>* out) const;
   Status add_events(WriteRequest* r, const std::unordered_set<std::string>& stored);
   Status add_erase_user(WriteRequest* r);
-  Status add_delete_catalog(WriteRequest* r);
   // Existing or newly allocated ids (0 when the id space is exhausted).
   uint32_t user_id(std::string_view name);
   uint32_t item_id(std::string_view name);

@@ -1,4 +1,4 @@
-#include "storage/writer_queue.h"
+#include "storage/rocks/writer_queue.h"
 
 #include <atomic>
 #include <thread>
@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+using attnrec::Status;
 using namespace attnrec::storage;
 
 TEST_CASE("writer queue commits every writer exactly once, in groups", "[storage][queue][concurrency]") {

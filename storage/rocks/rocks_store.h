@@ -1,4 +1,4 @@
-// RocksStore: the Store on RocksDB (schema in store.h). Mutations go through
+// RocksStore: the Store on RocksDB (schema in database.h). Mutations go through
 // a WriterQueue; the group's leader is the only thread that allocates ids,
 // checks idempotency keys and advances counters, so none of that races. The
 // in-memory state (id dictionaries, counters) changes only after the group's
@@ -18,11 +18,11 @@
 #include <string_view>
 #include <vector>
 
-#include "storage/database.h"
-#include "storage/group_builder.h"
-#include "storage/id_dictionary.h"
+#include "storage/rocks/database.h"
+#include "storage/rocks/group_builder.h"
+#include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
-#include "storage/writer_queue.h"
 
 namespace attnrec::storage {
 
@@ -36,7 +36,6 @@ class RocksStore final : public Store {
   uint32_t find_item(std::string_view item) const override { return items_.find(item); }
   std::string user_name(uint32_t user) const override { return users_.name(user); }
   std::string item_name(uint32_t item) const override { return items_.name(item); }
-  Status ensure_items(std::span<const std::string> items, std::vector<uint32_t>* ids) override;
 
   Status write_events(std::span<const Event> events, WriteResult* result) override;
   Status history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const override;
@@ -45,8 +44,6 @@ class RocksStore final : public Store {
   std::unique_ptr<SequenceSnapshot> snapshot() const override;
 
   Status put_catalog(std::span<const std::pair<std::string, std::string>> records) override;
-  Status get_catalog(std::string_view item, std::string* record) const override;
-  Status delete_catalog(std::string_view item) override;
   Status scan_catalog(const std::function<void(uint32_t, std::string_view, std::string_view)>& fn) const override;
 
   Status put_model(std::string_view version, std::string_view record) override;

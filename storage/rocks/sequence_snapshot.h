@@ -9,7 +9,7 @@
 
 #include <rocksdb/db.h>
 
-#include "storage/database.h"
+#include "storage/rocks/database.h"
 #include "storage/store.h"
 
 namespace attnrec::storage {

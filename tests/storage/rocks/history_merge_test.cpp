@@ -1,9 +1,9 @@
-#include "storage/history_merge.h"
+#include "storage/rocks/history_merge.h"
 
 #include <catch2/catch.hpp>
 #include <rocksdb/merge_operator.h>
 
-#include "storage/event_codec.h"
+#include "storage/rocks/event_codec.h"
 
 using namespace attnrec::storage;
 

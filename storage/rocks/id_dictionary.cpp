@@ -1,4 +1,4 @@
-#include "storage/id_dictionary.h"
+#include "storage/rocks/id_dictionary.h"
 
 #include <cassert>
 #include <mutex>

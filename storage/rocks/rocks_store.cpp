@@ -1,13 +1,13 @@
-#include "storage/rocks_store.h"
+#include "storage/rocks/rocks_store.h"
 
 #include <algorithm>
 
 #include <rocksdb/db.h>
 
-#include "storage/event_codec.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
-#include "storage/sequence_snapshot.h"
+#include "storage/rocks/event_codec.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
+#include "storage/rocks/sequence_snapshot.h"
 
 namespace attnrec::storage {
 
@@ -110,7 +110,6 @@ void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
       auto* r = static_cast<WriteRequest*>(w);
       r->status = s;
       if (r->result != nullptr) *r->result = WriteResult{};
-      if (r->ids != nullptr) r->ids->clear();
     }
     return;
   }
@@ -126,18 +125,6 @@ void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
 void RocksStore::fail_next_commit_for_testing(Status s) {
   std::lock_guard lock(test_mu_);
   fail_next_commit_ = std::move(s);
-}
-
-Status RocksStore::ensure_items(std::span<const std::string> items, std::vector<uint32_t>* ids) {
-  ids->clear();
-  for (const auto& item : items) {
-    if (item.empty()) return Status::invalid_argument("empty item id");
-  }
-  if (items.empty()) return Status::ok();
-  WriteRequest r(WriteRequest::Kind::kEnsureItems, items.size());
-  r.items = items;
-  r.ids = ids;
-  return submit(&r);
 }
 
 Status RocksStore::write_events(std::span<const Event> events, WriteResult* result) {
@@ -170,12 +157,6 @@ Status RocksStore::put_catalog(std::span<const std::pair<std::string, std::strin
   if (records.empty()) return Status::ok();
   WriteRequest r(WriteRequest::Kind::kPutCatalog, records.size());
   r.records = records;
-  return submit(&r);
-}
-
-Status RocksStore::delete_catalog(std::string_view item) {
-  WriteRequest r(WriteRequest::Kind::kDeleteCatalog);
-  r.key = item;
   return submit(&r);
 }
 
@@ -254,14 +235,6 @@ Status RocksStore::scan_events(const std::function<void(uint32_t, uint32_t, int6
 
 std::unique_ptr<SequenceSnapshot> RocksStore::snapshot() const {
   return std::make_unique<RocksSequenceSnapshot>(db_);
-}
-
-Status RocksStore::get_catalog(std::string_view item, std::string* record) const {
-  const uint32_t id = items_.find(item);
-  if (id == 0) return Status::not_found("unknown item " + in_quotes(item));
-  Status s = get(kCatalogCf, keys::u32_key(id), record, "read catalog record");
-  if (s.is_not_found()) return Status::not_found("no catalog record for item " + in_quotes(item));
-  return s;
 }
 
 Status RocksStore::scan_catalog(const std::function<void(uint32_t, std::string_view, std::string_view)>& fn) const {

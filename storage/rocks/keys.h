@@ -1,5 +1,5 @@
-// Byte layouts of the keys in every column family (see store.h for the
-// schema). Integers are big-endian so that RocksDB's bytewise order is
+// Byte layouts of the keys in every column family (the schema is in
+// database.h). Integers are big-endian so that RocksDB's bytewise order is
 // numeric order; timestamps are sign-flipped so negative times sort first.
 //
 // Pure functions; thread-safe.

@@ -3,11 +3,30 @@
 // anything that is not an attnrec store of a supported schema version, and
 // closing it cleanly.
 //
+// Column families (schema version kSchemaVersion, stored in "meta"; key
+// layouts in keys.h, value layouts in event_codec.h):
+//   meta      "schema_version" -> u32; counters (next user id, next item id,
+//             event sequence, live event count); "ext/" + set_meta keys
+//   user_ids  external user id -> u32 internal id   (dense, from 1)
+//   users     u32 BE internal id -> external user id
+//   item_ids  external item id -> u32 internal id   (dense, from 1)
+//   items     u32 BE internal id -> external item id
+//   catalog   u32 BE item id -> opaque catalog record (the service's bytes)
+//   events    u32 BE user | i64 ts_ms (sign-flipped BE) | u64 BE seq -> event
+//             (the full log, ordered per user by time then arrival)
+//   history   u32 BE user -> the user's newest `history_cap` events, kept by a
+//             merge operator (history_merge.h) so ingest never reads before
+//             it writes
+//   dedup     idempotency key -> u64 seq of the event it admitted
+//   models    model version string -> opaque registry record
+//
 // Not thread-safe by itself: open/close are called once by the owner; the
 // handles may be used from any thread in between (RocksDB is thread-safe).
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,10 +35,12 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 
-#include "storage/status.h"
 #include "storage/store.h"
 
 namespace attnrec::storage {
+
+// The schema this build reads and writes; open refuses any other.
+inline constexpr uint32_t kSchemaVersion = 1;
 
 // Column families by index (names in keys.h).
 enum Cf : size_t {
@@ -44,7 +65,8 @@ class Database {
   ~Database();  // close()
 
   // Opens options.path. On failure *this stays closed and the Status says
-  // why: not a store, newer/older schema, locked, or RocksDB's error.
+  // why: not a store or a newer/older schema (kInvalidArgument), absent
+  // (kNotFound), locked by another handle (kUnavailable), or RocksDB's error.
   Status open(const Options& options);
   // Flushes memtables and closes; a no-op when closed.
   Status close();

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <span>
 
-#include "storage/status.h"
+#include "base/status.h"
 
 namespace attnrec::storage {
 

@@ -1,5 +1,7 @@
-// The one place where rocksdb::Status becomes storage::Status. The message
-// names the operation and the store path, then RocksDB's own text.
+// The one place where rocksdb::Status becomes attnrec::Status (base/status.h).
+// The message names the operation and the store path, then RocksDB's own
+// text. Busy, timed-out and try-again become kUnavailable; anything RocksDB
+// does not classify becomes kIOError.
 #pragma once
 
 #include <string>
@@ -7,7 +9,7 @@
 
 #include <rocksdb/status.h>
 
-#include "storage/status.h"
+#include "base/status.h"
 
 namespace attnrec::storage {
 

@@ -1,4 +1,4 @@
-#include "storage/rocks_status.h"
+#include "storage/rocks/rocks_status.h"
 
 #include <string>
 
@@ -11,7 +11,7 @@ Status from_rocks(const rocksdb::Status& s, std::string_view what, std::string_v
   if (s.IsNotFound()) return Status::not_found(std::move(msg));
   if (s.IsCorruption()) return Status::corruption(std::move(msg));
   if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::invalid_argument(std::move(msg));
-  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::busy(std::move(msg));
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::unavailable(std::move(msg));
   return Status::io_error(std::move(msg));
 }
 

@@ -1,4 +1,4 @@
-#include "storage/writer_queue.h"
+#include "storage/rocks/writer_queue.h"
 
 #include <vector>
 

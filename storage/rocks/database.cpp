@@ -1,4 +1,4 @@
-#include "storage/database.h"
+#include "storage/rocks/database.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
-#include "storage/history_merge.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks/history_merge.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
 
 namespace attnrec::storage {
 
@@ -75,7 +75,9 @@ rocksdb::ColumnFamilyOptions cf_options(Cf c, const Options& options,
 
 }  // namespace
 
-Database::~Database() { close(); }
+// A destructor cannot report a failed flush; every acknowledged write is in
+// the WAL regardless, and the next open replays it.
+Database::~Database() { (void)close(); }
 
 Status Database::check_version(std::string_view value) const {
   uint32_t version = 0;
@@ -152,8 +154,8 @@ Status Database::open(const Options& options) {
   if (!s.ok()) {
     handles_.clear();
     if (is_lock_error(s)) {
-      return Status::busy("store " + in_quotes(path_) + " is already open by another process (or another Store in this one): " +
-                          s.ToString());
+      return Status::unavailable("store " + in_quotes(path_) +
+                                 " is already open by another process (or another Store in this one): " + s.ToString());
     }
     return from_rocks(s, "open", path_);
   }
@@ -164,7 +166,7 @@ Status Database::open(const Options& options) {
   }
 
   Status result = check_schema(fresh, options, cache);
-  if (!result.is_ok()) close();
+  if (!result.is_ok()) (void)close();  // the schema error is the one to report
   return result;
 }
 

@@ -1,12 +1,12 @@
-#include "storage/group_builder.h"
+#include "storage/rocks/group_builder.h"
 
 #include <memory>
 
 #include <rocksdb/db.h>
 
-#include "storage/event_codec.h"
-#include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks/event_codec.h"
+#include "storage/rocks/keys.h"
+#include "storage/rocks/rocks_status.h"
 
 namespace attnrec::storage {
 
@@ -35,17 +35,10 @@ Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
       case WriteRequest::Kind::kEvents:
         s = add_events(r, stored);
         break;
-      case WriteRequest::Kind::kEnsureItems:
-        r->ids->clear();
-        for (const auto& name : r->items) r->ids->push_back(item_id(name));
-        break;
       case WriteRequest::Kind::kPutCatalog:
         for (const auto& [name, record] : r->records) {
           batch_.Put(db_.cf(kCatalogCf), keys::u32_key(item_id(name)), record);
         }
-        break;
-      case WriteRequest::Kind::kDeleteCatalog:
-        s = add_delete_catalog(r);
         break;
       case WriteRequest::Kind::kPut:
         batch_.Put(db_.cf(r->cf), slice(r->key), slice(r->value));
@@ -153,20 +146,6 @@ Status GroupBuilder::add_erase_user(WriteRequest* r) {
   batch_.Delete(db_.cf(kUsersCf), keys::u32_key(user));
   counters_.live_events -= count;
   erased_users_.push_back(user);
-  return Status::ok();
-}
-
-Status GroupBuilder::add_delete_catalog(WriteRequest* r) {
-  const uint32_t item = items_.find(r->key);
-  std::string record;
-  rocksdb::Status s = rocksdb::Status::NotFound();
-  if (item != 0) s = db_.db()->Get(rocksdb::ReadOptions(), db_.cf(kCatalogCf), keys::u32_key(item), &record);
-  if (s.IsNotFound()) {
-    r->status = Status::not_found("no catalog record for item \"" + std::string(r->key) + "\"");
-    return Status::ok();
-  }
-  if (!s.ok()) return from_rocks(s, "read catalog record", db_.path());
-  batch_.Delete(db_.cf(kCatalogCf), keys::u32_key(item));
   return Status::ok();
 }
 

@@ -1,8 +1,8 @@
-#include "storage/event_codec.h"
+#include "storage/rocks/event_codec.h"
 
 #include <bit>
 
-#include "storage/keys.h"
+#include "storage/rocks/keys.h"
 
 namespace attnrec::storage {
 

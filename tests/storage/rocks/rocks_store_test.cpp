@@ -1,0 +1,155 @@
+// RocksStore beyond the Store contract: what it leaves in each column family,
+// how it refuses RocksDB databases that are not stores of this schema, and
+// that a failed group commit (injected) leaks nothing.
+#include "storage/rocks/rocks_store.h"
+
+#include <algorithm>
+#include <map>
+
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+#include "storage/rocks/database.h"
+#include "storage/rocks/history_merge.h"
+#include "storage/rocks/keys.h"
+#include "../store_fixture.h"
+
+using attnrec::Status;
+using namespace attnrec::storage;
+using namespace attnrec::storage::testing;
+
+TEST_CASE("a write is all or nothing and a failed group leaks no ids", "[storage][rocks][atomicity]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  std::unique_ptr<RocksStore> store;
+  REQUIRE(RocksStore::open(o, &store).is_ok());
+
+  SECTION("a rejected request stores nothing") {
+    WriteResult r;
+    std::vector<Event> events{ev("u1", "i1", 1, "k1"), ev("u2", "", 2)};
+    CHECK(store->write_events(events, &r).code() == Status::Code::kInvalidArgument);
+    CHECK(r.written == 0);
+  }
+  SECTION("a failed commit stores nothing") {
+    store->fail_next_commit_for_testing(Status::io_error("injected"));
+    WriteResult r;
+    std::vector<Event> events{ev("u1", "i1", 1, "k1"), ev("u2", "i2", 2)};
+    Status s = store->write_events(events, &r);
+    CHECK(s.code() == Status::Code::kIOError);
+    CHECK(r.written == 0);
+    store->fail_next_commit_for_testing(Status::io_error("injected"));
+    CHECK(store->put_catalog(std::vector<std::pair<std::string, std::string>>{{"i3", "three"}}).code() ==
+          Status::Code::kIOError);
+    CHECK(catalog_rows(*store).empty());
+  }
+  CHECK(store->find_user("u1") == 0);
+  CHECK(store->find_user("u2") == 0);
+  CHECK(store->find_item("i1") == 0);
+  CHECK(store->find_item("i3") == 0);
+  CHECK(all_events(*store).empty());
+  CHECK(store->stats().users == 0);
+  CHECK(store->stats().events == 0);
+
+  // The next write gets the first ids: nothing was reserved by the failure,
+  // and the idempotency key k1 was never admitted.
+  auto r = write(*store, {ev("u3", "i4", 5), ev("u1", "i1", 6, "k1")});
+  CHECK(r.written == 2);
+  CHECK(store->find_user("u3") == 1);
+  CHECK(store->find_user("u1") == 2);
+  CHECK(store->find_item("i4") == 1);
+  CHECK(store->find_item("i1") == 2);
+  store.reset();
+  auto reopened = open_store(o);
+  CHECK(reopened->stats().users == 2);
+  CHECK(reopened->stats().events == 2);
+  CHECK(all_events(*reopened).size() == 2);
+}
+
+TEST_CASE("erase_user leaves nothing of the user in any column family", "[storage][rocks][erase]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  {
+    auto store = open_store(o);
+    write(*store, {ev("gone", "i1", 1, "g1"), ev("keep", "i1", 2, "k1"), ev("gone", "i2", 3, "g2"), ev("gone", "i3", 4)});
+    REQUIRE(store->erase_user("gone").is_ok());
+    // A second incarnation, erased too.
+    write(*store, {ev("gone", "i1", 1, "g1"), ev("gone", "i2", 3, "g2"), ev("keep", "i9", 9, "k1")});
+    REQUIRE(store->erase_user("gone").is_ok());
+  }
+
+  rocksdb::DBOptions dbo;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, o.path, &names).ok());
+  for (const auto& n : names) {
+    rocksdb::ColumnFamilyOptions cfo;
+    if (n == "history") cfo.merge_operator = make_history_merge_operator(o.history_cap);
+    cfs.emplace_back(n, cfo);
+  }
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(dbo, o.path, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<std::string, size_t> counts;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++counts[names[i]];
+      CHECK(it->key().ToString().find("gone") == std::string::npos);
+      CHECK(it->value().ToString() != "gone");
+    }
+    CHECK(it->status().ok());
+  }
+  CHECK(counts["users"] == 1);
+  CHECK(counts["user_ids"] == 1);
+  CHECK(counts["events"] == 1);
+  CHECK(counts["history"] == 1);
+  CHECK(counts["dedup"] == 1);  // k1 only
+  for (auto* h2 : handles) db->DestroyColumnFamilyHandle(h2);
+  db.reset();
+}
+
+TEST_CASE("open refuses RocksDB databases that are not stores of this schema", "[storage][rocks][schema]") {
+  TempDir dir;
+
+  SECTION("a newer schema version") {
+    const std::string path = dir.sub("db");
+    { open_store(options_for(path)); }
+    {
+      rocksdb::DBOptions dbo;
+      std::vector<std::string> names;
+      REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, path, &names).ok());
+      std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+      for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+      rocksdb::DB* raw = nullptr;
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      REQUIRE(rocksdb::DB::Open(dbo, path, cfs, &handles, &raw).ok());
+      std::string v;
+      keys::put_u32(&v, kSchemaVersion + 1);
+      const size_t meta = std::find(names.begin(), names.end(), "meta") - names.begin();
+      REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[meta], "schema_version", v).ok());
+      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+      delete raw;
+    }
+    std::unique_ptr<Store> store;
+    Status s = Store::open(options_for(path), &store);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains("schema version 2") && Catch::Contains("(1)"));
+    CHECK(store == nullptr);
+  }
+  SECTION("a RocksDB database that is not ours") {
+    const std::string path = dir.sub("other");
+    {
+      rocksdb::Options ro;
+      ro.create_if_missing = true;
+      rocksdb::DB* raw = nullptr;
+      REQUIRE(rocksdb::DB::Open(ro, path, &raw).ok());
+      REQUIRE(raw->Put(rocksdb::WriteOptions(), "k", "v").ok());
+      delete raw;
+    }
+    std::unique_ptr<Store> store;
+    Status s = Store::open(options_for(path), &store);
+    CHECK(s.code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains("not an attnrec store"));
+  }
+}
