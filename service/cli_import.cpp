@@ -16,7 +16,8 @@
 #include "service/codec.h"
 #include "service/config.h"
 #include "service/demo_data.h"
-#include "service/importer.h"
+#include "service/import/importer.h"
+#include "service/import/recommender_sink.h"
 #include "service/recommender.h"
 
 namespace attnrec::cli {

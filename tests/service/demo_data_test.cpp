@@ -12,7 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "service/importer.h"
+#include "service/import/importer.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
