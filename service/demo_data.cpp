@@ -541,22 +541,6 @@ void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
 
 }  // namespace
 
-boost::json::object DemoSummary::to_json() const {
-  boost::json::object o;
-  o["items"] = items;
-  o["series"] = series;
-  o["users"] = users;
-  o["events"] = events;
-  o["views"] = views;
-  o["ratings"] = ratings;
-  o["purchases"] = purchases;
-  o["first_ts"] = format_rfc3339(first_ts_ms);
-  o["last_ts"] = format_rfc3339(last_ts_ms);
-  if (!items_path.empty()) o["items_path"] = items_path;
-  if (!events_path.empty()) o["events_path"] = events_path;
-  return o;
-}
-
 Status generate_demo_data(const DemoOptions& options, DemoData* data, DemoSummary* summary) {
   if (options.users < 1 || options.users > 1000000) {
     return Status::invalid_argument("users must be between 1 and 1000000");

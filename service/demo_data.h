@@ -35,8 +35,6 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "service/status.h"
 #include "service/types.h"
 
@@ -70,8 +68,6 @@ struct DemoSummary {
   int64_t last_ts_ms = 0;
   std::string items_path;   // set by write_demo_data
   std::string events_path;
-
-  boost::json::object to_json() const;
 };
 
 // Generates in memory. kInvalidArgument for options out of range.

@@ -3,7 +3,6 @@
 #include "service/import/importer.h"
 
 #include <chrono>
-#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -11,8 +10,6 @@
 #include <string>
 #include <system_error>
 #include <utility>
-
-#include <boost/json/array.hpp>
 
 #include "service/import/fields.h"
 #include "service/import/jsonl.h"
@@ -30,22 +27,6 @@ bool parse_import_format(std::string_view name, ImportFormat* format) {
   else if (name == "jsonl") *format = ImportFormat::kJsonl;
   else return false;
   return true;
-}
-
-boost::json::object ImportSummary::to_json() const {
-  boost::json::object o;
-  o["files"] = files;
-  o["lines"] = lines;
-  o["events_accepted"] = events_accepted;
-  o["duplicates"] = duplicates;
-  o["items"] = items;
-  o["skipped"] = skipped;
-  o["seconds"] = std::round(seconds * 1000.0) / 1000.0;
-  boost::json::array bad(bad_lines.begin(), bad_lines.end());
-  o["bad_lines"] = std::move(bad);
-  boost::json::array warn(warnings.begin(), warnings.end());
-  o["warnings"] = std::move(warn);
-  return o;
 }
 
 namespace {

@@ -45,8 +45,6 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "service/status.h"
 #include "service/types.h"
 
@@ -98,8 +96,6 @@ struct ImportSummary {
   std::vector<std::string> bad_lines;  // first max_reported_bad "FILE:LINE: why"
   std::vector<std::string> warnings;   // e.g. a MovieLens folder without ratings
   bool stopped_at_bad_line = false;    // the failure names a bad FILE:LINE
-
-  boost::json::object to_json() const;
 };
 
 // Checks the options and that the inputs exist (for movielens: that some
