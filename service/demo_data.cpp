@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string_view>
 #include <tuple>
 #include <unordered_set>
@@ -13,6 +12,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "base/random.h"
 #include "service/codec.h"
 
 namespace attnrec::service {
@@ -25,61 +25,10 @@ constexpr int64_t kDaySeconds = 86400;
 constexpr uint64_t kPopularityScale = uint64_t{1} << 24;
 constexpr size_t kRelatedPerItem = 5;
 
-// splitmix64's finaliser: turns (seed, user) into well-spread independent seeds.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-// mt19937_64 with integer-only sampling: identical on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : gen_(seed) {}
-
-  // Uniform in [0, n) for n > 0; rejection keeps every value equally likely.
-  uint64_t below(uint64_t n) {
-    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x = gen_();
-    while (x >= limit) x = gen_();
-    return x % n;
-  }
-  int64_t between(int64_t lo, int64_t hi) {  // inclusive
-    return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo) + 1));
-  }
-  bool chance(uint64_t per_mille) { return below(1000) < per_mille; }
-  template <typename T>
-  void shuffle(std::vector<T>& v) {  // Fisher-Yates
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
-  }
-
- private:
-  std::mt19937_64 gen_;
-};
-
-// Picks index i with probability weight[i] / sum(weights).
-class Weighted {
- public:
-  Weighted() = default;
-  Weighted(std::initializer_list<uint64_t> weights) {
-    for (uint64_t w : weights) add(w);
-  }
-  void add(uint64_t weight) {
-    total_ += weight;
-    cumulative_.push_back(total_);
-  }
-  size_t pick(Rng& rng) const {
-    const uint64_t r = rng.below(total_);
-    return static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), r) -
-                               cumulative_.begin());
-  }
-  bool empty() const { return total_ == 0; }
-
- private:
-  std::vector<uint64_t> cumulative_;
-  uint64_t total_ = 0;
-};
+// Independent streams: the catalog's depends on the seed only, user u's on
+// (seed, u), so that more users leave the first users' events unchanged.
+constexpr uint64_t kCatalogStream = 1;
+constexpr uint64_t kUserStream = 2;
 
 constexpr std::array<std::string_view, 10> kMoods = {
     "feel-good", "dark", "funny", "tense", "heartwarming",
@@ -184,7 +133,7 @@ constexpr std::array<std::string_view, 16> kSeriesSecond = {
 
 template <typename T, size_t N>
 std::string_view pick(Rng& rng, const std::array<T, N>& words) {
-  return words[rng.below(N)];
+  return words[rng.below64(N)];
 }
 
 std::string id_of(char prefix, size_t index) {
@@ -211,9 +160,9 @@ struct Catalog {
   std::vector<Spec> specs;
   std::vector<std::string> series_names;
   std::vector<std::vector<int>> series_parts;  // series -> item indexes, part order
-  std::vector<Weighted> by_genre;              // entry items of a genre, Zipf-like
+  std::vector<WeightedChoice> by_genre;              // entry items of a genre, Zipf-like
   std::vector<std::vector<int>> genre_entries;
-  Weighted global;                             // every entry item, same weights
+  WeightedChoice global;                             // every entry item, same weights
   std::vector<int> global_entries;             // by decreasing weight
   std::vector<std::array<int, kRelatedPerItem>> related;  // -1 = none
 };
@@ -223,7 +172,7 @@ std::string synopsis(Rng& rng, const Genre& g, int mood) {
   const std::string_view goal = pick(rng, g.goals);
   const std::string_view setting = pick(rng, g.settings);
   std::string s;
-  switch (rng.below(3)) {
+  switch (rng.below64(3)) {
     case 0:
       s = std::string(role) + " must " + std::string(goal) + " in " + std::string(setting) + ".";
       break;
@@ -241,11 +190,11 @@ std::string synopsis(Rng& rng, const Genre& g, int mood) {
 }
 
 std::vector<int> moods_for(Rng& rng, const Genre& g) {
-  std::vector<int> moods{g.moods[rng.below(3)]};
+  std::vector<int> moods{g.moods[rng.below64(3)]};
   if (rng.chance(400)) {
     // A second mood, now and then one atypical of the genre.
-    const int extra = rng.chance(150) ? static_cast<int>(rng.below(kMoods.size()))
-                                      : g.moods[rng.below(3)];
+    const int extra = rng.chance(150) ? static_cast<int>(rng.below64(kMoods.size()))
+                                      : g.moods[rng.below64(3)];
     if (extra != moods[0]) moods.push_back(extra);
   }
   return moods;
@@ -254,7 +203,7 @@ std::vector<int> moods_for(Rng& rng, const Genre& g) {
 std::string unique_title(Rng& rng, std::unordered_set<std::string>* used, size_t index) {
   for (int attempt = 0; attempt < 32; ++attempt) {
     std::string t;
-    switch (rng.below(4)) {
+    switch (rng.below64(4)) {
       case 0: t = "The " + std::string(pick(rng, kAdjectives)) + " " + std::string(pick(rng, kNouns)); break;
       case 1: t = std::string(pick(rng, kAdjectives)) + " " + std::string(pick(rng, kNouns)); break;
       case 2: t = "The " + std::string(pick(rng, kNouns)) + " of " + std::string(pick(rng, kPlaces)); break;
@@ -278,17 +227,17 @@ std::string unique_series_name(Rng& rng, std::unordered_set<std::string>* used, 
   return n;
 }
 
-Weighted genre_shares(bool series_only) {
-  Weighted w;
+WeightedChoice genre_shares(bool series_only) {
+  WeightedChoice w;
   for (const auto& g : kGenres) w.add(series_only && !g.series ? 0 : g.share);
   return w;
 }
 
 void build_catalog(const DemoOptions& options, Catalog* c) {
-  Rng rng(mix(options.seed));
+  Rng rng(mix_seed(options.seed, kCatalogStream));
   std::unordered_set<std::string> titles, names;
-  const Weighted series_genres = genre_shares(true);
-  const Weighted standalone_genres = genre_shares(false);
+  const WeightedChoice series_genres = genre_shares(true);
+  const WeightedChoice standalone_genres = genre_shares(false);
 
   // Series: about one item in six, 3-6 parts each.
   const size_t series_budget = options.items / 6;
@@ -407,14 +356,14 @@ struct UserEvent {
 // One user's whole history, appended to `out`.
 void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
                    std::vector<UserEvent>* out) {
-  Rng rng(mix(mix(options.seed) + user + 1));
-  const Weighted all_genres = genre_shares(false);
+  Rng rng(mix_seed(options.seed, kUserStream, user));
+  const WeightedChoice all_genres = genre_shares(false);
 
   // Taste: 1-3 favourite genres, the first one strongest.
-  static const Weighted kFavouriteCount{30, 45, 25};  // 1, 2 or 3 genres
-  static const Weighted kSessionLength{35, 30, 20, 15};  // 1-4 items
-  static const Weighted kRatingInFavourite{20, 45, 35};  // 3-5 stars
-  static const Weighted kRatingOther{10, 25, 40, 25};    // 1-4 stars
+  static const WeightedChoice kFavouriteCount{30, 45, 25};  // 1, 2 or 3 genres
+  static const WeightedChoice kSessionLength{35, 30, 20, 15};  // 1-4 items
+  static const WeightedChoice kRatingInFavourite{20, 45, 35};  // 3-5 stars
+  static const WeightedChoice kRatingOther{10, 25, 40, 25};    // 1-4 stars
   const size_t n_fav = 1 + kFavouriteCount.pick(rng);
   std::vector<int> favs;
   for (int attempt = 0; favs.size() < n_fav && attempt < 50; ++attempt) {
@@ -424,11 +373,11 @@ void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
     }
   }
   if (favs.empty()) favs.push_back(7);  // drama always has entries in practice
-  Weighted fav_weights;
+  WeightedChoice fav_weights;
   for (size_t k = 0; k < favs.size(); ++k) fav_weights.add(std::array<uint64_t, 3>{60, 25, 15}[k]);
 
   // Activity: light, medium or heavy.
-  const uint64_t tier = rng.below(100);
+  const uint64_t tier = rng.below64(100);
   size_t n = static_cast<size_t>(tier < 50 ? rng.between(8, 35)
                                  : tier < 85 ? rng.between(35, 110)
                                              : rng.between(110, 280));
@@ -449,7 +398,7 @@ void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
       if (rng.chance(100)) open.pop_back();  // loses interest in that series
     }
     if (prev >= 0 && in_session && rng.chance(450)) {
-      static const Weighted kRelatedRank{5, 4, 3, 2, 1};
+      static const WeightedChoice kRelatedRank{5, 4, 3, 2, 1};
       const int j = c.related[prev][kRelatedRank.pick(rng)];
       if (j >= 0 && !watched.count(j)) return j;
     }
@@ -526,7 +475,7 @@ void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
       e.user = user;
       e.seq = static_cast<uint32_t>(i);
       e.item = items[i];
-      const uint64_t r = rng.below(1000);
+      const uint64_t r = rng.below64(1000);
       e.type = r < 30 ? 2 : r < 300 ? 1 : 0;
       if (e.type == 1) {
         const bool fav = std::find(favs.begin(), favs.end(), c.specs[e.item].genre) != favs.end();

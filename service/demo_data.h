@@ -2,10 +2,11 @@
 // (`attnrec demo-data`), written in the importer's JSON-lines format.
 //
 // Deterministic: the same options give byte-identical files on every
-// platform. Randomness comes only from std::mt19937_64 (whose sequence the
-// C++ standard fixes) through integer-only sampling written here, never the
-// std:: distributions, whose output differs between standard libraries.
-// The catalog depends only on (seed, items); user u's behaviour only on
+// platform. Randomness comes only from the project's generator
+// (base/random.h: xoshiro256** seeded through mix_seed, written in the
+// project) and its integer-only sampling, never the std:: engines'
+// distributions, whose output differs between standard libraries. The
+// catalog depends only on (seed, items); user u's behaviour only on
 // (seed, u), so --users N keeps the first users' events when N changes.
 //
 // Shape (defaults: 1,500 items, 3,000 users, about 200,000 events):
