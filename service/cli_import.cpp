@@ -17,7 +17,7 @@
 #include "service/cli.h"
 #include "service/codec.h"
 #include "service/config.h"
-#include "service/demo_data.h"
+#include "service/demo/demo_data.h"
 #include "service/import/importer.h"
 #include "service/import/recommender_sink.h"
 #include "service/recommender.h"

@@ -1,4 +1,4 @@
-#include "service/demo_data.h"
+#include "service/demo/demo_data.h"
 
 #include <algorithm>
 #include <fstream>

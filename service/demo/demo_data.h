@@ -9,7 +9,8 @@
 // catalog depends only on (seed, items); user u's behaviour only on
 // (seed, u), so --users N keeps the first users' events when N changes.
 //
-// Shape (defaults: 1,500 items, 3,000 users, about 200,000 events):
+// Shape (defaults: 1,500 items, 3,000 users, about 200,000 events; the
+// catalog is built in movie_catalog.*, the users in user_behaviour.*):
 //   Items  ~1 in 6 belongs to a series of 3-6 numbered parts ("Star Voyage 1"
 //          .. "Star Voyage 5"); the rest stand alone. Each has a genre (sci-fi,
 //          romance, comedy, horror, documentary, animation, thriller, drama,

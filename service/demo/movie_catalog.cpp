@@ -1,34 +1,16 @@
-#include "service/demo_data.h"
+#include "service/demo/movie_catalog.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <string_view>
-#include <tuple>
 #include <unordered_set>
 #include <utility>
 
-#include <boost/json/serialize.hpp>
-
-#include "base/random.h"
-#include "service/codec.h"
-
-namespace attnrec::service {
+namespace attnrec::service::demo {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-constexpr int64_t kDaySeconds = 86400;
-constexpr uint64_t kPopularityScale = uint64_t{1} << 24;
-constexpr size_t kRelatedPerItem = 5;
-
-// Independent streams: the catalog's depends on the seed only, user u's on
-// (seed, u), so that more users leave the first users' events unchanged.
+// The catalog's mix_seed purpose (users draw from purpose 2, user_behaviour.cpp).
 constexpr uint64_t kCatalogStream = 1;
-constexpr uint64_t kUserStream = 2;
+constexpr uint64_t kPopularityScale = uint64_t{1} << 24;
 
 constexpr std::array<std::string_view, 10> kMoods = {
     "feel-good", "dark", "funny", "tense", "heartwarming",
@@ -45,7 +27,7 @@ struct Genre {
   std::array<std::string_view, 3> settings;
 };
 
-const std::array<Genre, 10> kGenres = {{
+constexpr std::array<Genre, 10> kGenres = {{
     {"sci-fi", 9, true, 95, 150, {6, 3, 5},
      {"a starship engineer", "a rogue android", "a young cadet", "an exiled scientist"},
      {"stop a rogue AI", "find a way home across the stars", "save a dying colony",
@@ -101,6 +83,7 @@ const std::array<Genre, 10> kGenres = {{
       "find the last dragon"},
      {"a realm of floating castles", "an enchanted forest", "the frozen north"}},
 }};
+static_assert(kGenres[kDramaGenre].name == "drama");
 
 constexpr std::array<std::string_view, 40> kAdjectives = {
     "Silent", "Hidden", "Broken", "Golden", "Last", "Crimson", "Distant", "Frozen",
@@ -131,41 +114,11 @@ constexpr std::array<std::string_view, 16> kSeriesSecond = {
     "Voyage", "Protocol", "Keep", "Quest", "Academy", "Chronicles", "Saga", "Patrol",
     "Legacy", "Files", "Odyssey", "Tales", "Rising", "Hunters", "Kingdom", "Run"};
 
+
 template <typename T, size_t N>
 std::string_view pick(Rng& rng, const std::array<T, N>& words) {
   return words[rng.below64(N)];
 }
-
-std::string id_of(char prefix, size_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%c%05zu", prefix, index + 1);
-  return buf;
-}
-
-// One catalog entry before it gets its id.
-struct Spec {
-  int genre = 0;
-  int genre2 = -1;
-  std::vector<int> moods;
-  int series = -1;  // index into Catalog::series_parts
-  int part = 0;     // 1-based part within the series
-  std::string title;
-  std::string text;
-  int64_t year = 0;
-  int64_t minutes = 0;
-};
-
-// The catalog plus what users need to choose from it, by item index.
-struct Catalog {
-  std::vector<Spec> specs;
-  std::vector<std::string> series_names;
-  std::vector<std::vector<int>> series_parts;  // series -> item indexes, part order
-  std::vector<WeightedChoice> by_genre;              // entry items of a genre, Zipf-like
-  std::vector<std::vector<int>> genre_entries;
-  WeightedChoice global;                             // every entry item, same weights
-  std::vector<int> global_entries;             // by decreasing weight
-  std::vector<std::array<int, kRelatedPerItem>> related;  // -1 = none
-};
 
 std::string synopsis(Rng& rng, const Genre& g, int mood) {
   const std::string_view role = pick(rng, g.roles);
@@ -227,20 +180,25 @@ std::string unique_series_name(Rng& rng, std::unordered_set<std::string>* used, 
   return n;
 }
 
+}  // namespace
+
+std::string_view genre_name(int genre) { return kGenres[genre].name; }
+std::string_view mood_name(int mood) { return kMoods[mood]; }
+
 WeightedChoice genre_shares(bool series_only) {
   WeightedChoice w;
   for (const auto& g : kGenres) w.add(series_only && !g.series ? 0 : g.share);
   return w;
 }
 
-void build_catalog(const DemoOptions& options, Catalog* c) {
-  Rng rng(mix_seed(options.seed, kCatalogStream));
+void build_movie_catalog(uint64_t seed, size_t items, MovieCatalog* c) {
+  Rng rng(mix_seed(seed, kCatalogStream));
   std::unordered_set<std::string> titles, names;
   const WeightedChoice series_genres = genre_shares(true);
   const WeightedChoice standalone_genres = genre_shares(false);
 
   // Series: about one item in six, 3-6 parts each.
-  const size_t series_budget = options.items / 6;
+  const size_t series_budget = items / 6;
   size_t in_series = 0;
   while (true) {
     const size_t parts = static_cast<size_t>(rng.between(3, 6));
@@ -268,7 +226,7 @@ void build_catalog(const DemoOptions& options, Catalog* c) {
     }
     in_series += parts;
   }
-  while (c->specs.size() < options.items) {
+  while (c->specs.size() < items) {
     Spec sp;
     sp.genre = static_cast<int>(standalone_genres.pick(rng));
     if (rng.chance(250)) {
@@ -344,287 +302,4 @@ void build_catalog(const DemoOptions& options, Catalog* c) {
   }
 }
 
-struct UserEvent {
-  int64_t ts = 0;  // seconds
-  uint32_t user = 0;
-  uint32_t seq = 0;  // order within the user
-  int item = 0;
-  uint8_t type = 0;  // 0 view, 1 rating, 2 purchase
-  uint8_t rating = 0;
-};
-
-// One user's whole history, appended to `out`.
-void simulate_user(const DemoOptions& options, const Catalog& c, uint32_t user,
-                   std::vector<UserEvent>* out) {
-  Rng rng(mix_seed(options.seed, kUserStream, user));
-  const WeightedChoice all_genres = genre_shares(false);
-
-  // Taste: 1-3 favourite genres, the first one strongest.
-  static const WeightedChoice kFavouriteCount{30, 45, 25};  // 1, 2 or 3 genres
-  static const WeightedChoice kSessionLength{35, 30, 20, 15};  // 1-4 items
-  static const WeightedChoice kRatingInFavourite{20, 45, 35};  // 3-5 stars
-  static const WeightedChoice kRatingOther{10, 25, 40, 25};    // 1-4 stars
-  const size_t n_fav = 1 + kFavouriteCount.pick(rng);
-  std::vector<int> favs;
-  for (int attempt = 0; favs.size() < n_fav && attempt < 50; ++attempt) {
-    const int g = static_cast<int>(all_genres.pick(rng));
-    if (std::find(favs.begin(), favs.end(), g) == favs.end() && !c.genre_entries[g].empty()) {
-      favs.push_back(g);
-    }
-  }
-  if (favs.empty()) favs.push_back(7);  // drama always has entries in practice
-  WeightedChoice fav_weights;
-  for (size_t k = 0; k < favs.size(); ++k) fav_weights.add(std::array<uint64_t, 3>{60, 25, 15}[k]);
-
-  // Activity: light, medium or heavy.
-  const uint64_t tier = rng.below64(100);
-  size_t n = static_cast<size_t>(tier < 50 ? rng.between(8, 35)
-                                 : tier < 85 ? rng.between(35, 110)
-                                             : rng.between(110, 280));
-  n = std::min(n, c.specs.size() / 2);
-
-  std::unordered_set<int> watched;
-  std::vector<std::pair<int, int>> open;  // (series, next part), most recent last
-  std::vector<int> items;                  // in watch order
-  std::vector<size_t> session_sizes;
-  int prev = -1;
-
-  auto choose = [&](bool in_session) -> int {
-    if (!open.empty()) {
-      if (rng.chance(in_session ? 800 : 650)) {
-        const auto [s, part] = open.back();
-        return c.series_parts[s][part - 1];
-      }
-      if (rng.chance(100)) open.pop_back();  // loses interest in that series
-    }
-    if (prev >= 0 && in_session && rng.chance(450)) {
-      static const WeightedChoice kRelatedRank{5, 4, 3, 2, 1};
-      const int j = c.related[prev][kRelatedRank.pick(rng)];
-      if (j >= 0 && !watched.count(j)) return j;
-    }
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      int j;
-      if (rng.chance(60)) {
-        j = c.global_entries[c.global.pick(rng)];
-      } else {
-        const int g = favs[fav_weights.pick(rng)];
-        j = c.genre_entries[g][c.by_genre[g].pick(rng)];
-      }
-      if (!watched.count(j)) return j;
-    }
-    for (int j : c.global_entries) {
-      if (!watched.count(j)) return j;
-    }
-    return -1;
-  };
-
-  while (items.size() < n) {
-    const size_t len = 1 + kSessionLength.pick(rng);
-    size_t k = 0;
-    for (; k < len && items.size() < n; ++k) {
-      const int j = choose(k > 0);
-      if (j < 0) break;
-      watched.insert(j);
-      items.push_back(j);
-      prev = j;
-      const Spec& sp = c.specs[j];
-      if (sp.series >= 0) {
-        std::erase_if(open, [&](const auto& o) { return o.first == sp.series; });
-        if (static_cast<size_t>(sp.part) < c.series_parts[sp.series].size()) {
-          open.emplace_back(sp.series, sp.part + 1);
-        }
-      }
-    }
-    if (k == 0) break;  // nothing left to watch
-    session_sizes.push_back(k);
-  }
-
-  // Time: sessions laid out in the user's active window, which ends within
-  // two days of end_ms and spans 40-100% of the period.
-  const int64_t period = options.days * kDaySeconds;
-  const int64_t slack = rng.between(0, std::min<int64_t>(2 * kDaySeconds, period / 10));
-  const int64_t window_end = options.end_ms / 1000 - slack;
-  const int64_t window = rng.between(period * 2 / 5, period - slack);
-  std::vector<int64_t> spans(items.size());  // watch time + a break after it
-  int64_t busy = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    spans[i] = c.specs[items[i]].minutes * 60 + rng.between(300, 2700);
-    busy += spans[i];
-  }
-  if (busy > window) {  // only with a short --days: squeeze to stay in the period
-    int64_t squeezed = 0;
-    for (auto& span : spans) {
-      span = std::max<int64_t>(1, span * window / busy);
-      squeezed += span;
-    }
-    busy = squeezed;
-  }
-  const int64_t idle = std::max<int64_t>(0, window - busy);
-  std::vector<int64_t> cuts(session_sizes.size());
-  for (auto& cut : cuts) cut = rng.between(0, idle);
-  std::sort(cuts.begin(), cuts.end());
-  int64_t t = window_end - std::max(window, busy);  // max: 1 s spans can still overflow
-  size_t i = 0;
-  int64_t last_cut = 0;
-  for (size_t s = 0; s < session_sizes.size(); ++s) {
-    t += cuts[s] - last_cut;
-    last_cut = cuts[s];
-    for (size_t k = 0; k < session_sizes[s]; ++k, ++i) {
-      UserEvent e;
-      e.ts = t;
-      e.user = user;
-      e.seq = static_cast<uint32_t>(i);
-      e.item = items[i];
-      const uint64_t r = rng.below64(1000);
-      e.type = r < 30 ? 2 : r < 300 ? 1 : 0;
-      if (e.type == 1) {
-        const bool fav = std::find(favs.begin(), favs.end(), c.specs[e.item].genre) != favs.end();
-        e.rating = static_cast<uint8_t>(fav ? 3 + kRatingInFavourite.pick(rng)
-                                            : 1 + kRatingOther.pick(rng));
-      }
-      out->push_back(e);
-      t += spans[i];
-    }
-  }
-}
-
-}  // namespace
-
-Status generate_demo_data(const DemoOptions& options, DemoData* data, DemoSummary* summary) {
-  if (options.users < 1 || options.users > 1000000) {
-    return Status::invalid_argument("users must be between 1 and 1000000");
-  }
-  if (options.items < 50 || options.items > 1000000) {
-    return Status::invalid_argument("items must be between 50 and 1000000");
-  }
-  if (options.days < 1 || options.days > 3650) {
-    return Status::invalid_argument("days must be between 1 and 3650");
-  }
-  if (options.end_ms < int64_t{options.days} * kDaySeconds * 1000 * 2) {
-    return Status::invalid_argument("end time is too early for the period");
-  }
-  Catalog c;
-  build_catalog(options, &c);
-
-  *data = DemoData{};
-  *summary = DemoSummary{};
-  data->items.reserve(c.specs.size());
-  for (size_t i = 0; i < c.specs.size(); ++i) {
-    const Spec& sp = c.specs[i];
-    Item item;
-    item.id = id_of('m', i);
-    item.title = sp.title;
-    item.text = sp.text;
-    item.tags.emplace_back(kGenres[sp.genre].name);
-    if (sp.genre2 >= 0) item.tags.emplace_back(kGenres[sp.genre2].name);
-    for (int m : sp.moods) item.tags.emplace_back(kMoods[m]);
-    item.attributes["year"] = sp.year;
-    item.attributes["duration_min"] = sp.minutes;
-    if (sp.series >= 0) {
-      item.attributes["series"] = c.series_names[sp.series];
-      item.attributes["part"] = sp.part;
-    }
-    data->items.push_back(std::move(item));
-  }
-
-  std::vector<UserEvent> events;
-  events.reserve(options.users * 70);
-  for (size_t u = 0; u < options.users; ++u) {
-    simulate_user(options, c, static_cast<uint32_t>(u), &events);
-  }
-  // One stream in time order, as an event log would hold it.
-  std::sort(events.begin(), events.end(), [](const UserEvent& a, const UserEvent& b) {
-    return std::tie(a.ts, a.user, a.seq) < std::tie(b.ts, b.user, b.seq);
-  });
-
-  static constexpr std::array<const char*, 3> kTypes = {"view", "rating", "purchase"};
-  const std::string id_prefix = "demo-" + std::to_string(options.seed) + "-";
-  data->events.reserve(events.size());
-  for (const UserEvent& e : events) {
-    EventInput in;
-    in.user = id_of('u', e.user);
-    in.item = data->items[e.item].id;
-    in.type = kTypes[e.type];
-    in.ts_ms = e.ts * 1000;
-    in.weight = e.type == 1 ? static_cast<float>(e.rating) : 1.0f;
-    in.id = id_prefix + in.user + "-" + std::to_string(e.seq + 1);
-    data->events.push_back(std::move(in));
-    (e.type == 0 ? summary->views : e.type == 1 ? summary->ratings : summary->purchases)++;
-  }
-  summary->items = data->items.size();
-  summary->series = c.series_parts.size();
-  summary->users = options.users;
-  summary->events = data->events.size();
-  if (!events.empty()) {
-    summary->first_ts_ms = events.front().ts * 1000;
-    summary->last_ts_ms = events.back().ts * 1000;
-  }
-  return Status::ok();
-}
-
-namespace {
-
-// Writes `lines` JSON objects to `path` through a temporary file, so that a
-// failed run never leaves half a file under the final name.
-template <typename Fn>
-Status write_lines(const fs::path& path, size_t count, Fn&& line) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::internal(tmp.string() + ": cannot create");
-    for (size_t i = 0; i < count; ++i) {
-      out << boost::json::serialize(line(i)) << '\n';
-    }
-    out.flush();
-    if (!out) return Status::internal(tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::internal(path.string() + ": " + ec.message());
-  return Status::ok();
-}
-
-}  // namespace
-
-Status write_demo_data(const DemoOptions& options, const std::string& out_dir,
-                       DemoSummary* summary) {
-  try {
-    DemoData data;
-    Status st = generate_demo_data(options, &data, summary);
-    if (!st.is_ok()) return st;
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    if (ec || !fs::is_directory(out_dir)) {
-      return Status::invalid_argument(out_dir + ": cannot create the folder" +
-                                      (ec ? ": " + ec.message() : std::string()));
-    }
-    const fs::path items_path = fs::path(out_dir) / "items.jsonl";
-    const fs::path events_path = fs::path(out_dir) / "events.jsonl";
-    st = write_lines(items_path, data.items.size(), [&](size_t i) {
-      boost::json::object o = encode_item(data.items[i]);
-      o.erase("available");  // the default; keeps the file short
-      return o;
-    });
-    if (!st.is_ok()) return st;
-    st = write_lines(events_path, data.events.size(), [&](size_t i) {
-      const EventInput& e = data.events[i];
-      boost::json::object o;
-      o["id"] = e.id;
-      o["user"] = e.user;
-      o["item"] = e.item;
-      o["type"] = e.type;
-      o["ts"] = *e.ts_ms / 1000;
-      // Whole numbers: boost::json would print a double as "4E0".
-      if (e.type == "rating") o["weight"] = static_cast<int64_t>(e.weight);
-      return o;
-    });
-    if (!st.is_ok()) return st;
-    summary->items_path = items_path.string();
-    summary->events_path = events_path.string();
-    return Status::ok();
-  } catch (const std::exception& e) {  // e.g. out of memory: report, never throw
-    return Status::internal(std::string("demo data: ") + e.what());
-  }
-}
-
-}  // namespace attnrec::service
+}  // namespace attnrec::service::demo
