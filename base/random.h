@@ -4,11 +4,18 @@
 // and standard library, which the demo data's byte-identical files rely on.
 // Every stream is derived from keys (seed, purpose, epoch, index) with
 // mix_seed, so results do not depend on which thread draws them.
+// below64, between, chance, shuffle and WeightedChoice use integers only
+// (exact rejection sampling), so their results are the same everywhere.
 //
-// Thread safety: an Rng is used by one thread at a time.
+// Thread safety: an Rng is used by one thread at a time; a WeightedChoice
+// is immutable once built and may be shared.
 #pragma once
 
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -75,6 +82,33 @@ class Rng {
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
+};
+
+// Picks index i with probability weight[i] / sum(weights), exactly (integer
+// weights, one below64 draw and a binary search).
+class WeightedChoice {
+ public:
+  WeightedChoice() = default;
+  WeightedChoice(std::initializer_list<uint64_t> weights) {
+    for (uint64_t w : weights) add(w);
+  }
+  // The next index gets `weight` (0: never picked).
+  void add(uint64_t weight) {
+    total_ += weight;
+    cumulative_.push_back(total_);
+  }
+  // Precondition: !empty().
+  size_t pick(Rng& rng) const {
+    assert(total_ > 0);
+    const uint64_t r = rng.below64(total_);
+    return static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), r) -
+                               cumulative_.begin());
+  }
+  bool empty() const { return total_ == 0; }  // no weight at all
+
+ private:
+  std::vector<uint64_t> cumulative_;
+  uint64_t total_ = 0;
 };
 
 }  // namespace attnrec

@@ -9,14 +9,17 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "cli/cli.h"
 #include "service/json_codec.h"
 #include "service/config.h"
-#include "service/demo_data.h"
-#include "service/importer.h"
+#include "service/demo/demo_data.h"
+#include "service/import/importer.h"
+#include "service/import/service_sink.h"
 #include "service/service.h"
 
 namespace attnrec::cli {
@@ -107,6 +110,38 @@ class ProgressBar {
   service::ImportProgress last_progress_;
 };
 
+// The summary printed by `attnrec import` (the service's types speak no JSON).
+boost::json::object to_json(const service::ImportSummary& s) {
+  boost::json::object o;
+  o["files"] = s.files;
+  o["lines"] = s.lines;
+  o["events_accepted"] = s.events_accepted;
+  o["duplicates"] = s.duplicates;
+  o["items"] = s.items;
+  o["skipped"] = s.skipped;
+  o["seconds"] = std::round(s.seconds * 1000.0) / 1000.0;
+  o["bad_lines"] = boost::json::array(s.bad_lines.begin(), s.bad_lines.end());
+  o["warnings"] = boost::json::array(s.warnings.begin(), s.warnings.end());
+  return o;
+}
+
+// The summary printed by `attnrec demo-data`.
+boost::json::object to_json(const service::DemoSummary& s) {
+  boost::json::object o;
+  o["items"] = s.items;
+  o["series"] = s.series;
+  o["users"] = s.users;
+  o["events"] = s.events;
+  o["views"] = s.views;
+  o["ratings"] = s.ratings;
+  o["purchases"] = s.purchases;
+  o["first_ts"] = service::format_rfc3339(s.first_ts_ms);
+  o["last_ts"] = service::format_rfc3339(s.last_ts_ms);
+  if (!s.items_path.empty()) o["items_path"] = s.items_path;
+  if (!s.events_path.empty()) o["events_path"] = s.events_path;
+  return o;
+}
+
 struct ImportArgs {
   std::string data_dir;
   std::string format;
@@ -135,7 +170,7 @@ void run_import(const ImportArgs& args) {
 
   ProgressBar bar;
   options.on_progress = [&bar](const service::ImportProgress& p) { bar.update(p); };
-  service::RecommenderSink sink(*svc);
+  service::ServiceSink sink(*svc);
   service::ImportSummary summary;
   st = service::run_import(options, sink, &summary);
   bar.finish();
@@ -146,7 +181,7 @@ void run_import(const ImportArgs& args) {
                  static_cast<unsigned long long>(summary.skipped));
     for (const auto& b : summary.bad_lines) std::fprintf(stderr, "  %s\n", b.c_str());
   }
-  boost::json::object out = summary.to_json();
+  boost::json::object out = to_json(summary);
   const service::ServiceStats stats = svc->stats();
   out["store"] = {{"users", stats.users},
                   {"items", stats.items},
@@ -186,7 +221,7 @@ void run_demo_data(const DemoArgs& args) {
   service::DemoSummary summary;
   const Status st = service::write_demo_data(options, args.out, &summary);
   if (!st.is_ok()) fail("demo-data", st.message());
-  boost::json::object out = summary.to_json();
+  boost::json::object out = to_json(summary);
   out["seed"] = args.seed;
   print_json(out);
   std::fprintf(stderr, "load it with: attnrec import --data-dir DIR --format jsonl %s %s\n",

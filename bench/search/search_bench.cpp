@@ -32,7 +32,7 @@
 #include <boost/json.hpp>
 
 #include "model/dataset.h"
-#include "service/importer.h"
+#include "service/import/movielens.h"
 #include "service/service.h"
 #include "service/search/text.h"
 
@@ -93,7 +93,7 @@ std::unordered_map<std::string, Movie> read_movies(const std::string& data) {
   std::ifstream movies(data + "/ml-1m-raw/movies.dat", std::ios::binary);
   if (!movies) die("cannot read " + data + "/ml-1m-raw/movies.dat");
   for (std::string line; std::getline(movies, line);) {
-    const std::string utf8 = svc::latin1_to_utf8(line);
+    const std::string utf8 = svc::importing::latin1_to_utf8(line);
     const auto a = utf8.find("::"), b = utf8.rfind("::");
     if (a == std::string::npos || a == b) continue;
     Movie m;

@@ -1,6 +1,6 @@
 // Bulk import of catalogs and past events from files (`attnrec import`).
 //
-// Formats (ImportFormat):
+// Formats (ImportFormat; each is detailed in its own header):
 //   movielens  A folder (or the files themselves) of one MovieLens release:
 //              ML-1M/10M `movies.dat` + `ratings.dat` (`::`-separated),
 //              ml-latest `movies.csv` + `ratings.csv` (RFC 4180 CSV, header),
@@ -10,16 +10,18 @@
 //              ratings, which become events {user = UserID, item = MovieID,
 //              type "rating", weight = the rating, ts = the timestamp}.
 //              Latin-1 lines (movies.dat, u.item) are converted to UTF-8.
+//              (service/import/movielens.h)
 //   pairs      SASRec's `user item` per line; line order is time order. Both
 //              columns are kept as strings. Lines carry no time, so event n
 //              (counting from 0 over all files) gets ts = base + n ms, type
 //              "view": per-user order is preserved and, with the default base
 //              (import start minus total bytes / 4 ms, an upper bound on the
 //              line count), every timestamp lies in the recent past.
+//              (service/import/pairs.h)
 //   jsonl      One JSON object per line. Rule: an object with a "user" field
 //              is an event (decode_event), otherwise an object with an "id"
 //              field is a catalog item (decode_item); anything else is a bad
-//              line. Blank lines are skipped.
+//              line. Blank lines are skipped. (service/import/jsonl.h)
 //
 // Only jsonl events can carry idempotency ids: importing the same pairs or
 // MovieLens file twice stores its events twice.
@@ -43,38 +45,26 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "base/status.h"
 #include "service/item.h"
 #include "service/events.h"
 
 namespace attnrec::service {
 
-class Service;
-
 enum class ImportFormat { kMovieLens, kPairs, kJsonl };
 
 // "movielens" | "pairs" | "jsonl"; false for anything else.
 bool parse_import_format(std::string_view name, ImportFormat* format);
 
-// Where imported values go. Both calls are all-or-nothing, as in Recommender.
+// Where imported values go. Both calls are all-or-nothing, as in Events::ingest and Catalog::put.
+// A refusal as bad data (kInvalidArgument, kMalformed) whose message holds
+// "[i]: " (e.g. "events[12]: ...") blames the i-th value of the call;
+// kTooLarge makes the importer retry the call in halves.
 class ImportSink {
  public:
   virtual ~ImportSink() = default;
   virtual Status ingest(std::span<const EventInput> events, IngestResult* result) = 0;
   virtual Status put_items(std::vector<Item> items) = 0;
-};
-
-// A sink that writes into `recommender`, which must outlive it.
-class RecommenderSink final : public ImportSink {
- public:
-  explicit RecommenderSink(Service& recommender) : recommender_(recommender) {}
-  Status ingest(std::span<const EventInput> events, IngestResult* result) override;
-  Status put_items(std::vector<Item> items) override;
-
- private:
-  Service& recommender_;
 };
 
 struct ImportProgress {
@@ -107,8 +97,6 @@ struct ImportSummary {
   std::vector<std::string> bad_lines;  // first max_reported_bad "FILE:LINE: why"
   std::vector<std::string> warnings;   // e.g. a MovieLens folder without ratings
   bool stopped_at_bad_line = false;    // the failure names a bad FILE:LINE
-
-  boost::json::object to_json() const;
 };
 
 // Checks the options and that the inputs exist (for movielens: that some
@@ -121,16 +109,5 @@ Status check_import_inputs(const ImportOptions& options);
 // was stored before the failure. kInvalidArgument: bad options or a bad line;
 // kNotFound: a path or the expected files are missing; others come from the sink.
 Status run_import(const ImportOptions& options, ImportSink& sink, ImportSummary* summary);
-
-// Helpers of the parsers, exposed for tests.
-
-// ISO-8859-1 bytes to UTF-8.
-std::string latin1_to_utf8(std::string_view text);
-
-// One CSV record (RFC 4180: fields separated by ',', optionally quoted with
-// '"', a doubled quote inside quotes is one quote). kNeedMore when a quoted
-// field runs past the end of `line` (the caller appends "\n" + next line).
-enum class CsvResult { kOk, kNeedMore, kError };
-CsvResult parse_csv_record(std::string_view line, std::vector<std::string>* fields);
 
 }  // namespace attnrec::service

@@ -2,13 +2,15 @@
 // (`attnrec demo-data`), written in the importer's JSON-lines format.
 //
 // Deterministic: the same options give byte-identical files on every
-// platform. Randomness comes only from std::mt19937_64 (whose sequence the
-// C++ standard fixes) through integer-only sampling written here, never the
-// std:: distributions, whose output differs between standard libraries.
-// The catalog depends only on (seed, items); user u's behaviour only on
+// platform. Randomness comes only from the project's generator
+// (base/random.h: xoshiro256** seeded through mix_seed, written in the
+// project) and its integer-only sampling, never the std:: engines'
+// distributions, whose output differs between standard libraries. The
+// catalog depends only on (seed, items); user u's behaviour only on
 // (seed, u), so --users N keeps the first users' events when N changes.
 //
-// Shape (defaults: 1,500 items, 3,000 users, about 200,000 events):
+// Shape (defaults: 1,500 items, 3,000 users, about 200,000 events; the
+// catalog is built in movie_catalog.*, the users in user_behaviour.*):
 //   Items  ~1 in 6 belongs to a series of 3-6 numbered parts ("Star Voyage 1"
 //          .. "Star Voyage 5"); the rest stand alone. Each has a genre (sci-fi,
 //          romance, comedy, horror, documentary, animation, thriller, drama,
@@ -34,8 +36,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "base/status.h"
 #include "service/item.h"
@@ -71,8 +71,6 @@ struct DemoSummary {
   int64_t last_ts_ms = 0;
   std::string items_path;   // set by write_demo_data
   std::string events_path;
-
-  boost::json::object to_json() const;
 };
 
 // Generates in memory. kInvalidArgument for options out of range.

@@ -1,4 +1,4 @@
-#include "service/demo_data.h"
+#include "service/demo/demo_data.h"
 
 #include <algorithm>
 #include <fstream>
@@ -12,7 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "service/importer.h"
+#include "service/import/importer.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
