@@ -18,6 +18,7 @@
 
 #include "service/codec.h"
 #include "service/recommender.h"
+#include "service/utf8.h"
 #include "service/validate.h"
 
 namespace attnrec::service {
