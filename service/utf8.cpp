@@ -68,12 +68,21 @@ CharClass char_class(char32_t cp) {
     case UTF8PROC_CATEGORY_ME:
       return CharClass::kMark;
     case UTF8PROC_CATEGORY_ND:
+      return CharClass::kDigit;
     case UTF8PROC_CATEGORY_NL:
     case UTF8PROC_CATEGORY_NO:
       return CharClass::kNumber;
+    case UTF8PROC_CATEGORY_CF:
+      return CharClass::kFormat;
     default:
       return CharClass::kOther;
   }
+}
+
+bool has_compat_decomposition(char32_t cp) {
+  if (cp > 0x10FFFF) return false;
+  // decomp_type is 0 for none or a canonical decomposition.
+  return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->decomp_type != 0;
 }
 
 void decompose_folded(std::string_view valid, std::u32string* out) {

@@ -36,10 +36,20 @@ Decoded decode_at(std::string_view s, size_t pos);
 // Appends `cp` (a Unicode scalar value) as UTF-8.
 void append_utf8(char32_t cp, std::string* out);
 
-// The Unicode general category, coarsely: L*, M*, N* and everything else
-// (punctuation, symbols, separators, controls, unassigned, kInvalidCodePoint).
-enum class CharClass { kLetter, kMark, kNumber, kOther };
+// The Unicode general category, coarsely.
+enum class CharClass {
+  kLetter,  // L*
+  kMark,    // M*
+  kDigit,   // Nd
+  kNumber,  // Nl, No: "Ⅻ", "²", "½", "①"
+  kFormat,  // Cf: soft hyphen, zero-width (non-)joiner, ...
+  kOther,   // punctuation, symbols, separators, controls, unassigned, kInvalidCodePoint
+};
 CharClass char_class(char32_t cp);
+
+// True when `cp` has a compatibility decomposition (NFKD differs from NFD):
+// full-width forms, ligatures, superscripts, fractions, "™", ...
+bool has_compat_decomposition(char32_t cp);
 
 // Appends to `out` the code points of `valid` (well-formed UTF-8; assert) in
 // compatibility decomposition (NFKD) with full Unicode case folding applied

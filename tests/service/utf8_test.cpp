@@ -55,15 +55,27 @@ TEST_CASE("char_class follows the Unicode general category", "[utf8]") {
   CHECK(char_class(U'a') == CharClass::kLetter);
   CHECK(char_class(U'\u0531') == CharClass::kLetter);    // Armenian Ա
   CHECK(char_class(U'\u4E2D') == CharClass::kLetter);    // 中
-  CHECK(char_class(U'7') == CharClass::kNumber);
-  CHECK(char_class(U'\u0967') == CharClass::kNumber);    // Devanagari one
+  CHECK(char_class(U'7') == CharClass::kDigit);
+  CHECK(char_class(U'\u0967') == CharClass::kDigit);     // Devanagari one
+  CHECK(char_class(U'\uFF11') == CharClass::kDigit);     // full-width one
+  CHECK(char_class(U'\u00B2') == CharClass::kNumber);    // superscript two (No)
   CHECK(char_class(U'\u216B') == CharClass::kNumber);    // Roman numeral twelve (Nl)
   CHECK(char_class(U'\u0301') == CharClass::kMark);      // combining acute (Mn)
   CHECK(char_class(U'\u093F') == CharClass::kMark);      // Devanagari vowel sign i (Mc)
+  CHECK(char_class(U'\u00AD') == CharClass::kFormat);    // soft hyphen (Cf)
   CHECK(char_class(U'-') == CharClass::kOther);
   CHECK(char_class(U'\U0001F3AC') == CharClass::kOther);  // emoji (So)
   CHECK(char_class(U'\u3000') == CharClass::kOther);     // ideographic space
   CHECK(char_class(kInvalidCodePoint) == CharClass::kOther);
+}
+
+TEST_CASE("has_compat_decomposition: NFKD differs from NFD", "[utf8]") {
+  CHECK(has_compat_decomposition(U'\uFF21'));   // full-width A
+  CHECK(has_compat_decomposition(U'\u00B2'));   // superscript two
+  CHECK(has_compat_decomposition(U'\uFB01'));   // ﬁ
+  CHECK_FALSE(has_compat_decomposition(U'\u00E9'));  // é: canonical only
+  CHECK_FALSE(has_compat_decomposition(U'a'));
+  CHECK_FALSE(has_compat_decomposition(kInvalidCodePoint));
 }
 
 TEST_CASE("decompose_folded and compose_append round-trip to NFKC case folded", "[utf8]") {
