@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "service/utf8.h"
+
 namespace attnrec::api {
 
 namespace http = boost::beast::http;
@@ -53,30 +55,6 @@ void split_target(std::string_view target, std::string_view* path, std::string_v
   if (hash != std::string_view::npos) *query = query->substr(0, hash);
 }
 
-bool is_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { ++i; continue; }
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
@@ -95,7 +73,7 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
       out += c;
     }
   }
-  if (!is_utf8(out)) return std::nullopt;
+  if (!service::is_utf8(out)) return std::nullopt;
   return out;
 }
 

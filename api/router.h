@@ -73,11 +73,9 @@ class Router {
 void split_target(std::string_view target, std::string_view* path, std::string_view* query);
 
 // Percent-decodes `in`; with `plus_is_space` (query strings) '+' means ' '.
-// nullopt on a bad escape ("%G1", "%4") or when the result is not UTF-8.
+// nullopt on a bad escape ("%G1", "%4") or when the result is not well-formed
+// UTF-8 (service::is_utf8).
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
-
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool is_utf8(std::string_view s);
 
 // Parses "a=1&b=x%20y&flag" into params (a bare name has an empty value).
 // false with `error` set on a bad escape.

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "service/utf8.h"
+
 namespace attnrec::service {
 namespace {
 
@@ -19,30 +21,6 @@ Status check_text(std::string_view field, std::string_view text, size_t max_byte
 }
 
 }  // namespace
-
-bool is_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) { ++p; continue; }
-    size_t n;
-    unsigned cp;
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (static_cast<size_t>(end - p) <= n) return false;
-    for (size_t i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static constexpr unsigned kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += n + 1;
-  }
-  return true;
-}
 
 Status check_id(std::string_view field, std::string_view id) {
   if (id.empty()) return field_error(field, "must not be empty");

@@ -1,5 +1,6 @@
 // Semantic checks of caller input, shared by every entry point (HTTP, import).
-// Each returns ok or kInvalidArgument with a message naming the field.
+// Each returns ok or kInvalidArgument with a message naming the field. Text
+// must be well-formed UTF-8 (is_utf8 in service/utf8.h).
 #pragma once
 
 #include <string_view>
@@ -18,9 +19,6 @@ inline constexpr size_t kMaxTitleBytes = 1024;
 inline constexpr size_t kMaxTextBytes = 64 * 1024;
 inline constexpr size_t kMaxTags = 64;
 inline constexpr size_t kMaxTagBytes = 64;
-
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool is_utf8(std::string_view s);
 
 // An external id: 1-256 bytes of UTF-8 without control characters.
 Status check_id(std::string_view field, std::string_view id);

@@ -11,6 +11,7 @@
 
 #include "service/import/fields.h"
 #include "service/import/line_reader.h"
+#include "service/utf8.h"
 #include "service/validate.h"
 
 namespace attnrec::service::importing {

@@ -47,16 +47,9 @@ TEST_CASE("percent_decode handles escapes, plus and UTF-8", "[api][router]") {
   CHECK_FALSE(percent_decode("%C3"));     // truncated UTF-8
   CHECK_FALSE(percent_decode("%C0%AF"));  // overlong
   CHECK_FALSE(percent_decode("%ED%A0%80"));  // surrogate
+  CHECK_FALSE(percent_decode("%F4%90%80%80"));  // > U+10FFFF
+  CHECK_FALSE(percent_decode("%FF"));
   CHECK(percent_decode("%F0%9F%8E%AC") == "\xF0\x9F\x8E\xAC");
-}
-
-TEST_CASE("is_utf8", "[api][router]") {
-  CHECK(is_utf8(""));
-  CHECK(is_utf8("plain"));
-  CHECK(is_utf8("\xE2\x82\xAC"));
-  CHECK_FALSE(is_utf8("\xE2\x82"));
-  CHECK_FALSE(is_utf8("\xFF"));
-  CHECK_FALSE(is_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
 }
 
 TEST_CASE("split_target and parse_query", "[api][router]") {

@@ -4,15 +4,26 @@
 
 using namespace attnrec::service;
 
-TEST_CASE("is_utf8 accepts well-formed text and rejects the rest", "[validate]") {
-  CHECK(is_utf8("plain"));
-  CHECK(is_utf8("caf\xC3\xA9"));
-  CHECK(is_utf8("\xF0\x9F\x8E\xAC"));           // U+1F3AC
-  CHECK_FALSE(is_utf8("Mis\xE9rables"));         // latin-1
-  CHECK_FALSE(is_utf8("\xC0\xAF"));              // overlong
-  CHECK_FALSE(is_utf8("\xED\xA0\x80"));          // surrogate
-  CHECK_FALSE(is_utf8("\xF4\x90\x80\x80"));      // > U+10FFFF
-  CHECK_FALSE(is_utf8("\xE2\x82"));              // truncated
+TEST_CASE("text fields must be well-formed UTF-8", "[validate]") {
+  CHECK(check_id("item", "caf\xC3\xA9").is_ok());
+  CHECK(check_id("item", "\xF0\x9F\x8E\xAC").is_ok());  // U+1F3AC
+  for (const char* bad : {"Mis\xE9rables",         // latin-1
+                          "a\xC0\xAF",             // overlong '/'
+                          "a\xE0\x80\xAF",         // overlong, 3 bytes
+                          "a\xED\xA0\x80",         // surrogate U+D800
+                          "a\xF4\x90\x80\x80",     // > U+10FFFF
+                          "a\xE2\x82",             // truncated
+                          "a\x80"}) {              // stray continuation byte
+    CAPTURE(bad);
+    CHECK(check_id("item", bad).message() == "`item` is not valid UTF-8");
+    Item item;
+    item.id = "m1";
+    item.title = bad;
+    CHECK(check_item(item).message() == "`title` is not valid UTF-8");
+    item.title.clear();
+    item.tags = {"ok", bad};
+    CHECK(check_item(item).message() == "`tags` is not valid UTF-8");
+  }
 }
 
 TEST_CASE("ids are 1-256 bytes of UTF-8 without control characters", "[validate]") {

@@ -15,21 +15,21 @@ namespace attnrec::testing {
 // call fail the way Events::ingest does ("events[i]: ..."), writing nothing.
 class MemorySink final : public service::ImportSink {
  public:
-  service::Status ingest(std::span<const service::EventInput> events, service::IngestResult* result) override {
+  attnrec::Status ingest(std::span<const service::EventInput> events, service::IngestResult* result) override {
     ++calls;
     for (size_t i = 0; i < events.size(); ++i) {
       if (!reject_item.empty() && events[i].item == reject_item) {
-        return service::Status::invalid_argument("events[" + std::to_string(i) + "]: `item` is refused");
+        return attnrec::Status::invalid_argument("events[" + std::to_string(i) + "]: `item` is refused");
       }
     }
     this->events.insert(this->events.end(), events.begin(), events.end());
     result->accepted = events.size();
     result->duplicates = 0;
-    return service::Status::ok();
+    return attnrec::Status::ok();
   }
-  service::Status put_items(std::vector<service::Item> items) override {
+  attnrec::Status put_items(std::vector<service::Item> items) override {
     this->items.insert(this->items.end(), items.begin(), items.end());
-    return service::Status::ok();
+    return attnrec::Status::ok();
   }
 
   std::vector<service::EventInput> events;
