@@ -82,9 +82,8 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
                                "the service is starting");
     return out;
   }
-  std::string error;
-  if (!parse_query(query, &out.query, &error)) {
-    out.early = error_response(http::status::bad_request, "bad_query", error);
+  if (const Status s = parse_query(query, &out.query); !s.is_ok()) {
+    out.early = error_response(http::status::bad_request, "bad_query", s.message());
   }
   return out;
 }

@@ -28,8 +28,8 @@ class Dispatcher {
   // The outcome of the cheap step.
   struct Routed {
     const Route* route = nullptr;        // set unless `early`
-    Params path;                          // decoded path parameters
-    Params query;                         // decoded query parameters
+    UrlParams path;                          // decoded path parameters
+    UrlParams query;                         // decoded query parameters
     std::optional<HttpResponse> early;    // 4xx/5xx decided without a handler
     std::string_view label = kUnmatchedRoute;  // metrics route label
     bool blocking() const { return route != nullptr && route->blocking; }

@@ -21,7 +21,7 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 // Ordered name/value pairs, already percent-decoded. Lookups are linear: a
 // request has a handful of parameters.
-class Params {
+class UrlParams {
  public:
   void add(std::string name, std::string value) {
     items_.emplace_back(std::move(name), std::move(value));
@@ -40,8 +40,8 @@ class Params {
 // Everything a handler needs. References are valid for the handler's call.
 struct RequestContext {
   const HttpRequest& req;
-  const Params& path;   // from the route template, e.g. {"user", "u1"}
-  const Params& query;  // from the query string
+  const UrlParams& path;   // from the route template, e.g. {"user", "u1"}
+  const UrlParams& query;  // from the query string
   service::Service& svc;
 };
 

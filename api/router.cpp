@@ -9,13 +9,13 @@ namespace attnrec::api {
 
 namespace http = boost::beast::http;
 
-std::optional<std::string_view> Params::get(std::string_view name) const {
+std::optional<std::string_view> UrlParams::get(std::string_view name) const {
   for (const auto& [n, v] : items_)
     if (n == name) return std::string_view(v);
   return std::nullopt;
 }
 
-std::vector<std::string_view> Params::all(std::string_view name) const {
+std::vector<std::string_view> UrlParams::all(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [n, v] : items_)
     if (n == name) out.emplace_back(v);
@@ -77,7 +77,7 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
   return out;
 }
 
-bool parse_query(std::string_view query, Params* out, std::string* error) {
+Status parse_query(std::string_view query, UrlParams* out) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -88,12 +88,12 @@ bool parse_query(std::string_view query, Params* out, std::string* error) {
     auto value = percent_decode(
         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!name || !value) {
-      *error = "query string: bad percent-encoding or not UTF-8 in '" + std::string(pair) + "'";
-      return false;
+      return Status::malformed("query string: bad percent-encoding or not UTF-8 in '" +
+                               std::string(pair) + "'");
     }
     out->add(std::move(*name), std::move(*value));
   }
-  return true;
+  return Status::ok();
 }
 
 void Router::add(Route route) {
@@ -173,7 +173,7 @@ RouteMatch Router::match(http::verb method, std::string_view path) const {
     if (!value) {
       result.kind = RouteMatch::Kind::kBadPath;
       result.error = "path segment {" + s.text + "}: bad percent-encoding or not UTF-8";
-      result.path = Params();
+      result.path = UrlParams();
       return result;
     }
     result.path.add(s.text, std::move(*value));

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+
 #include <boost/beast/http/verb.hpp>
 
 #include "api/request.h"
@@ -38,7 +40,7 @@ struct RouteMatch {
   enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
   Kind kind = Kind::kNotFound;
   const Route* route = nullptr;  // kFound
-  Params path;                   // kFound: decoded parameters
+  UrlParams path;                   // kFound: decoded parameters
   std::string_view pattern;      // kFound, kMethodNotAllowed: the matched template
   std::string allow;             // kMethodNotAllowed: "GET, PUT"
   std::string error;             // kBadPath: what is wrong with the path
@@ -78,7 +80,7 @@ void split_target(std::string_view target, std::string_view* path, std::string_v
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
 
 // Parses "a=1&b=x%20y&flag" into params (a bare name has an empty value).
-// false with `error` set on a bad escape.
-bool parse_query(std::string_view query, Params* out, std::string* error);
+// kMalformed naming the pair on a bad escape or text that is not UTF-8.
+Status parse_query(std::string_view query, UrlParams* out);
 
 }  // namespace attnrec::api

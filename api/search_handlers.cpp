@@ -1,5 +1,6 @@
 // Personalised search: GET /v1/search (stored user) and POST /v1/search
 // (session history).
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -40,13 +41,12 @@ HttpResponse get_search(const RequestContext& ctx) {
   if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
   request.tags = list_param(ctx.query, "tags");
   if (const auto w = ctx.query.get("personal_weight")) {
-    try {
-      size_t used = 0;
-      request.personal_weight = std::stod(std::string(*w), &used);
-      if (used != w->size()) throw std::invalid_argument("trailing characters");
-    } catch (const std::exception&) {
+    double x = 0;
+    const auto [end, ec] = std::from_chars(w->data(), w->data() + w->size(), x);
+    if (ec != std::errc() || end != w->data() + w->size()) {
       return invalid_argument("personal_weight: expected a number from 0 to 1");
     }
+    request.personal_weight = x;
   }
   return run_search(ctx, request);
 }

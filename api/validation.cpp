@@ -86,7 +86,7 @@ MaybeError parse_json_body(const HttpRequest& req, json::value* out) {
   return std::nullopt;
 }
 
-MaybeError size_param(const Params& query, std::string_view name, size_t fallback, size_t min,
+MaybeError size_param(const UrlParams& query, std::string_view name, size_t fallback, size_t min,
                       size_t max, size_t* out) {
   const auto text = query.get(name);
   if (!text) {
@@ -105,7 +105,7 @@ MaybeError size_param(const Params& query, std::string_view name, size_t fallbac
   return std::nullopt;
 }
 
-MaybeError bool_param(const Params& query, std::string_view name, bool fallback, bool* out) {
+MaybeError bool_param(const UrlParams& query, std::string_view name, bool fallback, bool* out) {
   const auto text = query.get(name);
   if (!text) {
     *out = fallback;
@@ -122,7 +122,7 @@ MaybeError bool_param(const Params& query, std::string_view name, bool fallback,
   return std::nullopt;
 }
 
-std::vector<std::string> list_param(const Params& query, std::string_view name) {
+std::vector<std::string> list_param(const UrlParams& query, std::string_view name) {
   std::vector<std::string> out;
   for (std::string_view v : query.all(name)) {
     while (true) {

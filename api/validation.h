@@ -26,14 +26,14 @@ MaybeError parse_json_body(const HttpRequest& req, boost::json::value* out);
 bool is_json_content_type(std::string_view content_type);
 
 // An unsigned integer in [min, max]; `fallback` when absent. 422 otherwise.
-MaybeError size_param(const Params& query, std::string_view name, size_t fallback, size_t min,
+MaybeError size_param(const UrlParams& query, std::string_view name, size_t fallback, size_t min,
                       size_t max, size_t* out);
 
 // true/false/1/0; `fallback` when absent. 422 otherwise.
-MaybeError bool_param(const Params& query, std::string_view name, bool fallback, bool* out);
+MaybeError bool_param(const UrlParams& query, std::string_view name, bool fallback, bool* out);
 
 // Comma-separated and/or repeated (`tags=a,b&tags=c`); empty items dropped.
-std::vector<std::string> list_param(const Params& query, std::string_view name);
+std::vector<std::string> list_param(const UrlParams& query, std::string_view name);
 
 // The array `field` ("events", "items") of a batch body: 422 when it is not a
 // non-empty array, 413 when it holds more than `max` entries.

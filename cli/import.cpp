@@ -1,5 +1,4 @@
 // `attnrec import` and `attnrec demo-data`.
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "service/json_codec.h"
 #include "service/config.h"
 #include "service/demo/demo_data.h"
@@ -40,45 +40,27 @@ void print_json(const boost::json::value& v) {
   std::fflush(stdout);
 }
 
-std::string human_bytes(double bytes) {
-  char buf[32];
-  if (bytes >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", bytes / 1e9);
-  else if (bytes >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
-  else if (bytes >= 1e3) std::snprintf(buf, sizeof buf, "%.0f kB", bytes / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f B", bytes);
-  return buf;
-}
-
-std::string human_duration(double seconds) {
-  const long s = std::lround(std::max(0.0, seconds));
-  char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-  return buf;
-}
-
-// Import progress on stderr: a bar redrawn in place at most 5 times a second
-// on a terminal; a plain line every 5 seconds when stderr is a pipe or file.
-class ProgressBar {
+// Import progress: a bar redrawn at most 5 times a second on a terminal; a
+// plain line every 5 seconds when stderr is a pipe or file.
+class ImportProgressBar {
  public:
-  ProgressBar() : tty_(isatty(fileno(stderr)) != 0), start_(Clock::now()), last_(start_) {}
+  ImportProgressBar()
+      : line_(std::chrono::milliseconds(200), std::chrono::seconds(5)), start_(Clock::now()) {}
 
   void update(const service::ImportProgress& p) {
-    last_progress_ = p;
-    const auto now = Clock::now();
-    if (now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::seconds(5))) return;
-    last_ = now;
-    draw(false);
+    last_ = p;
+    line_.show(text(false));
   }
 
   void finish() {
-    if (last_progress_.bytes_total == 0 && last_progress_.lines == 0) return;
-    draw(true);
+    if (last_.bytes_total == 0 && last_.lines == 0) return;
+    line_.show(text(true), true);
+    line_.finish();
   }
 
  private:
-  void draw(bool final) {
-    const auto& p = last_progress_;
+  std::string text(bool final) const {
+    const auto& p = last_;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     const double fraction =
         p.bytes_total > 0 ? std::min(1.0, double(p.bytes_done) / double(p.bytes_total)) : 0.0;
@@ -87,27 +69,20 @@ class ProgressBar {
         final ? "done in " + human_duration(elapsed)
               : fraction > 0 ? "ETA " + human_duration(elapsed * (1 - fraction) / fraction)
                              : "ETA ?";
-    char line[256];
-    std::snprintf(line, sizeof line, "%5.1f%%  %s / %s  %llu lines  %.0f lines/s  %s", fraction * 100,
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%5.1f%%  %s / %s  %llu lines  %.0f lines/s  %s", fraction * 100,
                   human_bytes(double(p.bytes_done)).c_str(), human_bytes(double(p.bytes_total)).c_str(),
                   static_cast<unsigned long long>(p.lines), rate, eta.c_str());
-    if (tty_) {
-      constexpr int kWidth = 24;
-      const int filled = static_cast<int>(fraction * kWidth);
-      std::string bar(filled, '#');
-      bar.resize(kWidth, '.');
-      std::fprintf(stderr, "\r[%s] %s  %s\x1b[K%s", bar.c_str(), line, p.file.c_str(),
-                   final ? "\n" : "");
-    } else {
-      std::fprintf(stderr, "import: %s  (%s)\n", line, p.file.c_str());
-    }
-    std::fflush(stderr);
+    if (!line_.tty()) return "import: " + std::string(buf) + "  (" + p.file + ")";
+    constexpr int kWidth = 24;
+    std::string bar(static_cast<size_t>(fraction * kWidth), '#');
+    bar.resize(kWidth, '.');
+    return "[" + bar + "] " + buf + "  " + p.file;
   }
 
-  const bool tty_;
+  ProgressLine line_;
   const Clock::time_point start_;
-  Clock::time_point last_;
-  service::ImportProgress last_progress_;
+  service::ImportProgress last_;
 };
 
 // The summary printed by `attnrec import` (the service's types speak no JSON).
@@ -168,7 +143,7 @@ void run_import(const ImportArgs& args) {
   st = service::Service::open(config, &svc);
   if (!st.is_ok()) fail("import", "cannot open the store in " + args.data_dir + ": " + st.message());
 
-  ProgressBar bar;
+  ImportProgressBar bar;
   options.on_progress = [&bar](const service::ImportProgress& p) { bar.update(p); };
   service::ServiceSink sink(*svc);
   service::ImportSummary summary;

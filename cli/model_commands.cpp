@@ -1,5 +1,4 @@
 // `attnrec train | eval | recommend`: flag parsing and wiring into model/.
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -16,6 +15,7 @@
 #include "model/evaluator.h"
 #include "model/trainer.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "service/json_codec.h"
 #include "service/service.h"
 #include "service/training/train_report.h"
@@ -47,18 +47,6 @@ std::shared_ptr<const m::Model> load_model(const std::string& path) {
   return model.value();
 }
 
-std::string fmt_seconds(double s) {
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
-  } else if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1fs", s);
-  }
-  return buf;
-}
-
 struct TrainFlags {
   // Defaults of the loss and activation flags come from the model's defaults.
   m::Config config;
@@ -70,38 +58,35 @@ struct TrainFlags {
   bool quiet = false;
 };
 
-// Prints training progress on stderr: one redrawn line on a terminal, a line
-// every 10 s otherwise, and a line per finished epoch.
-class ProgressPrinter {
+// Training progress: the running batch redrawn on a terminal (a line every
+// 10 s otherwise), and a line per finished epoch.
+class TrainProgress {
  public:
-  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0) {}
+  explicit TrainProgress(bool quiet)
+      : line_(std::chrono::milliseconds(250), std::chrono::seconds(10), quiet) {}
 
   void batch(int epoch, int epochs, int batch, int batches, double loss, double seqs_per_sec,
              double eta_seconds) {
-    const auto now = std::chrono::steady_clock::now();
-    if (quiet_ || (batch != batches && now - last_ < std::chrono::milliseconds(tty_ ? 250 : 10000))) return;
-    last_ = now;
     char buf[200];
     std::snprintf(buf, sizeof buf, "epoch %d/%d batch %d/%d loss %.4f %.0f seq/s ETA %s", epoch, epochs,
-                  batch, batches, loss, seqs_per_sec, fmt_seconds(eta_seconds).c_str());
-    std::cerr << (tty_ ? "\r" : "") << buf << (tty_ ? "\x1b[K" : "\n") << std::flush;
+                  batch, batches, loss, seqs_per_sec, human_duration(eta_seconds).c_str());
+    line_.show(buf, batch == batches);
   }
 
   void epoch(const m::EpochStats& e) {
     char buf[240];
-    std::snprintf(buf, sizeof buf, "epoch %d: loss %.4f, %.2f s (%.0f seq/s)", e.epoch, e.loss,
-                  e.train_seconds, e.seqs_per_sec);
-    std::cerr << (tty_ ? "\r\x1b[K" : "") << buf;
+    int n = std::snprintf(buf, sizeof buf, "epoch %d: loss %.4f, %.2f s (%.0f seq/s)", e.epoch, e.loss,
+                          e.train_seconds, e.seqs_per_sec);
     if (e.evaluated) {
-      std::snprintf(buf, sizeof buf, ", valid(full) NDCG@10 %.4f HR@10 %.4f", e.valid.ndcg10(), e.valid.hr10());
-      std::cerr << buf;
+      n += std::snprintf(buf + n, sizeof buf - size_t(n), ", valid(full) NDCG@10 %.4f HR@10 %.4f",
+                         e.valid.ndcg10(), e.valid.hr10());
     }
-    std::cerr << ", elapsed " << fmt_seconds(e.elapsed_seconds) << "\n";
+    std::snprintf(buf + n, sizeof buf - size_t(n), ", elapsed %s", human_duration(e.elapsed_seconds).c_str());
+    line_.print(buf);
   }
 
  private:
-  const bool quiet_, tty_;
-  std::chrono::steady_clock::time_point last_{};
+  ProgressLine line_;
 };
 
 // Progress of a store training run, which reaches the CLI as job updates.
@@ -113,16 +98,19 @@ class CliJobContext : public service::JobContext {
     edit(job_);
     if (job_.history.size() > printed_epochs_) {
       printer_.epoch(job_.history[printed_epochs_++]);  // a finished epoch
-    } else if (job_.batch > 0) {
+    } else if (job_.batch > 0 && (job_.epoch != shown_epoch_ || job_.batch != shown_batch_)) {
+      shown_epoch_ = job_.epoch;
+      shown_batch_ = job_.batch;
       printer_.batch(job_.epoch, job_.epochs, job_.batch, job_.batches, job_.loss, 0, job_.eta_seconds);
     }
   }
   const service::TrainJob& job() const { return job_; }
 
  private:
-  ProgressPrinter printer_;
+  TrainProgress printer_;
   service::TrainJob job_;
   size_t printed_epochs_ = 0;
+  int shown_epoch_ = 0, shown_batch_ = 0;  // the batch last shown
 };
 
 // `train --data-dir`: the service's retrain pipeline, run in the foreground.
@@ -178,7 +166,7 @@ void run_train(const TrainFlags& f) {
             << " heads=" << config.heads << " dropout=" << config.dropout << "; loss=" << f.loss
             << " lr=" << train.lr << " batch=" << train.batch << " threads=" << train.threads << "\n";
 
-  ProgressPrinter printer(f.quiet);
+  TrainProgress printer(f.quiet);
   auto progress = [&](const m::Progress& p) {
     printer.batch(p.epoch, p.epochs, p.batch, p.batches, p.loss, p.seqs_per_sec, p.eta_seconds);
   };

@@ -1,6 +1,7 @@
 // `attnrec serve`: opens the store, starts the HTTP server, and runs until
 // SIGTERM/SIGINT; then stops accepting, finishes in-flight requests and
 // closes the store cleanly. The one place that wires api/ to service/.
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -38,7 +39,8 @@ bool parse_listen(const std::string& text, std::string* host, uint16_t* port) {
   }
   const std::string p = text.substr(colon + 1);
   if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
-  const unsigned long value = std::stoul(p);
+  unsigned long value = 0;
+  std::from_chars(p.data(), p.data() + p.size(), value);  // at most 5 digits: cannot fail
   if (value > 65535) return false;
   *host = h;
   *port = static_cast<uint16_t>(value);

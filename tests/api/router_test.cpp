@@ -60,9 +60,8 @@ TEST_CASE("split_target and parse_query", "[api][router]") {
   split_target("/v1/x", &path, &query);
   CHECK(query.empty());
 
-  Params params;
-  std::string error;
-  REQUIRE(parse_query("k=10&tags=a,b&tags=c&q=hello+world&flag&&x=%C3%A9", &params, &error));
+  UrlParams params;
+  REQUIRE(parse_query("k=10&tags=a,b&tags=c&q=hello+world&flag&&x=%C3%A9", &params).is_ok());
   CHECK(params.get("k") == "10");
   CHECK(params.all("tags").size() == 2);
   CHECK(params.get("q") == "hello world");
@@ -71,9 +70,10 @@ TEST_CASE("split_target and parse_query", "[api][router]") {
   CHECK_FALSE(params.get("missing"));
   CHECK(list_param(params, "tags") == std::vector<std::string>{"a", "b", "c"});
 
-  Params bad;
-  CHECK_FALSE(parse_query("a=%ZZ", &bad, &error));
-  CHECK(error.find("a=%ZZ") != std::string::npos);
+  UrlParams bad;
+  const attnrec::Status s = parse_query("a=%ZZ", &bad);
+  CHECK(s.code() == attnrec::Status::Code::kMalformed);
+  CHECK(s.message().find("a=%ZZ") != std::string::npos);
 }
 
 TEST_CASE("router matches templates and decodes parameters", "[api][router]") {
@@ -124,9 +124,8 @@ TEST_CASE("router: 404, 405 with Allow, bad escapes, literal beats parameter", "
 }
 
 TEST_CASE("query parameter validation", "[api][validation]") {
-  Params q;
-  std::string error;
-  REQUIRE(parse_query("limit=20&bad=x&big=5000&neg=-1&t=true&f=0&b=maybe", &q, &error));
+  UrlParams q;
+  REQUIRE(parse_query("limit=20&bad=x&big=5000&neg=-1&t=true&f=0&b=maybe", &q).is_ok());
   size_t n = 0;
   CHECK_FALSE(size_param(q, "limit", 50, 1, 1000, &n));
   CHECK(n == 20);
