@@ -1,6 +1,7 @@
 #include "api/body_fields.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 
 #include <boost/json.hpp>
@@ -59,6 +60,10 @@ MaybeError size_field(const json::object& body, std::string_view name, size_t mi
   }
   *out = static_cast<size_t>(x);
   return std::nullopt;
+}
+
+MaybeError k_field(const json::object& body, size_t* k) {
+  return size_field(body, "k", 0, SIZE_MAX, k);
 }
 
 MaybeError bool_field(const json::object& body, std::string_view name, bool* out) {

@@ -24,6 +24,9 @@ MaybeError string_list_field(const boost::json::object& body, std::string_view n
                              std::vector<std::string>* out);
 MaybeError size_field(const boost::json::object& body, std::string_view name, size_t min, size_t max,
                       size_t* out);
+// `k` of a body (unchanged when absent); its range is the service's to check,
+// as for k_param.
+MaybeError k_field(const boost::json::object& body, size_t* k);
 MaybeError bool_field(const boost::json::object& body, std::string_view name, bool* out);
 MaybeError number_field(const boost::json::object& body, std::string_view name, double min, double max,
                         double* out);

@@ -27,7 +27,7 @@ HttpResponse post_recommendations(const RequestContext& ctx) {
   if (!body.contains("history")) return invalid_argument("history: required (an array of item ids, oldest first)");
   service::RecommendRequest request;
   if (auto e = string_list_field(body, "history", &request.history)) return std::move(*e);
-  if (auto e = size_field(body, "k", 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = k_field(body, &request.k)) return std::move(*e);
   if (auto e = bool_field(body, "exclude_seen", &request.exclude_seen)) return std::move(*e);
   if (auto e = string_list_field(body, "tags", &request.tags)) return std::move(*e);
   if (auto e = string_list_field(body, "exclude", &request.exclude)) return std::move(*e);
@@ -59,7 +59,7 @@ HttpResponse post_rank(const RequestContext& ctx) {
 
 HttpResponse get_similar(const RequestContext& ctx) {
   size_t k = 0;
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &k)) return std::move(*e);
+  if (auto e = k_param(ctx.query, &k)) return std::move(*e);
   const std::string item = path_param(ctx, "item");
   service::Recommendations similar;
   if (const Status s = ctx.svc.recommender().similar(item, k, &similar); !s.is_ok()) return status_response(s);

@@ -38,7 +38,7 @@ HttpResponse get_search(const RequestContext& ctx) {
   if (!q) return invalid_argument("q: required (the text to search for)");
   request.query = std::string(*q);
   if (const auto user = ctx.query.get("user")) request.user = std::string(*user);
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = k_param(ctx.query, &request.k)) return std::move(*e);
   request.tags = list_param(ctx.query, "tags");
   if (const auto w = ctx.query.get("personal_weight")) {
     double x = 0;
@@ -59,7 +59,7 @@ HttpResponse post_search(const RequestContext& ctx) {
   if (!body.contains("q")) return invalid_argument("q: required (the text to search for)");
   if (auto e = string_field(body, "q", &request.query)) return std::move(*e);
   if (auto e = string_list_field(body, "history", &request.history)) return std::move(*e);
-  if (auto e = size_field(body, "k", 1, ctx.svc.config().max_k, &request.k)) return std::move(*e);
+  if (auto e = k_field(body, &request.k)) return std::move(*e);
   if (auto e = string_list_field(body, "tags", &request.tags)) return std::move(*e);
   double weight = 0;
   if (body.contains("personal_weight")) {

@@ -46,7 +46,7 @@ HttpResponse delete_user(const RequestContext& ctx) {
 HttpResponse get_recommendations(const RequestContext& ctx) {
   service::RecommendRequest request;
   request.user = path_param(ctx, "user");
-  if (auto e = size_param(ctx.query, "k", 10, 1, ctx.svc.config().max_k, &request.k)) {
+  if (auto e = k_param(ctx.query, &request.k)) {
     return std::move(*e);
   }
   if (auto e = bool_param(ctx.query, "exclude_seen", true, &request.exclude_seen)) {

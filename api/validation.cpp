@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <cstdint>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
@@ -103,6 +104,10 @@ MaybeError size_param(const UrlParams& query, std::string_view name, size_t fall
   }
   *out = value;
   return std::nullopt;
+}
+
+MaybeError k_param(const UrlParams& query, size_t* k) {
+  return size_param(query, "k", 10, 0, SIZE_MAX, k);
 }
 
 MaybeError bool_param(const UrlParams& query, std::string_view name, bool fallback, bool* out) {

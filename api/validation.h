@@ -30,6 +30,11 @@ MaybeError size_param(const UrlParams& query, std::string_view name, size_t fall
                       size_t max, size_t* out);
 
 // true/false/1/0; `fallback` when absent. 422 otherwise.
+// The result count `k` of a query (default 10): a non-negative integer. Its
+// range is checked once, by the service (check_k in service/validate.h),
+// whichever way `k` arrives.
+MaybeError k_param(const UrlParams& query, size_t* k);
+
 MaybeError bool_param(const UrlParams& query, std::string_view name, bool fallback, bool* out);
 
 // Comma-separated and/or repeated (`tags=a,b&tags=c`); empty items dropped.
