@@ -30,7 +30,7 @@ struct Config {
   int64_t popularity_refresh_ms = 1000;    // how stale the cached ranking may be
 
   // Search: how many text candidates are re-ranked, and the weight w of the
-  // model in the blend softmax((1 - w) * bm25 + w * logit) (recommend.cpp).
+  // model in the blend softmax((1 - w) * bm25 + w * logit) (service/search/search.h).
   size_t search_candidates = 200;
   double search_personal_weight = 0.5;
   size_t max_query_bytes = 512;
