@@ -8,6 +8,7 @@
 // Thread safety: an Rng is used by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -69,7 +70,7 @@ class Rng {
   // Fisher-Yates.
   template <typename T>
   void shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below64(i)]);
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below64(i)]);
   }
 
  private:

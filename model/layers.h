@@ -9,9 +9,9 @@
 // zero rows means "no dropout".
 #pragma once
 
+#include "base/random.h"
 #include "model/config.h"
 #include "model/params.h"
-#include "model/random.h"
 #include "model/tensor.h"
 
 namespace attnrec::model {

@@ -19,10 +19,10 @@
 #include <span>
 #include <vector>
 
+#include "base/random.h"
 #include "model/attention.h"
 #include "model/layers.h"
 #include "model/params.h"
-#include "model/random.h"
 
 namespace attnrec::model {
 

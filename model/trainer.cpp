@@ -5,9 +5,9 @@
 #include <numeric>
 #include <thread>
 
+#include "base/random.h"
 #include "model/evaluator.h"
 #include "model/loss.h"
-#include "model/random.h"
 #include "model/sasrec.h"
 
 namespace attnrec::model {

@@ -5,6 +5,7 @@
 #include "gradcheck.h"
 
 using namespace attnrec::model;
+using attnrec::Rng;
 using namespace attnrec::model::test;
 
 namespace {

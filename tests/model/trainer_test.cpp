@@ -2,11 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/random.h"
 #include "model/adam.h"
 #include "model/evaluator.h"
-#include "model/random.h"
 
 using namespace attnrec::model;
+using attnrec::Rng;
 
 namespace {
 
