@@ -3,7 +3,7 @@
 namespace attnrec::model {
 
 Layout::Layout(const Config& config) : config_(config) {
-  assert(config.validate().empty());
+  assert(config.validate().is_ok());
   const int32_t d = config.d, f = config.ffn_width();
   item_emb = add("item_emb", config.num_items + 1, d);
   pos_emb = add("pos_emb", config.maxlen, d);

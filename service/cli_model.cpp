@@ -215,7 +215,7 @@ void run_train(const TrainFlags& f) {
   const m::TrainResult& result = run.result;
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
 
-  if (auto saved = m::save_checkpoint(*result.model, f.out); !saved) fail(saved.error());
+  if (const auto saved = m::save_checkpoint(*result.model, f.out); !saved.is_ok()) fail(saved.message());
   {
     std::ofstream js(f.out + ".json");
     js << run.report_json;

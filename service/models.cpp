@@ -104,7 +104,7 @@ Status parse_train_options(const json::object& options, const Config& config, Tr
     if (!s.is_ok()) return s;
   }
   m.num_items = std::max(m.num_items, 2);  // set from the data later; here only to validate
-  if (const std::string why = m.validate(); !why.empty()) return Status::invalid_argument(why);
+  if (const auto why = m.validate(); !why.is_ok()) return Status::invalid_argument(why.message());
   return Status::ok();
 }
 
@@ -233,8 +233,8 @@ Status Recommender::Impl::run_job(const json::object& options, JobContext& ctx) 
   std::string version;
   if (Status s = registry->next_version(&version); !s.is_ok()) return s;
   const std::string path = registry->checkpoint_path(version);
-  if (auto saved = model::save_checkpoint(*run.result.model, path); !saved) {
-    return Status::internal("writing " + path + ": " + saved.error());
+  if (const auto saved = model::save_checkpoint(*run.result.model, path); !saved.is_ok()) {
+    return Status::internal("writing " + path + ": " + saved.message());
   }
   const double new_ndcg = run.result.best_valid.ndcg10();
   json::object record{{"version", version},

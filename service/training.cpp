@@ -12,8 +12,8 @@ Status train_and_test(const model::Dataset& data, TrainSpec spec,
     return Status::invalid_argument("not enough data to train: " + std::to_string(data.user_ids.size()) +
                                     " users, " + std::to_string(data.num_items()) + " items");
   }
-  if (const std::string why = spec.config.validate(); !why.empty()) {
-    return Status::invalid_argument("bad model settings: " + why);
+  if (const auto why = spec.config.validate(); !why.is_ok()) {
+    return Status::invalid_argument("bad model settings: " + why.message());
   }
   const model::TrainConfig& t = spec.train;
   if (t.batch < 1 || t.epochs < 1 || t.threads < 1 || !(t.lr > 0) || t.max_minutes < 0) {
