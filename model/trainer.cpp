@@ -4,6 +4,7 @@
 #include <chrono>
 #include <numeric>
 #include <thread>
+#include <utility>
 
 #include "base/random.h"
 #include "model/evaluator.h"
@@ -107,19 +108,21 @@ void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState&
     }
   };
   const int k = train_.num_negatives();
+  const CMatMap<float>& E = params_.net().item_emb;           // [N + 1, d]
+  MatMap<float>& dE = ts.grad.mut().item_emb;                 // [N + 1, d]
   switch (train_.loss) {
     case Loss::kBce:
       ts.negatives.resize(size_t(n) * size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += bce_loss<float>(params_, H, s.targets, ts.negatives, k, scale, dH, ts.grad, ts.scratch);
+      ts.loss += bce_loss<float>(E, H, s.targets, ts.negatives, k, scale, dH, dE, ts.scratch);
       break;
     case Loss::kCe:
-      ts.loss += ce_loss<float>(params_, H, s.targets, scale, dH, ts.grad, ts.scratch);
+      ts.loss += ce_loss<float>(E, H, s.targets, scale, dH, dE, ts.scratch);
       break;
     case Loss::kSampledCe:
       ts.negatives.resize(size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += sampled_ce_loss<float>(params_, H, s.targets, ts.negatives, scale, dH, ts.grad, ts.scratch);
+      ts.loss += sampled_ce_loss<float>(E, H, s.targets, ts.negatives, scale, dH, dE, ts.scratch);
       break;
   }
   backward<float>(params_, ts.ws, dH, ts.grad);
@@ -166,13 +169,13 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     work(0);
     for (auto& th : pool) th.join();
     // Reduce in thread order (deterministic), then one Adam step.
-    FlatVec<float>& g = threads_[0]->grad.flat();
+    const std::span<float> g = threads_[0]->grad.flat();
     for (int t = 1; t < T; ++t) {
-      const FlatVec<float>& gt = threads_[size_t(t)]->grad.flat();
+      const FlatVec<float>& gt = std::as_const(threads_[size_t(t)]->grad).flat();
       for (size_t i = 0; i < g.size(); ++i) g[i] += gt[i];
     }
     adam_.step(params_.flat(), g, learning_rate());
-    params_.m(params_.layout().item_emb).row(0).setZero();
+    params_.mut().item_emb.row(0).setZero();
     update_average();
     for (auto& ts : threads_) epoch_loss += ts->loss;
     positions += batch_positions;
@@ -195,7 +198,7 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
 
 void Trainer::update_average() {
   if (train_.ema_decay <= 0) return;
-  const FlatVec<float>& w = params_.flat();
+  const FlatVec<float>& w = std::as_const(params_).flat();
   if (average_.empty()) {
     average_ = w;
     return;
@@ -209,7 +212,7 @@ void Trainer::update_average() {
 
 std::shared_ptr<const Model> Trainer::snapshot() const {
   Params<float> copy = params_;
-  if (!average_.empty()) copy.flat() = average_;
+  if (!average_.empty()) std::copy(average_.begin(), average_.end(), copy.flat().begin());
   return std::make_shared<const Model>(std::move(copy), data_.item_ids);
 }
 
@@ -241,7 +244,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       st.eval_seconds = seconds_since(t1);
       if (st.valid.ndcg10() > best_ndcg) {
         best_ndcg = st.valid.ndcg10();
-        best = average_.empty() ? params_.flat() : average_;
+        best = average_.empty() ? std::as_const(params_).flat() : average_;
         result.best_epoch = epoch;
         result.best_valid = st.valid;
         evals_since_best = 0;
@@ -271,7 +274,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   result.seconds = seconds_since(start) - traced_seconds;
   if (!best.empty()) {
     Params<float> p = params_;
-    p.flat() = std::move(best);
+    std::copy(best.begin(), best.end(), p.flat().begin());
     result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
   } else {
     result.model = snapshot();
