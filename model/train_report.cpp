@@ -1,5 +1,6 @@
 #include "model/train_report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -24,7 +25,9 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
+// JSON has no NaN or infinity (a diverged epoch's loss): those are null.
 std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
