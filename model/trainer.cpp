@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <thread>
 #include <utility>
@@ -18,6 +20,11 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
+bool all_finite(std::span<const float> v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+}
+// Seed of the initial weights (Params::init).
+uint64_t init_seed(const TrainConfig& t) { return mix_seed(t.seed, 0x1417); }
 }  // namespace
 
 struct Trainer::ThreadState {
@@ -41,7 +48,7 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       data_(data),
       params_(std::make_shared<Layout>(config_)),
       adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay) {
-  params_.init(mix_seed(train_.seed, 0x1417));
+  params_.init(init_seed(train_));
   const int L = config_.maxlen;
   const std::vector<EvalCase> valid = eval_cases(data, Split::kValid);
   const size_t nvalid = train_.eval_users > 0 ? std::min(valid.size(), size_t(train_.eval_users))
@@ -129,6 +136,7 @@ void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState&
 }
 
 double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
+  if (!divergence_.empty()) return std::numeric_limits<double>::quiet_NaN();
   const auto start = Clock::now();
   std::vector<size_t> order(samples_.size());
   std::iota(order.begin(), order.end(), size_t(0));
@@ -168,6 +176,14 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     for (int t = 1; t < T; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& th : pool) th.join();
+    double batch_loss = 0;
+    for (auto& ts : threads_) batch_loss += ts->loss;
+    if (!std::isfinite(batch_loss)) {
+      // Stop before this batch's step: its gradients are not to be trusted.
+      divergence_ = "diverged: loss is " + std::string(std::isnan(batch_loss) ? "nan" : "inf") +
+                    " at epoch " + std::to_string(epoch) + " batch " + std::to_string(b + 1);
+      return batch_loss;
+    }
     // Reduce in thread order (deterministic), then one Adam step.
     const std::span<float> g = threads_[0]->grad.flat();
     for (int t = 1; t < T; ++t) {
@@ -192,6 +208,12 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
       p.eta_seconds = el / double(b + 1) * double(batches - b - 1);
       progress(p);
     }
+  }
+  // A finite loss with an overflowing gradient leaves non-finite weights,
+  // which the next batch's loss would show; check before they are validated.
+  if (!all_finite(params_.flat())) {
+    divergence_ = "diverged: weights are not finite after epoch " + std::to_string(epoch);
+    return std::numeric_limits<double>::quiet_NaN();
   }
   return epoch_loss / double(std::max<int64_t>(positions, 1));
 }
@@ -231,6 +253,15 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
     st.loss = train_epoch(epoch, progress);
     st.train_seconds = seconds_since(t0);
     st.seqs_per_sec = double(samples_.size()) / std::max(st.train_seconds, 1e-9);
+    if (!divergence_.empty()) {
+      // The cut-short epoch is kept for the report (its loss is not finite)
+      // but neither validated nor passed to on_epoch.
+      st.elapsed_seconds = seconds_since(start) - traced_seconds;
+      result.epochs.push_back(st);
+      result.diverged = true;
+      result.stop_reason = divergence_;
+      break;
+    }
     const bool last = epoch == train_.epochs;
     if (epoch % std::max(1, train_.eval_every) == 0 || last) {
       const auto t1 = Clock::now();
@@ -275,6 +306,11 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   if (!best.empty()) {
     Params<float> p = params_;
     std::copy(best.begin(), best.end(), p.flat().begin());
+    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
+  } else if (result.diverged) {
+    // Nothing was validated before the weights went bad: keep none of them.
+    Params<float> p(params_.layout_ptr());
+    p.init(init_seed(train_));
     result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
   } else {
     result.model = snapshot();

@@ -54,12 +54,20 @@ struct EpochStats {
 };
 
 struct TrainResult {
-  std::shared_ptr<const Model> model;  // best on validation (the last one if never evaluated)
+  // Best on validation; the last weights if never evaluated. Never the
+  // weights of a diverged run: after divergence the best validated before
+  // it, or the initial (untrained) weights if none was (best_epoch == 0).
+  std::shared_ptr<const Model> model;
   int best_epoch = 0;
   RankMetrics best_valid;
-  std::vector<EpochStats> epochs;
+  std::vector<EpochStats> epochs;      // a diverged epoch last, its loss not finite
   double seconds = 0;
-  std::string stop_reason;             // "epochs", "early stopping", "time budget"
+  // A batch's loss (or the weights at the end of an epoch) became NaN or
+  // inf; training stopped there and stop_reason says where.
+  bool diverged = false;
+  // "epochs", "early stopping", "time budget", or on divergence e.g.
+  // "diverged: loss is nan at epoch 3 batch 7".
+  std::string stop_reason;
 };
 
 // Learning rate of optimizer step `step` (1-based) out of `total_steps`:
@@ -77,9 +85,17 @@ class Trainer {
   ~Trainer();
 
   // One pass over all training sequences; returns the mean loss per position.
+  // Stops at once, before the step, when a batch's loss is not finite (or
+  // after the epoch when the weights are not): divergence() then says where
+  // and the result is not finite. Does nothing once diverged.
   double train_epoch(int epoch, const ProgressFn& progress = {});
-  // Epochs with validation and early stopping as configured.
+  // Epochs with validation and early stopping as configured, until the
+  // epochs, the patience or the time budget run out or training diverges.
+  // on_epoch is called after each complete epoch (not a diverged one).
   TrainResult fit(const ProgressFn& progress = {}, const EpochFn& on_epoch = {});
+  // Empty while training is sound; else e.g. "diverged: loss is inf at epoch
+  // 2 batch 5".
+  const std::string& divergence() const { return divergence_; }
 
   // The weights validated and saved: the moving average when ema_decay > 0.
   std::shared_ptr<const Model> snapshot() const;
@@ -114,6 +130,7 @@ class Trainer {
   std::vector<int32_t> valid_users_;
   std::vector<std::unique_ptr<ThreadState>> threads_;
   int64_t total_steps_ = 0;
+  std::string divergence_;
 };
 
 }  // namespace attnrec::model
