@@ -7,8 +7,8 @@
 // LayerNorm its gain and bias, the feed-forward network its block.
 //
 // Conventions: parameter gradients ACCUMULATE (+=) into the gradient views
-// (dg, db, dB); input gradients are documented per function. Dropout masks hold 0 or 1/(1-p); a mask with
-// zero rows means "no dropout".
+// (dg, db, dB); input gradients are documented per function. Dropout masks
+// hold 0 or 1/(1-p); a mask with zero rows means "no dropout".
 #pragma once
 
 #include "base/random.h"

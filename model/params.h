@@ -35,7 +35,9 @@ struct TensorSpec {
 // One transformer block's tensors, as named views into a flat array. M is
 // CMatMap<T> for weights that are read (Block<T>) or MatMap<T> for tensors
 // that are written: gradients, or weights being initialised (BlockGrad<T>).
-// Tensor names in checkpoints are "blocks.<b>.<member>".
+// Tensor names in checkpoints are "blocks.<b>.<member>". As with any
+// Eigen::Map, assigning a view writes values into the tensor; it never
+// rebinds the view.
 template <class M>
 struct BlockViews {
   M ln1_g, ln1_b;   // [1, d] pre-attention LayerNorm gain, bias

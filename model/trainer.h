@@ -1,6 +1,7 @@
 // Trainer: mini-batch training of a SASRec model on a Dataset's training
 // part (see dataset.h), with validation on the second-last items (full
-// ranking NDCG@10), early stopping and an optional wall-clock budget.
+// ranking NDCG@10), early stopping and an optional wall-clock budget. A loss
+// that becomes NaN or inf stops training at once (TrainResult::diverged).
 //
 // Each user contributes its last L+1 training items as one sequence (inputs
 // = all but the last, targets = all but the first). The training items are
