@@ -76,7 +76,7 @@ class Rng {
   // Fisher-Yates.
   template <typename T>
   void shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below64(i)]);
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below64(i)]);
   }
 
  private:

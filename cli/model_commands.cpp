@@ -169,6 +169,7 @@ void run_train(const TrainFlags& f) {
   TrainProgress printer(f.quiet);
   auto progress = [&](const m::Progress& p) {
     printer.batch(p.epoch, p.epochs, p.batch, p.batches, p.loss, p.seqs_per_sec, p.eta_seconds);
+    return true;
   };
   auto on_epoch = [&](const m::EpochStats& e) { printer.epoch(e); };
   service::TrainRun run;
@@ -179,7 +180,7 @@ void run_train(const TrainFlags& f) {
   const m::TrainResult& result = run.result;
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
 
-  if (auto saved = m::save_checkpoint(*result.model, f.out); !saved) fail(saved.error());
+  if (const auto saved = m::save_checkpoint(*result.model, f.out); !saved.is_ok()) fail(saved.message());
   {
     std::ofstream js(f.out + ".json");
     js << run.report_json;

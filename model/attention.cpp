@@ -27,8 +27,8 @@ void causal_softmax_row(Row row, Eigen::Index last) {
 }  // namespace
 
 template <class T>
-void attention_forward(CRef<T> h, int q0, const Params<T>& W, const BlockIndex& B,
-                       int heads, AttentionCache<T>& c, MRef<T> y) {
+void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, AttentionCache<T>& c,
+                       MRef<T> y) {
   const Eigen::Index n = h.rows(), m = n - q0, d = h.cols(), dh = d / heads;
   assert(m >= 1 && y.rows() == m);
   const T scale = T(1) / std::sqrt(T(dh));
@@ -36,13 +36,13 @@ void attention_forward(CRef<T> h, int q0, const Params<T>& W, const BlockIndex& 
   auto K = c.k.topRows(n);
   auto V = c.v.topRows(n);
   auto O = c.o.topRows(m);
-  Q.noalias() = h.bottomRows(m) * W.m(B.wq);        // [m, d] = [m, d] x [d, d]
-  Q.rowwise() += W.m(B.bq).row(0);
-  Q *= scale;                                        // fold 1/sqrt(dh) into Q
-  K.noalias() = h * W.m(B.wk);                       // [n, d] = [n, d] x [d, d]
-  K.rowwise() += W.m(B.bk).row(0);
-  V.noalias() = h * W.m(B.wv);                       // [n, d] = [n, d] x [d, d]
-  V.rowwise() += W.m(B.bv).row(0);
+  Q.noalias() = h.bottomRows(m) * B.wq;              // [m, d] = [m, d] x [d, d]
+  Q.rowwise() += B.bq.row(0);                        // [m, d] += [1, d]
+  Q *= scale;                                        // [m, d], folds 1/sqrt(dh) into Q
+  K.noalias() = h * B.wk;                            // [n, d] = [n, d] x [d, d]
+  K.rowwise() += B.bk.row(0);                        // [n, d] += [1, d]
+  V.noalias() = h * B.wv;                            // [n, d] = [n, d] x [d, d]
+  V.rowwise() += B.bv.row(0);                        // [n, d] += [1, d]
   for (int hd = 0; hd < heads; ++hd) {
     auto P = c.p[size_t(hd)].topLeftCorner(m, n);    // [m, n]
     const auto Qh = Q.middleCols(hd * dh, dh);       // [m, dh]
@@ -52,21 +52,21 @@ void attention_forward(CRef<T> h, int q0, const Params<T>& W, const BlockIndex& 
     if (q0 == 0) {
       // Causal: only the lower triangle of Q K^T is needed.
       P.template triangularView<Eigen::Lower>() = Qh * Kh.transpose();  // [n, n] (lower)
-      for (Eigen::Index r = 0; r < m; ++r) causal_softmax_row<T>(P.row(r), r);
+      for (Eigen::Index r = 0; r < m; ++r) causal_softmax_row<T>(P.row(r), r);  // [n, n]
       Oh.noalias() = P.template triangularView<Eigen::Lower>() * Vh;     // [n, dh] = [n, n] x [n, dh]
     } else {
       P.noalias() = Qh * Kh.transpose();             // [m, n] = [m, dh] x [dh, n]
-      for (Eigen::Index r = 0; r < m; ++r) causal_softmax_row<T>(P.row(r), q0 + r);
+      for (Eigen::Index r = 0; r < m; ++r) causal_softmax_row<T>(P.row(r), q0 + r);  // [m, n]
       Oh.noalias() = P * Vh;                         // [m, dh] = [m, n] x [n, dh]
     }
   }
-  y.noalias() = O * W.m(B.wo);                       // [m, d] = [m, d] x [d, d]
-  y.rowwise() += W.m(B.bo).row(0);
+  y.noalias() = O * B.wo;                            // [m, d] = [m, d] x [d, d]
+  y.rowwise() += B.bo.row(0);                        // [m, d] += [1, d]
 }
 
 template <class T>
-void attention_backward(CRef<T> dy, CRef<T> h, const Params<T>& W, const BlockIndex& B,
-                        int heads, AttentionCache<T>& c, Params<T>& G, MRef<T> dh) {
+void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& dB, int heads,
+                        AttentionCache<T>& c, MRef<T> dh) {
   const Eigen::Index n = h.rows(), d = h.cols(), dhd = d / heads;
   assert(dy.rows() == n);
   const T scale = T(1) / std::sqrt(T(dhd));
@@ -77,9 +77,9 @@ void attention_backward(CRef<T> dy, CRef<T> h, const Params<T>& W, const BlockIn
   auto dQ = c.dq.topRows(n);
   auto dK = c.dk.topRows(n);
   auto dV = c.dv.topRows(n);
-  G.m(B.wo).noalias() += c.o.topRows(n).transpose() * dy;  // [d, d] = [d, n] x [n, d]
-  G.m(B.bo).row(0) += dy.colwise().sum();
-  dO.noalias() = dy * W.m(B.wo).transpose();                // [n, d] = [n, d] x [d, d]
+  dB.wo.noalias() += c.o.topRows(n).transpose() * dy;      // [d, d] = [d, n] x [n, d]
+  dB.bo.row(0) += dy.colwise().sum();
+  dO.noalias() = dy * B.wo.transpose();                     // [n, d] = [n, d] x [d, d]
   for (int hd = 0; hd < heads; ++hd) {
     const auto P = c.p[size_t(hd)].topLeftCorner(n, n);    // [n, n] lower triangular
     auto dP = c.dp.topLeftCorner(n, n);
@@ -104,29 +104,28 @@ void attention_backward(CRef<T> dy, CRef<T> h, const Params<T>& W, const BlockIn
     dK.middleCols(hd * dhd, dhd).noalias() =
         dP.template triangularView<Eigen::Lower>().transpose() * Qh;                 // [n, dh]
   }
-  G.m(B.wq).noalias() += h.transpose() * dQ;          // [d, d] = [d, n] x [n, d]
-  G.m(B.bq).row(0) += dQ.colwise().sum();
-  G.m(B.wk).noalias() += h.transpose() * dK;
-  G.m(B.bk).row(0) += dK.colwise().sum();
-  G.m(B.wv).noalias() += h.transpose() * dV;
-  G.m(B.bv).row(0) += dV.colwise().sum();
-  dh.noalias() = dQ * W.m(B.wq).transpose();          // [n, d] = [n, d] x [d, d]
-  dh.noalias() += dK * W.m(B.wk).transpose();
-  dh.noalias() += dV * W.m(B.wv).transpose();
+  dB.wq.noalias() += h.transpose() * dQ;              // [d, d] = [d, n] x [n, d]
+  dB.bq.row(0) += dQ.colwise().sum();
+  dB.wk.noalias() += h.transpose() * dK;
+  dB.bk.row(0) += dK.colwise().sum();
+  dB.wv.noalias() += h.transpose() * dV;
+  dB.bv.row(0) += dV.colwise().sum();
+  dh.noalias() = dQ * B.wq.transpose();               // [n, d] = [n, d] x [d, d]
+  dh.noalias() += dK * B.wk.transpose();
+  dh.noalias() += dV * B.wv.transpose();
 }
 
 template struct AttentionCache<float>;
 template struct AttentionCache<double>;
-template void attention_forward<float>(CRef<float>, int, const Params<float>&, const BlockIndex&,
-                                       int, AttentionCache<float>&, MRef<float>);
-template void attention_forward<double>(CRef<double>, int, const Params<double>&,
-                                        const BlockIndex&, int, AttentionCache<double>&,
-                                        MRef<double>);
-template void attention_backward<float>(CRef<float>, CRef<float>, const Params<float>&,
-                                        const BlockIndex&, int, AttentionCache<float>&,
-                                        Params<float>&, MRef<float>);
-template void attention_backward<double>(CRef<double>, CRef<double>, const Params<double>&,
-                                         const BlockIndex&, int, AttentionCache<double>&,
-                                         Params<double>&, MRef<double>);
+template void attention_forward<float>(CRef<float>, int, const Block<float>&, int,
+                                       AttentionCache<float>&, MRef<float>);
+template void attention_forward<double>(CRef<double>, int, const Block<double>&, int,
+                                        AttentionCache<double>&, MRef<double>);
+template void attention_backward<float>(CRef<float>, CRef<float>, const Block<float>&,
+                                        BlockGrad<float>&, int, AttentionCache<float>&,
+                                        MRef<float>);
+template void attention_backward<double>(CRef<double>, CRef<double>, const Block<double>&,
+                                         BlockGrad<double>&, int, AttentionCache<double>&,
+                                         MRef<double>);
 
 }  // namespace attnrec::model

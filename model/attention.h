@@ -1,7 +1,9 @@
 // Causal multi-head scaled dot-product self-attention with its Q/K/V/output
-// projections, forward next to backward. Input h: [n, d] row-major (one row
-// per position, oldest first, no padding rows: padding costs nothing).
-// Query row i attends to key rows 0..i only.
+// projections, forward next to backward. Every matrix is row-major
+// (tensor.h). Input h: [n, d], one row per position, oldest first, no
+// padding rows (padding costs nothing).
+// Query row i attends to key rows 0..i only. Uses the block's projections
+// B.wq, B.wk, B.wv, B.wo [d, d] and biases B.bq, B.bk, B.bv, B.bo [1, d].
 //
 // `q0` lets inference compute only the query rows q0..n-1 (the last block of
 // the encoder needs just the last row); training uses q0 = 0. Backward
@@ -28,12 +30,12 @@ struct AttentionCache {
 
 // y = MHA(h)[q0:]: [n - q0, d]. Keeps what backward needs in `c`.
 template <class T>
-void attention_forward(CRef<T> h, int q0, const Params<T>& W, const BlockIndex& B,
-                       int heads, AttentionCache<T>& c, MRef<T> y);
+void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, AttentionCache<T>& c,
+                       MRef<T> y);
 
-// dh = dL/dh (assigned); parameter gradients accumulate into G.
+// dh = dL/dh (assigned); parameter gradients accumulate into dB.
 template <class T>
-void attention_backward(CRef<T> dy, CRef<T> h, const Params<T>& W, const BlockIndex& B,
-                        int heads, AttentionCache<T>& c, Params<T>& G, MRef<T> dh);
+void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& dB, int heads,
+                        AttentionCache<T>& c, MRef<T> dh);
 
 }  // namespace attnrec::model

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -66,7 +67,7 @@ class Reader {
 
 }  // namespace
 
-Result<bool> save_checkpoint(const Model& model, const std::string& path) {
+Status save_checkpoint(const Model& model, const std::string& path) {
   const Config& c = model.config();
   std::string out(kMagic, sizeof kMagic);
   put<uint32_t>(out, kCheckpointVersion);
@@ -92,30 +93,37 @@ Result<bool> save_checkpoint(const Model& model, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Error{tmp + ": cannot create file"};
+    if (!f) return Status::io_error(tmp + ": cannot create file");
     f.write(out.data(), std::streamsize(out.size()));
     f.flush();
-    if (!f) return Error{tmp + ": write failed"};
+    if (!f) return Status::io_error(tmp + ": write failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    return Error{path + ": cannot rename " + tmp + " into place"};
+    return Status::io_error(path + ": cannot rename " + tmp + " into place");
   }
-  return true;
+  return Status::ok();
 }
 
 Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) return Error{path + ": cannot open model file"};
+  if (!f) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return Status::not_found(path + ": cannot open model file (it does not exist)");
+    }
+    return Status::io_error(path + ": cannot open model file");
+  }
   std::ostringstream ss;
   ss << f.rdbuf();
-  if (f.bad()) return Error{path + ": read error"};
+  if (f.bad()) return Status::io_error(path + ": read error");
   return parse_checkpoint(ss.str(), path);
 }
 
 Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
                                                       const std::string& what) {
-  auto fail = [&](const std::string& msg) { return Error{what + ": " + msg}; };
+  // Every check below is of stored bytes: a failure is kCorruption.
+  auto fail = [&](const std::string& msg) { return Status::corruption(what + ": " + msg); };
   if (b.size() < kHeader) {
     if (b.size() >= sizeof kMagic && std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) {
       return fail("not an attnrec model file (bad magic)");
@@ -155,7 +163,7 @@ Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
             r.get(c.heads) && r.get(c.d_ff) && r.get(act) && r.get(c.dropout) && r.get(c.ln_eps);
   if (!ok) return fail("truncated config");
   c.act = Activation(act);
-  if (const std::string why = c.validate(); !why.empty()) return fail("invalid config: " + why);
+  if (const Status s = c.validate(); !s.is_ok()) return fail("invalid config: " + s.message());
   uint32_t n_ids = 0;
   if (!r.get(n_ids)) return fail("truncated item id list");
   if (n_ids != uint32_t(c.num_items)) {

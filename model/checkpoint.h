@@ -16,22 +16,24 @@
 //   24+P    8     u64 FNV-1a-64 of bytes [0, 24 + P)
 //
 // The reader refuses a file with a message naming the failed check: missing
-// file, truncated, bad magic, unsupported version, trailing bytes, checksum
+// file (kNotFound), unreadable file (kIOError), and with kCorruption:
+// truncated, bad magic, unsupported version, trailing bytes, checksum
 // mismatch, invalid config, item id list, tensor count, tensor name or shape.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "model/model.h"
-#include "model/result.h"
 
 namespace attnrec::model {
 
 inline constexpr uint32_t kCheckpointVersion = 1;
 
-// Writes atomically (a temporary file renamed over `path`). The bool is unused.
-Result<bool> save_checkpoint(const Model& model, const std::string& path);
+// Writes atomically (a temporary file renamed over `path`); kIOError when the
+// file cannot be created, written or renamed into place.
+Status save_checkpoint(const Model& model, const std::string& path);
 
 Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path);
 

@@ -2,17 +2,18 @@
 
 namespace attnrec::model {
 
-std::string Config::validate() const {
-  if (num_items < 1) return "num_items must be >= 1";
-  if (maxlen < 1 || maxlen > 100000) return "maxlen must be in 1..100000";
-  if (d < 1 || d > 4096) return "d must be in 1..4096";
-  if (blocks < 1 || blocks > 64) return "blocks must be in 1..64";
-  if (heads < 1 || d % heads != 0) return "heads must be >= 1 and divide d";
-  if (d_ff < 0 || d_ff > 65536) return "d_ff must be in 0..65536";
-  if (!(dropout >= 0.0f && dropout < 1.0f)) return "dropout must be in [0, 1)";
-  if (act != Activation::kRelu && act != Activation::kGelu) return "unknown activation";
-  if (!(ln_eps > 0.0f)) return "ln_eps must be > 0";
-  return {};
+Status Config::validate() const {
+  auto bad = [](const char* why) { return Status::invalid_argument(why); };
+  if (num_items < 1) return bad("num_items must be >= 1");
+  if (maxlen < 1 || maxlen > 100000) return bad("maxlen must be in 1..100000");
+  if (d < 1 || d > 4096) return bad("d must be in 1..4096");
+  if (blocks < 1 || blocks > 64) return bad("blocks must be in 1..64");
+  if (heads < 1 || d % heads != 0) return bad("heads must be >= 1 and divide d");
+  if (d_ff < 0 || d_ff > 65536) return bad("d_ff must be in 0..65536");
+  if (!(dropout >= 0.0f && dropout < 1.0f)) return bad("dropout must be in [0, 1)");
+  if (act != Activation::kRelu && act != Activation::kGelu) return bad("unknown activation");
+  if (!(ln_eps > 0.0f)) return bad("ln_eps must be > 0");
+  return Status::ok();
 }
 
 std::string_view loss_name(Loss loss) {

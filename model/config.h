@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+
 namespace attnrec::model {
 
 enum class Activation : int32_t { kRelu = 0, kGelu = 1 };
@@ -25,8 +27,9 @@ struct Config {
 
   int32_t ffn_width() const { return d_ff > 0 ? d_ff : d; }
   int32_t head_dim() const { return d / heads; }
-  // Empty when valid, else what is wrong (for flags and checkpoint headers).
-  std::string validate() const;
+  // Ok when valid, else kInvalidArgument saying what is wrong (for flags and
+  // checkpoint headers).
+  Status validate() const;
 };
 
 enum class Loss : int32_t { kBce = 0, kCe = 1, kSampledCe = 2 };

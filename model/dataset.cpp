@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <unordered_map>
 
@@ -41,7 +42,11 @@ bool two_fields(std::string_view line, std::string_view& a, std::string_view& b,
 
 Result<Dataset> read_impl(const std::string& path, const std::vector<std::string>* fixed) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open file"};
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Status::not_found(path + ": cannot open file (it does not exist)");
+    return Status::io_error(path + ": cannot open file");
+  }
   Dataset data;
   std::unordered_map<std::string, int32_t> users, items;
   if (fixed != nullptr) {
@@ -57,8 +62,8 @@ Result<Dataset> read_impl(const std::string& path, const std::vector<std::string
     const bool ok = two_fields(line, a, b, count);
     if (count == 0 || line[line.find_first_not_of(" \t\r")] == '#') continue;
     if (!ok) {
-      return Error{path + ":" + std::to_string(lineno) + ": expected 2 fields `user item`, got " +
-                   std::to_string(count)};
+      return Status::invalid_argument(path + ":" + std::to_string(lineno) +
+                                      ": expected 2 fields `user item`, got " + std::to_string(count));
     }
     auto [uit, unew] = users.emplace(std::string(a), int32_t(data.user_ids.size()));
     if (unew) {
@@ -80,8 +85,8 @@ Result<Dataset> read_impl(const std::string& path, const std::vector<std::string
     }
     data.seqs[size_t(uit->second)].push_back(item);
   }
-  if (in.bad()) return Error{path + ":" + std::to_string(lineno) + ": read error"};
-  if (data.user_ids.empty()) return Error{path + ": no interactions found"};
+  if (in.bad()) return Status::io_error(path + ":" + std::to_string(lineno) + ": read error");
+  if (data.user_ids.empty()) return Status::invalid_argument(path + ": no interactions found");
   if (fixed == nullptr &&
       std::all_of(data.item_ids.begin(), data.item_ids.end(), is_uint)) {
     // Numeric ids: renumber in numeric order (identity for SASRec files).

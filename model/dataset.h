@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "model/result.h"
+#include "base/status.h"
 
 namespace attnrec::model {
 
@@ -31,7 +31,9 @@ struct Dataset {
 
 // Reads the `user item` format (one interaction per line, whitespace
 // separated, lines of a user in time order; users may interleave). Blank
-// lines and lines starting with '#' are skipped. Errors name FILE:LINE.
+// lines and lines starting with '#' are skipped. Errors name FILE:LINE:
+// kNotFound (no such file), kIOError (cannot open or read it),
+// kInvalidArgument (a bad line, or no interaction at all).
 Result<Dataset> read_pairs(const std::string& path);
 
 // Same, but with a fixed item dictionary (a trained model's, item_ids[i-1] =

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <thread>
 
-#include "model/random.h"
+#include "base/random.h"
 
 namespace attnrec::model {
 

@@ -7,10 +7,10 @@
 namespace attnrec::model {
 
 template <class T>
-void layernorm_forward(CRef<T> x, const Params<T>& W, int g, int b, T eps,
+void layernorm_forward(CRef<T> x, const CMatMap<T>& g, const CMatMap<T>& b, T eps,
                        MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd) {
-  const auto gain = W.m(g).row(0).array();   // [1, d]
-  const auto bias = W.m(b).row(0).array();   // [1, d]
+  const auto gain = g.row(0).array();                                          // [1, d]
+  const auto bias = b.row(0).array();                                          // [1, d]
   const ColVec<T> mean = x.rowwise().mean();                                   // [n]
   xhat = x.colwise() - mean;                                                   // [n, d]
   rstd = ((xhat.array().square().rowwise().mean()) + eps).rsqrt().matrix();    // [n]
@@ -20,10 +20,10 @@ void layernorm_forward(CRef<T> x, const Params<T>& W, int g, int b, T eps,
 
 template <class T>
 void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<T>>& rstd,
-                        const Params<T>& W, int g, int b, Params<T>& G, MRef<T> dx) {
-  const auto gain = W.m(g).row(0).array();
-  G.m(g).row(0).array() += (dy.array() * xhat.array()).colwise().sum();
-  G.m(b).row(0) += dy.colwise().sum();
+                        const CMatMap<T>& g, MatMap<T>& dg, MatMap<T>& db, MRef<T> dx) {
+  const auto gain = g.row(0).array();                                           // [1, d]
+  dg.row(0).array() += (dy.array() * xhat.array()).colwise().sum();             // [1, d]
+  db.row(0) += dy.colwise().sum();                                              // [1, d]
   // dxhat = dy * g;  dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
   const Mat<T> dxhat = (dy.array().rowwise() * gain).matrix();                  // [n, d]
   const ColVec<T> m1 = dxhat.rowwise().mean();                                  // [n]
@@ -62,34 +62,33 @@ T gelu_grad(T x) {
 }  // namespace
 
 template <class T>
-void ffn_forward(CRef<T> x, const Params<T>& W, const BlockIndex& B, Activation act,
-                 int n, bool dropout, FfnCache<T>& c, MRef<T> y) {
+void ffn_forward(CRef<T> x, const Block<T>& B, Activation act, int n, bool dropout,
+                 FfnCache<T>& c, MRef<T> y) {
   auto z1 = c.z1.topRows(n);
   auto a1 = c.a1.topRows(n);
-  z1.noalias() = x * W.m(B.w1);                                    // [n, f] = [n, d] x [d, f]
-  z1.rowwise() += W.m(B.b1).row(0);                                // [n, f]
+  z1.noalias() = x * B.w1;                                         // [n, f] = [n, d] x [d, f]
+  z1.rowwise() += B.b1.row(0);                                     // [n, f]
   if (act == Activation::kRelu) {
     a1 = z1.cwiseMax(T(0));                                        // [n, f]
   } else {
     a1 = z1.unaryExpr([](T v) { return gelu(v); });                // [n, f]
   }
   if (dropout) a1.array() *= c.mask1.topRows(n).array();           // [n, f]
-  y.noalias() = a1 * W.m(B.w2);                                    // [n, d] = [n, f] x [f, d]
-  y.rowwise() += W.m(B.b2).row(0);                                 // [n, d]
+  y.noalias() = a1 * B.w2;                                         // [n, d] = [n, f] x [f, d]
+  y.rowwise() += B.b2.row(0);                                      // [n, d]
   if (dropout) y.array() *= c.mask2.topRows(n).array();            // [n, d]
 }
 
 template <class T>
-void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B,
-                  Activation act, int n, bool dropout, FfnCache<T>& c, Params<T>& G,
-                  MRef<T> dx) {
+void ffn_backward(CRef<T> dy, CRef<T> x, const Block<T>& B, BlockGrad<T>& dB, Activation act,
+                  int n, bool dropout, FfnCache<T>& c, MRef<T> dx) {
   auto dz2 = c.dz2.topRows(n);
   auto dz1 = c.dz1.topRows(n);
   dz2 = dy;
   if (dropout) dz2.array() *= c.mask2.topRows(n).array();
-  G.m(B.w2).noalias() += c.a1.topRows(n).transpose() * dz2;       // [f, d] = [f, n] x [n, d]
-  G.m(B.b2).row(0) += dz2.colwise().sum();
-  dz1.noalias() = dz2 * W.m(B.w2).transpose();                     // [n, f] = [n, d] x [d, f]
+  dB.w2.noalias() += c.a1.topRows(n).transpose() * dz2;           // [f, d] = [f, n] x [n, d]
+  dB.b2.row(0) += dz2.colwise().sum();
+  dz1.noalias() = dz2 * B.w2.transpose();                          // [n, f] = [n, d] x [d, f]
   if (dropout) dz1.array() *= c.mask1.topRows(n).array();
   const auto z1 = c.z1.topRows(n);
   if (act == Activation::kRelu) {
@@ -97,9 +96,9 @@ void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B
   } else {
     dz1.array() *= z1.unaryExpr([](T v) { return gelu_grad(v); }).array();
   }
-  G.m(B.w1).noalias() += x.transpose() * dz1;                      // [d, f] = [d, n] x [n, f]
-  G.m(B.b1).row(0) += dz1.colwise().sum();
-  dx.noalias() = dz1 * W.m(B.w1).transpose();                      // [n, d] = [n, f] x [f, d]
+  dB.w1.noalias() += x.transpose() * dz1;                          // [d, f] = [d, n] x [n, f]
+  dB.b1.row(0) += dz1.colwise().sum();
+  dx.noalias() = dz1 * B.w1.transpose();                           // [n, d] = [n, f] x [f, d]
 }
 
 template <class T>
@@ -126,15 +125,15 @@ void dropout_mask(MRef<T> mask, float p, Rng& rng) {
 }
 
 #define ATTNREC_INSTANTIATE(T)                                                                   \
-  template void layernorm_forward<T>(CRef<T>, const Params<T>&, int, int, T, MRef<T>, MRef<T>, \
-                                     Eigen::Ref<ColVec<T>>);                                     \
+  template void layernorm_forward<T>(CRef<T>, const CMatMap<T>&, const CMatMap<T>&, T, MRef<T>, \
+                                     MRef<T>, Eigen::Ref<ColVec<T>>);                            \
   template void layernorm_backward<T>(CRef<T>, CRef<T>, const Eigen::Ref<const ColVec<T>>&,     \
-                                      const Params<T>&, int, int, Params<T>&, MRef<T>);          \
+                                      const CMatMap<T>&, MatMap<T>&, MatMap<T>&, MRef<T>);       \
   template struct FfnCache<T>;                                                                   \
-  template void ffn_forward<T>(CRef<T>, const Params<T>&, const BlockIndex&, Activation, int,   \
-                               bool, FfnCache<T>&, MRef<T>);                                     \
-  template void ffn_backward<T>(CRef<T>, CRef<T>, const Params<T>&, const BlockIndex&,          \
-                                Activation, int, bool, FfnCache<T>&, Params<T>&, MRef<T>);       \
+  template void ffn_forward<T>(CRef<T>, const Block<T>&, Activation, int, bool, FfnCache<T>&,   \
+                               MRef<T>);                                                         \
+  template void ffn_backward<T>(CRef<T>, CRef<T>, const Block<T>&, BlockGrad<T>&, Activation,   \
+                                int, bool, FfnCache<T>&, MRef<T>);                               \
   template void dropout_mask<T>(MRef<T>, float, Rng&);
 ATTNREC_INSTANTIATE(float)
 ATTNREC_INSTANTIATE(double)

@@ -3,29 +3,33 @@
 // dropout -> Linear -> dropout) and dropout masks. Templated on the scalar
 // so that double-precision finite-difference tests run the same code as float
 // training. All matrices are row-major [rows = positions, cols = features].
+// A layer takes the weights it uses as views into a Params (params.h): the
+// LayerNorm its gain and bias, the feed-forward network its block.
 //
-// Conventions: parameter gradients ACCUMULATE (+=) into `G`; input gradients
-// are documented per function. Dropout masks hold 0 or 1/(1-p); a mask with
-// zero rows means "no dropout".
+// Conventions: parameter gradients ACCUMULATE (+=) into the gradient views
+// (dg, db, dB); input gradients are documented per function. Dropout masks
+// hold 0 or 1/(1-p); a mask with zero rows means "no dropout".
 #pragma once
 
+#include "base/random.h"
 #include "model/config.h"
 #include "model/params.h"
-#include "model/random.h"
 #include "model/tensor.h"
 
 namespace attnrec::model {
 
 // ---- LayerNorm: y = (x - mean) / sqrt(var + eps) * g + b, per row ----------
+// g, b: [1, d]; x, y, xhat: [n, d]; rstd: [n] (1 / sqrt(var + eps)).
 template <class T>
-void layernorm_forward(CRef<T> x, const Params<T>& W, int g, int b, T eps,
+void layernorm_forward(CRef<T> x, const CMatMap<T>& g, const CMatMap<T>& b, T eps,
                        MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd);
 // dx += dL/dx (so the residual path can pass its own gradient in dx).
 template <class T>
 void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<T>>& rstd,
-                        const Params<T>& W, int g, int b, Params<T>& G, MRef<T> dx);
+                        const CMatMap<T>& g, MatMap<T>& dg, MatMap<T>& db, MRef<T> dx);
 
 // ---- Feed-forward: y = drop2(drop1(act(x W1 + b1)) W2 + b2) ---------------
+// Uses B.w1 [d, f], B.b1 [1, f], B.w2 [f, d], B.b2 [1, d].
 template <class T>
 struct FfnCache {
   Mat<T> z1;     // [n, f] pre-activation
@@ -38,13 +42,12 @@ struct FfnCache {
 };
 
 template <class T>
-void ffn_forward(CRef<T> x, const Params<T>& W, const BlockIndex& B, Activation act,
-                 int n, bool dropout, FfnCache<T>& c, MRef<T> y);
+void ffn_forward(CRef<T> x, const Block<T>& B, Activation act, int n, bool dropout,
+                 FfnCache<T>& c, MRef<T> y);
 // dx = dL/dx (assigned).
 template <class T>
-void ffn_backward(CRef<T> dy, CRef<T> x, const Params<T>& W, const BlockIndex& B,
-                  Activation act, int n, bool dropout, FfnCache<T>& c, Params<T>& G,
-                  MRef<T> dx);
+void ffn_backward(CRef<T> dy, CRef<T> x, const Block<T>& B, BlockGrad<T>& dB, Activation act,
+                  int n, bool dropout, FfnCache<T>& c, MRef<T> dx);
 
 // ---- Dropout ---------------------------------------------------------------
 // Fills mask with 0 (probability p, rounded to 1/256) or 1/(1-p).

@@ -37,11 +37,9 @@ T softmax_xent_rows(MRef<T> logits, TargetCol target_col) {
 }  // namespace
 
 template <class T>
-T bce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets,
-           std::span<const int32_t> negatives, int k, T scale, MRef<T> dH, Params<T>& G,
+T bce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
+           std::span<const int32_t> negatives, int k, T scale, MRef<T> dH, MatMap<T>& dE,
            LossScratch<T>& /*s*/) {
-  const auto E = W.m(W.layout().item_emb);
-  auto dE = G.m(W.layout().item_emb);
   const Eigen::Index n = H.rows();
   assert(Eigen::Index(targets.size()) == n && Eigen::Index(negatives.size()) == n * k);
   T loss = 0;
@@ -67,29 +65,27 @@ T bce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets,
 }
 
 template <class T>
-T ce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets, T scale, MRef<T> dH,
-          Params<T>& G, LossScratch<T>& s) {
-  const int N = W.config().num_items;
-  const auto E = W.m(W.layout().item_emb).bottomRows(N);         // [N, d], items 1..N
-  auto dE = G.m(W.layout().item_emb).bottomRows(N);
+T ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets, T scale, MRef<T> dH,
+          MatMap<T>& dE, LossScratch<T>& s) {
+  const int N = int(E.rows()) - 1;
+  const auto En = E.bottomRows(N);                               // [N, d], items 1..N
+  auto dEn = dE.bottomRows(N);
   const Eigen::Index n = H.rows();
   if (s.logits.rows() < n || s.logits.cols() != N) s.logits.resize(std::max<Eigen::Index>(n, s.logits.rows()), N);
   auto logits = s.logits.topRows(n);
-  logits.noalias() = H * E.transpose();                          // [n, N] = [n, d] x [d, N]
+  logits.noalias() = H * En.transpose();                         // [n, N] = [n, d] x [d, N]
   const T loss = softmax_xent_rows<T>(logits, [&](Eigen::Index i) { return targets[size_t(i)] - 1; });
   for (Eigen::Index i = 0; i < n; ++i) logits(i, targets[size_t(i)] - 1) -= T(1);  // softmax - onehot
   logits *= scale;
-  dH.noalias() = logits * E;                                     // [n, d] = [n, N] x [N, d]
-  dE.noalias() += logits.transpose() * H;                        // [N, d] = [N, n] x [n, d]
+  dH.noalias() = logits * En;                                    // [n, d] = [n, N] x [N, d]
+  dEn.noalias() += logits.transpose() * H;                       // [N, d] = [N, n] x [n, d]
   return loss;
 }
 
 template <class T>
-T sampled_ce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets,
-                  std::span<const int32_t> negatives, T scale, MRef<T> dH, Params<T>& G,
+T sampled_ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
+                  std::span<const int32_t> negatives, T scale, MRef<T> dH, MatMap<T>& dE,
                   LossScratch<T>& s) {
-  const auto E = W.m(W.layout().item_emb);
-  auto dE = G.m(W.layout().item_emb);
   const Eigen::Index n = H.rows(), d = H.cols(), k = Eigen::Index(negatives.size());
   // Column 0: the position's own target; columns 1..k: shared negatives.
   s.cand.resize(k, d);
@@ -113,12 +109,12 @@ T sampled_ce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> target
 }
 
 #define ATTNREC_INSTANTIATE(T)                                                                   \
-  template T bce_loss<T>(const Params<T>&, CRef<T>, std::span<const int32_t>,                   \
-                         std::span<const int32_t>, int, T, MRef<T>, Params<T>&, LossScratch<T>&); \
-  template T ce_loss<T>(const Params<T>&, CRef<T>, std::span<const int32_t>, T, MRef<T>,        \
-                        Params<T>&, LossScratch<T>&);                                            \
-  template T sampled_ce_loss<T>(const Params<T>&, CRef<T>, std::span<const int32_t>,            \
-                                std::span<const int32_t>, T, MRef<T>, Params<T>&,               \
+  template T bce_loss<T>(const CMatMap<T>&, CRef<T>, std::span<const int32_t>,                  \
+                         std::span<const int32_t>, int, T, MRef<T>, MatMap<T>&, LossScratch<T>&); \
+  template T ce_loss<T>(const CMatMap<T>&, CRef<T>, std::span<const int32_t>, T, MRef<T>,       \
+                        MatMap<T>&, LossScratch<T>&);                                            \
+  template T sampled_ce_loss<T>(const CMatMap<T>&, CRef<T>, std::span<const int32_t>,           \
+                                std::span<const int32_t>, T, MRef<T>, MatMap<T>&,               \
                                 LossScratch<T>&);
 ATTNREC_INSTANTIATE(float)
 ATTNREC_INSTANTIATE(double)

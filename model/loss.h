@@ -1,8 +1,9 @@
 // Training losses on the encoder output of ONE sequence. H: [n, d] row-major
 // (row i = state after position i), targets[i] = the next item (1..N).
-// Each function returns the loss summed over the n positions, writes
-// dH = scale * dLoss/dH (assigned) and accumulates scale * dLoss/dE into the
-// item embedding gradient (the table is shared by input and output).
+// E: the item embedding table [N + 1, d] (Params::net().item_emb; shared by
+// input and output). Each function returns the loss summed over the n
+// positions, writes dH = scale * dLoss/dH (assigned) and accumulates
+// scale * dLoss/dE into dE (the table's gradient, Params::mut().item_emb).
 //
 //   bce:        -log s(h.e_y) - sum_j log(1 - s(h.e_neg_j)), k negatives per
 //               position (paper; k = 1 in the reference implementation)
@@ -14,7 +15,6 @@
 #include <cstdint>
 #include <span>
 
-#include "model/params.h"
 #include "model/tensor.h"
 
 namespace attnrec::model {
@@ -28,18 +28,18 @@ struct LossScratch {
 
 // negatives: [n * k], row i holds position i's k negatives.
 template <class T>
-T bce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets,
-           std::span<const int32_t> negatives, int k, T scale, MRef<T> dH, Params<T>& G,
+T bce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
+           std::span<const int32_t> negatives, int k, T scale, MRef<T> dH, MatMap<T>& dE,
            LossScratch<T>& s);
 
 template <class T>
-T ce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets, T scale, MRef<T> dH,
-          Params<T>& G, LossScratch<T>& s);
+T ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets, T scale, MRef<T> dH,
+          MatMap<T>& dE, LossScratch<T>& s);
 
 // negatives: [k], none of them equal to any target.
 template <class T>
-T sampled_ce_loss(const Params<T>& W, CRef<T> H, std::span<const int32_t> targets,
-                  std::span<const int32_t> negatives, T scale, MRef<T> dH, Params<T>& G,
+T sampled_ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
+                  std::span<const int32_t> negatives, T scale, MRef<T> dH, MatMap<T>& dE,
                   LossScratch<T>& s);
 
 }  // namespace attnrec::model

@@ -23,12 +23,4 @@ void RankMetrics::merge(const RankMetrics& o) {
   rr_sum += o.rr_sum;
 }
 
-std::string RankMetrics::to_json(const std::string& protocol) const {
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "{\"protocol\":\"%s\",\"hr@10\":%.6f,\"ndcg@10\":%.6f,\"mrr\":%.6f,\"users\":%lld}",
-                protocol.c_str(), hr10(), ndcg10(), mrr(), static_cast<long long>(users));
-  return buf;
-}
-
 }  // namespace attnrec::model

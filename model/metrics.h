@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 namespace attnrec::model {
 
@@ -21,8 +20,6 @@ struct RankMetrics {
   double hr10() const { return users ? hr_sum / double(users) : 0.0; }
   double ndcg10() const { return users ? ndcg_sum / double(users) : 0.0; }
   double mrr() const { return users ? rr_sum / double(users) : 0.0; }
-  // {"protocol":..,"hr@10":..,"ndcg@10":..,"mrr":..,"users":..}
-  std::string to_json(const std::string& protocol) const;
 };
 
 }  // namespace attnrec::model

@@ -42,7 +42,7 @@ class Model {
   // Internal index 1..N of an external id, or 0 when the model does not know it.
   int32_t index_of(std::string_view external_id) const;
   // [N + 1, d] row-major; row 0 is padding (zero).
-  CMatMap<float> item_embeddings() const { return params_.m(params_.layout().item_emb); }
+  const CMatMap<float>& item_embeddings() const { return params_.net().item_emb; }
 
   // User vector of a history (oldest first; items outside 1..N are ignored,
   // only the last L known items are used). Returns false, leaving `user`

@@ -3,10 +3,10 @@
 namespace attnrec::model {
 
 Layout::Layout(const Config& config) : config_(config) {
-  assert(config.validate().empty());
+  assert(config.validate().is_ok());
   const int32_t d = config.d, f = config.ffn_width();
-  item_emb = add("item_emb", config.num_items + 1, d);
-  pos_emb = add("pos_emb", config.maxlen, d);
+  item_emb_ = add("item_emb", config.num_items + 1, d);
+  pos_emb_ = add("pos_emb", config.maxlen, d);
   for (int32_t b = 0; b < config.blocks; ++b) {
     const std::string p = "blocks." + std::to_string(b) + ".";
     BlockIndex k{};
@@ -26,10 +26,10 @@ Layout::Layout(const Config& config) : config_(config) {
     k.b1 = add(p + "b1", 1, f);
     k.w2 = add(p + "w2", f, d);
     k.b2 = add(p + "b2", 1, d);
-    blocks.push_back(k);
+    blocks_.push_back(k);
   }
-  lnf_g = add("lnf_g", 1, d);
-  lnf_b = add("lnf_b", 1, d);
+  lnf_g_ = add("lnf_g", 1, d);
+  lnf_b_ = add("lnf_b", 1, d);
 }
 
 int Layout::add(std::string name, int32_t rows, int32_t cols) {

@@ -10,19 +10,20 @@
 // reference's left padding), so padding costs nothing anywhere. The score of
 // item j after position i is dot(out[i], E[j]) (tied embeddings).
 //
-// Workspace<T> owns every activation buffer, sized once for L; a Workspace is
-// used by one thread at a time. Forward and backward are templated on the
-// scalar: training uses float, the gradient tests double.
+// Every matrix is row-major (tensor.h), one row per position. Workspace<T>
+// owns every activation buffer, sized once for L; a Workspace is used by one
+// thread at a time. Forward and backward are templated on the scalar:
+// training uses float, the gradient tests double.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "base/random.h"
 #include "model/attention.h"
 #include "model/layers.h"
 #include "model/params.h"
-#include "model/random.h"
 
 namespace attnrec::model {
 
@@ -38,6 +39,22 @@ struct BlockCache {
   FfnCache<T> ffn;
   Mat<T> f;              // [n, d] FFN output
 };
+
+// One block over the residual stream x ([rows, d]) into x_out ([m, d] with
+// m = rows - q0: the result's rows q0..rows-1):
+//   x_mid = x[q0:] + dropout(MHA_causal(LN1(x))[q0:])
+//   x_out = x_mid + FFN(LN2(x_mid))
+// `rng` non-null enables dropout. Keeps what backward needs in `c`.
+template <class T>
+void block_forward(const Block<T>& B, const Config& cfg, CRef<T> x, int q0, Rng* rng,
+                   BlockCache<T>& c, MRef<T> x_out);
+
+// Back-propagates through the block's last forward (q0 = 0, n = dx.rows());
+// dx holds dL/dx_out on entry and dL/dx on return; dh, da are [n, d] scratch.
+// Parameter gradients accumulate into dB.
+template <class T>
+void block_backward(const Block<T>& B, BlockGrad<T>& dB, const Config& cfg, bool dropout,
+                    BlockCache<T>& c, MRef<T> dx, MRef<T> dh, MRef<T> da);
 
 template <class T>
 struct Workspace {

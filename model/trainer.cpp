@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <thread>
+#include <utility>
 
+#include "base/random.h"
 #include "model/evaluator.h"
 #include "model/loss.h"
-#include "model/random.h"
 #include "model/sasrec.h"
 
 namespace attnrec::model {
@@ -17,6 +20,11 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
+bool all_finite(std::span<const float> v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+}
+// Seed of the initial weights (Params::init).
+uint64_t init_seed(const TrainConfig& t) { return mix_seed(t.seed, 0x1417); }
 }  // namespace
 
 struct Trainer::ThreadState {
@@ -40,7 +48,7 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       data_(data),
       params_(std::make_shared<Layout>(config_)),
       adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay) {
-  params_.init(mix_seed(train_.seed, 0x1417));
+  params_.init(init_seed(train_));
   const int L = config_.maxlen;
   const std::vector<EvalCase> valid = eval_cases(data, Split::kValid);
   const size_t nvalid = train_.eval_users > 0 ? std::min(valid.size(), size_t(train_.eval_users))
@@ -107,25 +115,28 @@ void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState&
     }
   };
   const int k = train_.num_negatives();
+  const CMatMap<float>& E = params_.net().item_emb;           // [N + 1, d]
+  MatMap<float>& dE = ts.grad.mut().item_emb;                 // [N + 1, d]
   switch (train_.loss) {
     case Loss::kBce:
       ts.negatives.resize(size_t(n) * size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += bce_loss<float>(params_, H, s.targets, ts.negatives, k, scale, dH, ts.grad, ts.scratch);
+      ts.loss += bce_loss<float>(E, H, s.targets, ts.negatives, k, scale, dH, dE, ts.scratch);
       break;
     case Loss::kCe:
-      ts.loss += ce_loss<float>(params_, H, s.targets, scale, dH, ts.grad, ts.scratch);
+      ts.loss += ce_loss<float>(E, H, s.targets, scale, dH, dE, ts.scratch);
       break;
     case Loss::kSampledCe:
       ts.negatives.resize(size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += sampled_ce_loss<float>(params_, H, s.targets, ts.negatives, scale, dH, ts.grad, ts.scratch);
+      ts.loss += sampled_ce_loss<float>(E, H, s.targets, ts.negatives, scale, dH, dE, ts.scratch);
       break;
   }
   backward<float>(params_, ts.ws, dH, ts.grad);
 }
 
 double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
+  if (!divergence_.empty()) return std::numeric_limits<double>::quiet_NaN();
   const auto start = Clock::now();
   std::vector<size_t> order(samples_.size());
   std::iota(order.begin(), order.end(), size_t(0));
@@ -165,14 +176,22 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     for (int t = 1; t < T; ++t) pool.emplace_back(work, t);
     work(0);
     for (auto& th : pool) th.join();
+    double batch_loss = 0;
+    for (auto& ts : threads_) batch_loss += ts->loss;
+    if (!std::isfinite(batch_loss)) {
+      // Stop before this batch's step: its gradients are not to be trusted.
+      divergence_ = "diverged: loss is " + std::string(std::isnan(batch_loss) ? "nan" : "inf") +
+                    " at epoch " + std::to_string(epoch) + " batch " + std::to_string(b + 1);
+      return batch_loss;
+    }
     // Reduce in thread order (deterministic), then one Adam step.
-    FlatVec<float>& g = threads_[0]->grad.flat();
+    const std::span<float> g = threads_[0]->grad.flat();
     for (int t = 1; t < T; ++t) {
-      const FlatVec<float>& gt = threads_[size_t(t)]->grad.flat();
+      const FlatVec<float>& gt = std::as_const(threads_[size_t(t)]->grad).flat();
       for (size_t i = 0; i < g.size(); ++i) g[i] += gt[i];
     }
     adam_.step(params_.flat(), g, learning_rate());
-    params_.m(params_.layout().item_emb).row(0).setZero();
+    params_.mut().item_emb.row(0).setZero();
     update_average();
     for (auto& ts : threads_) epoch_loss += ts->loss;
     positions += batch_positions;
@@ -187,15 +206,24 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
       p.loss = epoch_loss / double(std::max<int64_t>(positions, 1));
       p.seqs_per_sec = double(seqs_done) / std::max(el, 1e-9);
       p.eta_seconds = el / double(b + 1) * double(batches - b - 1);
-      progress(p);
+      if (!progress(p)) {
+        cancelled_ = true;
+        return epoch_loss / double(std::max<int64_t>(positions, 1));
+      }
     }
+  }
+  // A finite loss with an overflowing gradient leaves non-finite weights,
+  // which the next batch's loss would show; check before they are validated.
+  if (!all_finite(params_.flat())) {
+    divergence_ = "diverged: weights are not finite after epoch " + std::to_string(epoch);
+    return std::numeric_limits<double>::quiet_NaN();
   }
   return epoch_loss / double(std::max<int64_t>(positions, 1));
 }
 
 void Trainer::update_average() {
   if (train_.ema_decay <= 0) return;
-  const FlatVec<float>& w = params_.flat();
+  const FlatVec<float>& w = std::as_const(params_).flat();
   if (average_.empty()) {
     average_ = w;
     return;
@@ -209,7 +237,7 @@ void Trainer::update_average() {
 
 std::shared_ptr<const Model> Trainer::snapshot() const {
   Params<float> copy = params_;
-  if (!average_.empty()) copy.flat() = average_;
+  if (!average_.empty()) std::copy(average_.begin(), average_.end(), copy.flat().begin());
   return std::make_shared<const Model>(std::move(copy), data_.item_ids);
 }
 
@@ -228,6 +256,20 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
     st.loss = train_epoch(epoch, progress);
     st.train_seconds = seconds_since(t0);
     st.seqs_per_sec = double(samples_.size()) / std::max(st.train_seconds, 1e-9);
+    if (cancelled_) {
+      result.cancelled = true;
+      result.stop_reason = "cancelled";
+      break;
+    }
+    if (!divergence_.empty()) {
+      // The cut-short epoch is kept for the report (its loss is not finite)
+      // but neither validated nor passed to on_epoch.
+      st.elapsed_seconds = seconds_since(start) - traced_seconds;
+      result.epochs.push_back(st);
+      result.diverged = true;
+      result.stop_reason = divergence_;
+      break;
+    }
     const bool last = epoch == train_.epochs;
     if (epoch % std::max(1, train_.eval_every) == 0 || last) {
       const auto t1 = Clock::now();
@@ -241,7 +283,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       st.eval_seconds = seconds_since(t1);
       if (st.valid.ndcg10() > best_ndcg) {
         best_ndcg = st.valid.ndcg10();
-        best = average_.empty() ? params_.flat() : average_;
+        best = average_.empty() ? std::as_const(params_).flat() : average_;
         result.best_epoch = epoch;
         result.best_valid = st.valid;
         evals_since_best = 0;
@@ -271,7 +313,12 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   result.seconds = seconds_since(start) - traced_seconds;
   if (!best.empty()) {
     Params<float> p = params_;
-    p.flat() = std::move(best);
+    std::copy(best.begin(), best.end(), p.flat().begin());
+    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
+  } else if (result.diverged) {
+    // Nothing was validated before the weights went bad: keep none of them.
+    Params<float> p(params_.layout_ptr());
+    p.init(init_seed(train_));
     result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
   } else {
     result.model = snapshot();

@@ -1,6 +1,7 @@
 // Trainer: mini-batch training of a SASRec model on a Dataset's training
 // part (see dataset.h), with validation on the second-last items (full
-// ranking NDCG@10), early stopping and an optional wall-clock budget.
+// ranking NDCG@10), early stopping and an optional wall-clock budget. A loss
+// that becomes NaN or inf stops training at once (TrainResult::diverged).
 //
 // Each user contributes its last L+1 training items as one sequence (inputs
 // = all but the last, targets = all but the first). The training items are
@@ -54,12 +55,23 @@ struct EpochStats {
 };
 
 struct TrainResult {
-  std::shared_ptr<const Model> model;  // best on validation (the last one if never evaluated)
+  // Best on validation; the last weights if never evaluated. Never the
+  // weights of a diverged run: after divergence the best validated before
+  // it, or the initial (untrained) weights if none was (best_epoch == 0).
+  std::shared_ptr<const Model> model;
   int best_epoch = 0;
   RankMetrics best_valid;
-  std::vector<EpochStats> epochs;
+  std::vector<EpochStats> epochs;      // a diverged epoch last, its loss not finite
   double seconds = 0;
-  std::string stop_reason;             // "epochs", "early stopping", "time budget"
+  // A batch's loss (or the weights at the end of an epoch) became NaN or
+  // inf; training stopped there and stop_reason says where.
+  bool diverged = false;
+  // The progress callback asked to stop (a cancelled job); the epoch it
+  // stopped in is neither kept nor validated.
+  bool cancelled = false;
+  // "epochs", "early stopping", "time budget", "cancelled", or on divergence
+  // e.g. "diverged: loss is nan at epoch 3 batch 7".
+  std::string stop_reason;
 };
 
 // Learning rate of optimizer step `step` (1-based) out of `total_steps`:
@@ -69,7 +81,9 @@ float scheduled_lr(const TrainConfig& train, int64_t step, int64_t total_steps);
 
 class Trainer {
  public:
-  using ProgressFn = std::function<void(const Progress&)>;
+  // Called after every batch; returning false stops training after that
+  // batch (cancellation, without exceptions).
+  using ProgressFn = std::function<bool(const Progress&)>;
   using EpochFn = std::function<void(const EpochStats&)>;
 
   // config.num_items is taken from `data`; `data` must outlive the Trainer.
@@ -77,9 +91,20 @@ class Trainer {
   ~Trainer();
 
   // One pass over all training sequences; returns the mean loss per position.
+  // Stops at once, before the step, when a batch's loss is not finite (or
+  // after the epoch when the weights are not): divergence() then says where
+  // and the result is not finite. Does nothing once diverged. Returns early,
+  // with cancelled() set, when `progress` returns false.
   double train_epoch(int epoch, const ProgressFn& progress = {});
-  // Epochs with validation and early stopping as configured.
+  // Epochs with validation and early stopping as configured, until the
+  // epochs, the patience or the time budget run out or training diverges.
+  // on_epoch is called after each complete epoch (not a diverged one).
   TrainResult fit(const ProgressFn& progress = {}, const EpochFn& on_epoch = {});
+  // Empty while training is sound; else e.g. "diverged: loss is inf at epoch
+  // 2 batch 5".
+  const std::string& divergence() const { return divergence_; }
+  // True once a progress callback returned false.
+  bool cancelled() const { return cancelled_; }
 
   // The weights validated and saved: the moving average when ema_decay > 0.
   std::shared_ptr<const Model> snapshot() const;
@@ -114,6 +139,8 @@ class Trainer {
   std::vector<int32_t> valid_users_;
   std::vector<std::unique_ptr<ThreadState>> threads_;
   int64_t total_steps_ = 0;
+  std::string divergence_;
+  bool cancelled_ = false;
 };
 
 }  // namespace attnrec::model

@@ -121,7 +121,7 @@ Status ModelLifecycle::run_job(const TrainOptions& options, JobContext& ctx) {
 
   TrainRun run;
   auto progress = [&](const model::Progress& p) {
-    if (ctx.cancelled()) throw TrainingCancelled{};
+    if (ctx.cancelled()) return false;  // the trainer stops after this batch
     ctx.update([&](TrainJob& j) {
       j.epoch = p.epoch;
       j.epochs = p.epochs;
@@ -130,17 +130,15 @@ Status ModelLifecycle::run_job(const TrainOptions& options, JobContext& ctx) {
       j.loss = p.loss;
       j.eta_seconds = p.eta_seconds;
     });
+    return true;
   };
   auto on_epoch = [&](const model::EpochStats& e) {
     ctx.update([&](TrainJob& j) { j.history.push_back(e); });
   };
-  try {
-    if (Status s = train_and_test(data, options, "store:" + config_.data_dir, progress, on_epoch, &run);
-        !s.is_ok()) {
-      return s;
-    }
-  } catch (const TrainingCancelled&) {
-    return Status::cancelled("cancelled");  // nothing was written
+  // A cancelled or diverged run returns before anything is written.
+  if (Status s = train_and_test(data, options, "store:" + config_.data_dir, progress, on_epoch, &run);
+      !s.is_ok()) {
+    return s;
   }
 
   // Write the checkpoint and its record before deciding anything: a version
@@ -148,8 +146,8 @@ Status ModelLifecycle::run_job(const TrainOptions& options, JobContext& ctx) {
   std::string version;
   if (Status s = registry_.next_version(&version); !s.is_ok()) return s;
   const std::string path = registry_.checkpoint_path(version);
-  if (auto saved = model::save_checkpoint(*run.result.model, path); !saved) {
-    return Status::io_error("writing " + path + ": " + saved.error());
+  if (Status s = model::save_checkpoint(*run.result.model, path); !s.is_ok()) {
+    return s.with_prefix("writing " + path + ": ");
   }
   const double new_ndcg = run.result.best_valid.ndcg10();
   ModelRecord record;

@@ -16,11 +16,18 @@ Status train_and_test(const model::Dataset& data, const TrainOptions& options,
     return Status::invalid_argument("not enough data to train: " + std::to_string(data.user_ids.size()) +
                                     " users, " + std::to_string(data.num_items()) + " items");
   }
-  if (const std::string why = config.validate(); !why.empty()) {
-    return Status::invalid_argument("bad model settings: " + why);
-  }
+  if (Status s = config.validate(); !s.is_ok()) return s.with_prefix("bad model settings: ");
   model::Trainer trainer(config, options.train, data);
   run->result = trainer.fit(progress, on_epoch);
+  if (run->result.cancelled) {
+    run->result.model.reset();
+    return Status::cancelled("training was cancelled");
+  }
+  if (run->result.diverged) {
+    run->result.model.reset();
+    return Status::invalid_argument("training " + run->result.stop_reason +
+                                    "; nothing was saved (a lower learning rate usually helps)");
+  }
 
   run->test = model::evaluate_test(*run->result.model, data, options.train.threads);
   run->report_json = train_report_json(config, options.train, source, run->result, run->test);

@@ -21,12 +21,10 @@ struct TrainRun {
   std::string report_json;
 };
 
-// Thrown by a progress callback to stop a run (a cancelled job); it leaves
-// train_and_test before any result exists. Nothing else should throw it.
-struct TrainingCancelled {};
-
-// kInvalidArgument for bad flags or data too small to split; training and
-// evaluation failures otherwise. Progress callbacks run on the calling thread.
+// kInvalidArgument for bad flags, data too small to split, or a run that
+// diverged (its loss became NaN or inf: lower the learning rate);
+// kCancelled when `progress` returned false. On any failure `run` holds no
+// model to keep. Progress callbacks run on the calling thread.
 // `source` names the data in the report (a file, or "store:DIR").
 Status train_and_test(const model::Dataset& data, const TrainOptions& options,
                       const std::string& source,

@@ -24,7 +24,7 @@ Model small_model() {
 
 std::string bytes_of(const Model& m) {
   const std::string path = "/tmp/attnrec_checkpoint_test.bin";
-  REQUIRE(save_checkpoint(m, path).ok());
+  REQUIRE(save_checkpoint(m, path).is_ok());
   std::ifstream f(path, std::ios::binary);
   std::ostringstream ss;
   ss << f.rdbuf();
@@ -35,6 +35,7 @@ std::string bytes_of(const Model& m) {
 std::string refuse(const std::string& bytes) {
   auto r = parse_checkpoint(bytes, "m.bin");
   REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == attnrec::Status::Code::kCorruption);
   return r.error();
 }
 
@@ -53,7 +54,7 @@ void reseal(std::string& b) {
 TEST_CASE("checkpoint round trip keeps config, item ids and every weight", "[checkpoint]") {
   const Model m = small_model();
   const std::string path = "/tmp/attnrec_checkpoint_rt.bin";
-  REQUIRE(save_checkpoint(m, path).ok());
+  REQUIRE(save_checkpoint(m, path).is_ok());
   auto loaded = load_checkpoint(path);
   std::remove(path.c_str());
   REQUIRE(loaded.ok());
@@ -106,4 +107,11 @@ TEST_CASE("checkpoint reader refuses bad files and says why", "[checkpoint]") {
   auto missing = load_checkpoint("/nonexistent/model.bin");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().find("cannot open") != std::string::npos);
+  CHECK(missing.status().is_not_found());
+}
+
+TEST_CASE("checkpoint writer reports a file it cannot create", "[checkpoint]") {
+  const attnrec::Status s = save_checkpoint(small_model(), "/nonexistent/dir/model.bin");
+  CHECK(s.code() == attnrec::Status::Code::kIOError);
+  CHECK(s.message().find("cannot create") != std::string::npos);
 }

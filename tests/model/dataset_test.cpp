@@ -35,10 +35,12 @@ TEST_CASE("read_pairs reports file and line of a bad line", "[dataset]") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().find(path + ":2:") != std::string::npos);
   CHECK(r.error().find("expected 2 fields") != std::string::npos);
+  CHECK(r.status().code() == attnrec::Status::Code::kInvalidArgument);
   std::remove(path.c_str());
   auto missing = read_pairs("/nonexistent/file.txt");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().find("cannot open") != std::string::npos);
+  CHECK(missing.status().is_not_found());
 }
 
 TEST_CASE("read_pairs with a fixed dictionary drops unknown items", "[dataset]") {

@@ -17,9 +17,9 @@ std::shared_ptr<const Model> biased_model(int items) {
   c.heads = 1;
   Params<float> p(std::make_shared<Layout>(c));
   p.init(1);
-  p.m(p.layout().lnf_g).setZero();  // output = bias only
-  p.m(p.layout().lnf_b) << 1.0f, 0.0f;
-  auto E = p.m(p.layout().item_emb);
+  p.mut().lnf_g.setZero();  // output = bias only
+  p.mut().lnf_b << 1.0f, 0.0f;
+  auto& E = p.mut().item_emb;
   for (int i = 1; i <= items; ++i) E.row(i) << float(i), 0.0f;  // score(i) = i
   std::vector<std::string> ids;
   for (int i = 1; i <= items; ++i) ids.push_back(std::to_string(i));

@@ -62,6 +62,15 @@ inline Params<double> random_params(const Config& cfg, uint64_t seed) {
   return w;
 }
 
+// Relative error of the analytic gradient `g` of f() w.r.t. the weights
+// viewed by `x` (a writable view into the Params that f() reads), against
+// central differences.
+template <class F>
+double check_tensor(MatMap<double>& x, const CMatMap<double>& g, F&& f) {
+  const auto num = numeric_grad(x.data(), size_t(x.size()), f);
+  return rel_error(num.data(), g.data(), num.size());
+}
+
 // Checks every tensor of the analytic gradient `g` of f() w.r.t. `w` against
 // central differences; returns the worst relative error and its tensor name.
 template <class F>

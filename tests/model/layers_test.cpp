@@ -5,6 +5,7 @@
 #include "gradcheck.h"
 
 using namespace attnrec::model;
+using attnrec::Rng;
 using namespace attnrec::model::test;
 
 namespace {
@@ -31,8 +32,8 @@ TEST_CASE("layernorm forward normalises each row", "[layers]") {
   const Mat<double> x = random_mat(5, cfg.d, rng, 3.0);
   Mat<double> y(5, cfg.d), xhat(5, cfg.d);
   ColVec<double> rstd(5);
-  const int g = w.layout().blocks[0].ln1_g, b = w.layout().blocks[0].ln1_b;
-  layernorm_forward<double>(x, w, g, b, 1e-12, y, xhat, rstd);
+  const Block<double>& B = w.net().blocks[0];
+  layernorm_forward<double>(x, B.ln1_g, B.ln1_b, 1e-12, y, xhat, rstd);
   for (int i = 0; i < 5; ++i) {
     CHECK(std::abs(y.row(i).mean()) < 1e-12);
     CHECK(std::abs((y.row(i).array().square().mean()) - 1.0) < 1e-9);
@@ -42,27 +43,27 @@ TEST_CASE("layernorm forward normalises each row", "[layers]") {
 TEST_CASE("layernorm backward matches finite differences", "[layers][grad]") {
   const Config cfg = small_config();
   Params<double> w = random_params(cfg, 5);
-  const int g = w.layout().blocks[0].ln2_g, b = w.layout().blocks[0].ln2_b;
+  const Block<double>& B = w.net().blocks[0];
   std::mt19937_64 rng(7);
   Mat<double> x = random_mat(5, cfg.d, rng, 2.0);
   const Mat<double> r = random_mat(5, cfg.d, rng);  // loss = sum(y * r)
   Mat<double> y(5, cfg.d), xhat(5, cfg.d);
   ColVec<double> rstd(5);
   auto f = [&] {
-    layernorm_forward<double>(x, w, g, b, 1e-6, y, xhat, rstd);
+    layernorm_forward<double>(x, B.ln2_g, B.ln2_b, 1e-6, y, xhat, rstd);
     return (y.array() * r.array()).sum();
   };
   f();
   Params<double> grad(w.layout_ptr());
   Mat<double> dx = Mat<double>::Zero(5, cfg.d);
-  layernorm_backward<double>(r, xhat, rstd, w, g, b, grad, dx);
+  BlockGrad<double>& dB = grad.mut().blocks[0];
+  layernorm_backward<double>(r, xhat, rstd, B.ln2_g, dB.ln2_g, dB.ln2_b, dx);
   const auto num_x = numeric_grad(x.data(), size_t(x.size()), f);
   CHECK(rel_error(num_x.data(), dx.data(), num_x.size()) < 1e-7);
-  for (int t : {g, b}) {
-    const TensorSpec& s = w.layout().tensors()[size_t(t)];
-    const auto num = numeric_grad(w.flat().data() + s.offset, s.size(), f);
-    CHECK(rel_error(num.data(), grad.flat().data() + s.offset, s.size()) < 1e-7);
-  }
+  BlockGrad<double>& X = w.mut().blocks[0];
+  const Block<double>& G = grad.net().blocks[0];
+  CHECK(check_tensor(X.ln2_g, G.ln2_g, f) < 1e-7);
+  CHECK(check_tensor(X.ln2_b, G.ln2_b, f) < 1e-7);
 }
 
 namespace {
@@ -72,7 +73,7 @@ namespace {
 void check_ffn(Activation act, bool dropout) {
   const Config cfg = small_config(act);
   Params<double> w = random_params(cfg, 11);
-  const BlockIndex& B = w.layout().blocks[0];
+  const Block<double>& B = w.net().blocks[0];
   std::mt19937_64 rng(13);
   const int n = 5;
   Mat<double> x = random_mat(n, cfg.d, rng);
@@ -86,22 +87,22 @@ void check_ffn(Activation act, bool dropout) {
   }
   Mat<double> y(n, cfg.d);
   auto f = [&] {
-    ffn_forward<double>(x, w, B, act, n, dropout, cache, y);
+    ffn_forward<double>(x, B, act, n, dropout, cache, y);
     return (y.array() * r.array()).sum();
   };
   f();
   Params<double> grad(w.layout_ptr());
   Mat<double> dx(n, cfg.d);
-  ffn_backward<double>(r, x, w, B, act, n, dropout, cache, grad, dx);
+  ffn_backward<double>(r, x, B, grad.mut().blocks[0], act, n, dropout, cache, dx);
   INFO((act == Activation::kRelu ? "relu" : "gelu") << (dropout ? " with dropout" : ""));
   const auto num_x = numeric_grad(x.data(), size_t(x.size()), f);
   CHECK(rel_error(num_x.data(), dx.data(), num_x.size()) < 1e-5);
-  for (int t : {B.w1, B.b1, B.w2, B.b2}) {
-    const TensorSpec& s = w.layout().tensors()[size_t(t)];
-    const auto num = numeric_grad(w.flat().data() + s.offset, s.size(), f);
-    INFO(s.name);
-    CHECK(rel_error(num.data(), grad.flat().data() + s.offset, s.size()) < 1e-5);
-  }
+  BlockGrad<double>& X = w.mut().blocks[0];
+  const Block<double>& G = grad.net().blocks[0];
+  CHECK(check_tensor(X.w1, G.w1, f) < 1e-5);
+  CHECK(check_tensor(X.b1, G.b1, f) < 1e-5);
+  CHECK(check_tensor(X.w2, G.w2, f) < 1e-5);
+  CHECK(check_tensor(X.b2, G.b2, f) < 1e-5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "gradcheck.h"
 
 using namespace attnrec::model;
+using attnrec::Rng;
 using namespace attnrec::model::test;
 
 namespace {
@@ -56,8 +57,8 @@ TEST_CASE("padding costs nothing: item 0's embedding gets no gradient and unused
   Params<double> grad(w.layout_ptr());
   const Mat<double> r = Mat<double>::Ones(2, cfg.d);
   backward<double>(w, ws, r, grad);
-  const auto dE = grad.m(w.layout().item_emb);
-  const auto dP = grad.m(w.layout().pos_emb);
+  const auto& dE = grad.net().item_emb;
+  const auto& dP = grad.net().pos_emb;
   CHECK(dE.row(0).norm() == 0.0);
   // The two items sit at the last two positions.
   CHECK(dP.topRows(cfg.maxlen - 2).norm() == 0.0);

@@ -2,11 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/random.h"
 #include "model/adam.h"
 #include "model/evaluator.h"
-#include "model/random.h"
 
 using namespace attnrec::model;
+using attnrec::Rng;
 
 namespace {
 
@@ -135,11 +136,31 @@ TEST_CASE("early stopping and the progress callback", "[trainer]") {
   const TrainResult r = tr.fit([&](const Progress& p) {
     ++calls;
     CHECK(p.batches == 4);
+    return true;
   });
   CHECK(r.stop_reason == "early stopping");
   CHECK(r.epochs.size() == 3);
   CHECK(r.best_epoch == 1);
   CHECK(calls == 12);
+}
+
+TEST_CASE("a progress callback that returns false stops training after that batch", "[trainer]") {
+  const Dataset d = synthetic(64, 20, 10, 5);  // 4 batches of 16 an epoch
+  TrainConfig t;
+  t.epochs = 5;
+  t.batch = 16;
+  int calls = 0;
+  Trainer tr(tiny_config(), t, d);
+  const TrainResult r = tr.fit([&](const Progress& p) {
+    ++calls;
+    return !(p.epoch == 2 && p.batch == 2);
+  });
+  CHECK(r.cancelled);
+  CHECK(tr.cancelled());
+  CHECK(r.stop_reason == "cancelled");
+  CHECK(r.epochs.size() == 1);  // the stopped epoch is not kept
+  CHECK(calls == 4 + 2);        // 4 batches of epoch 1, 2 of epoch 2
+  REQUIRE(r.model);
 }
 
 TEST_CASE("learning-rate warm-up and linear decay", "[trainer]") {
@@ -298,4 +319,39 @@ TEST_CASE("test tracing reports the test items per epoch and changes nothing els
   CHECK(size_t(last.test.full.users) == eval_cases(d, Split::kTest).size());
   eo.protocol = Protocol::kSampled;
   CHECK(last.test.sampled.ndcg10() == evaluate(*traced.snapshot(), d, Split::kTest, eo).ndcg10());
+}
+
+TEST_CASE("a diverging run stops at once, says where and keeps no diverged weights", "[trainer]") {
+  const Dataset d = synthetic(64, 20, 10, 19);
+  TrainConfig t = short_run(5, 1);
+  t.lr = 1e30f;  // the first step sends the weights to ~1e30: the next loss overflows
+  int epochs_reported = 0;
+  Trainer tr(tiny_config(), t, d);
+  const TrainResult r = tr.fit({}, [&](const EpochStats&) { ++epochs_reported; });
+  CHECK(r.diverged);
+  INFO(r.stop_reason);
+  CHECK(r.stop_reason.starts_with("diverged: loss is "));
+  CHECK(r.stop_reason.ends_with(" at epoch 1 batch 2"));
+  CHECK(tr.divergence() == r.stop_reason);
+  CHECK(epochs_reported == 0);
+  REQUIRE(r.epochs.size() == 1);
+  CHECK_FALSE(std::isfinite(r.epochs[0].loss));
+  CHECK_FALSE(r.epochs[0].evaluated);
+  // Nothing was validated before: the model is the initial weights, finite.
+  CHECK(r.best_epoch == 0);
+  REQUIRE(r.model != nullptr);
+  CHECK(r.model->params().flat() == Trainer(tiny_config(), t, d).params().flat());
+  // Training does not go on once diverged.
+  const auto weights = tr.params().flat();
+  CHECK_FALSE(std::isfinite(tr.train_epoch(2)));
+  CHECK(tr.params().flat() == weights);
+}
+
+TEST_CASE("a sound run is not flagged as diverged", "[trainer]") {
+  const Dataset d = synthetic(64, 20, 10, 3);
+  Trainer tr(tiny_config(), short_run(2, 1), d);
+  const TrainResult r = tr.fit();
+  CHECK_FALSE(r.diverged);
+  CHECK(r.stop_reason == "epochs");
+  CHECK(tr.divergence().empty());
 }

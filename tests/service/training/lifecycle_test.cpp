@@ -2,6 +2,7 @@
 // registry, activation and rollback, and the answers the live model gives.
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <thread>
@@ -362,4 +363,24 @@ TEST_CASE("the schedule retrains after N new events", "[models]") {
   job = wait_for(*rec, "job-1");
   CHECK(job.trigger == "schedule");
   CHECK(job.state == JobState::kSucceeded);
+}
+
+TEST_CASE("a diverging job fails with a clear message and writes nothing", "[models]") {
+  TempDir dir;
+  auto rec = open_at(dir.path());
+  ingest_chains(*rec, 120);
+  std::string id;
+  REQUIRE(rec->models()
+              .start_training(quick_options(*rec, [](TrainOptions& o) { o.train.lr = 1e30f; }), &id)
+              .is_ok());
+  const TrainJob job = wait_for(*rec, id);
+  CHECK(job.state == JobState::kFailed);
+  INFO(job.error);
+  CHECK(job.error.find("diverged") != std::string::npos);
+  CHECK(job.version.empty());
+  std::vector<ModelRecord> models;
+  REQUIRE(rec->models().list(&models).is_ok());
+  CHECK(models.empty());
+  CHECK(rec->models().live_version().empty());
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/models/v1.sasrec"));
 }
