@@ -1,10 +1,10 @@
 #include "api/body_fields.h"
 
-#include <algorithm>
 #include <cstdint>
-#include <cmath>
 
 #include <boost/json.hpp>
+
+#include "service/json_codec.h"
 
 namespace attnrec::api {
 
@@ -12,54 +12,37 @@ namespace json = boost::json;
 
 namespace {
 
-MaybeError field_error(std::string_view name, std::string_view what) {
-  return invalid_argument(std::string(name) + ": " + std::string(what));
+// The service's typed readers (service/json_codec.h) with a 422 for their
+// errors; an absent field leaves *out unchanged.
+template <class Read>
+MaybeError read_field(const json::object& body, std::string_view name, Read&& read) {
+  const json::value* v = body.if_contains(name);
+  if (!v) return std::nullopt;
+  if (const Status s = read(*v); !s.is_ok()) return invalid_argument(s.message());
+  return std::nullopt;
 }
 
 }  // namespace
 
 MaybeError only_fields(const json::object& body, std::initializer_list<std::string_view> known) {
-  for (const auto& [key, value] : body) {
-    if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
-      return invalid_argument("unknown field `" + std::string(key) + "`");
-    }
-  }
+  if (const Status s = service::json_only_fields(body, known); !s.is_ok()) return invalid_argument(s.message());
   return std::nullopt;
 }
 
 MaybeError string_field(const json::object& body, std::string_view name, std::string* out) {
-  const json::value* v = body.if_contains(name);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) return field_error(name, "expected a string");
-  *out = std::string(v->get_string());
-  return std::nullopt;
+  return read_field(body, name, [&](const json::value& v) { return service::json_string(v, name, out); });
 }
 
 MaybeError string_list_field(const json::object& body, std::string_view name,
                              std::vector<std::string>* out) {
-  const json::value* v = body.if_contains(name);
-  if (!v) return std::nullopt;
-  if (!v->is_array()) return field_error(name, "expected an array of strings");
-  out->clear();
-  out->reserve(v->get_array().size());
-  for (const auto& e : v->get_array()) {
-    if (!e.is_string()) return field_error(name, "expected an array of strings");
-    out->emplace_back(e.get_string());
-  }
-  return std::nullopt;
+  return read_field(body, name,
+                    [&](const json::value& v) { return service::json_string_list(v, name, out); });
 }
 
 MaybeError size_field(const json::object& body, std::string_view name, size_t min, size_t max,
                       size_t* out) {
-  const json::value* v = body.if_contains(name);
-  if (!v) return std::nullopt;
-  const bool integral = v->is_uint64() || (v->is_int64() && v->get_int64() >= 0);
-  const uint64_t x = v->is_uint64() ? v->get_uint64() : integral ? uint64_t(v->get_int64()) : 0;
-  if (!integral || x < min || x > max) {
-    return field_error(name, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-  *out = static_cast<size_t>(x);
-  return std::nullopt;
+  return read_field(body, name,
+                    [&](const json::value& v) { return service::json_size_in(v, name, min, max, out); });
 }
 
 MaybeError k_field(const json::object& body, size_t* k) {
@@ -67,24 +50,13 @@ MaybeError k_field(const json::object& body, size_t* k) {
 }
 
 MaybeError bool_field(const json::object& body, std::string_view name, bool* out) {
-  const json::value* v = body.if_contains(name);
-  if (!v) return std::nullopt;
-  if (!v->is_bool()) return field_error(name, "expected true or false");
-  *out = v->get_bool();
-  return std::nullopt;
+  return read_field(body, name, [&](const json::value& v) { return service::json_bool(v, name, out); });
 }
 
 MaybeError number_field(const json::object& body, std::string_view name, double min, double max,
                         double* out) {
-  const json::value* v = body.if_contains(name);
-  if (!v) return std::nullopt;
-  if (!v->is_number()) return field_error(name, "expected a number");
-  const double x = v->to_number<double>();
-  if (!(x >= min && x <= max)) {
-    return field_error(name, "expected a number from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-  *out = x;
-  return std::nullopt;
+  return read_field(body, name,
+                    [&](const json::value& v) { return service::json_number_in(v, name, min, max, out); });
 }
 
 MaybeError object_body(const HttpRequest& req, json::object* out) {

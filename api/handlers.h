@@ -3,7 +3,7 @@
 // service, so a rejected request changes nothing. They may throw only on
 // bugs; the dispatcher turns any exception into a 500.
 //
-// Thread safety: each call is independent; the Recommender is thread-safe.
+// Thread safety: each call is independent; the Service is thread-safe.
 #pragma once
 
 #include "api/request.h"

@@ -9,8 +9,8 @@ namespace attnrec::cli {
 int run(int argc, char** argv);
 
 // Each group of subcommands registers itself on the app (one file each).
-void add_model_commands(CLI::App& app);    // train (--input), eval, recommend: cli_model.cpp
-void add_serve_command(CLI::App& app);     // serve: cli_serve.cpp
-void add_import_command(CLI::App& app);    // import: cli_import.cpp
+void add_model_commands(CLI::App& app);    // train, eval, recommend: model_commands.cpp
+void add_serve_command(CLI::App& app);     // serve: serve.cpp
+void add_import_command(CLI::App& app);    // import, demo-data: import.cpp
 
 }  // namespace attnrec::cli

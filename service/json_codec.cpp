@@ -1,5 +1,6 @@
 #include "service/json_codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -47,19 +48,69 @@ Status field_error(std::string_view field, std::string_view what) {
   return Status::invalid_argument("`" + std::string(field) + "` " + std::string(what));
 }
 
-Status get_string(const json::value& v, std::string_view field, std::string* out) {
+}  // namespace
+
+Status json_string(const json::value& v, std::string_view field, std::string* out) {
   if (!v.is_string()) return field_error(field, "must be a string");
   *out = std::string(v.get_string());
   return Status::ok();
 }
 
-Status get_number(const json::value& v, std::string_view field, double* out) {
+Status json_string_list(const json::value& v, std::string_view field, std::vector<std::string>* out) {
+  if (!v.is_array()) return field_error(field, "must be an array of strings");
+  std::vector<std::string> list;
+  list.reserve(v.get_array().size());
+  for (const auto& e : v.get_array()) {
+    if (!e.is_string()) return field_error(field, "must be an array of strings");
+    list.emplace_back(e.get_string());
+  }
+  *out = std::move(list);
+  return Status::ok();
+}
+
+Status json_number(const json::value& v, std::string_view field, double* out) {
   if (v.is_int64()) *out = static_cast<double>(v.get_int64());
   else if (v.is_uint64()) *out = static_cast<double>(v.get_uint64());
   else if (v.is_double()) *out = v.get_double();
   else return field_error(field, "must be a number");
   return Status::ok();
 }
+
+Status json_number_in(const json::value& v, std::string_view field, double min, double max, double* out) {
+  double x = 0;
+  if (!v.is_number() || !json_number(v, field, &x).is_ok() || !(x >= min && x <= max)) {
+    return field_error(field, "must be a number from " + serialize_json(min) + " to " + serialize_json(max));
+  }
+  *out = x;
+  return Status::ok();
+}
+
+Status json_size_in(const json::value& v, std::string_view field, size_t min, size_t max, size_t* out) {
+  const bool integral = v.is_uint64() || (v.is_int64() && v.get_int64() >= 0);
+  const uint64_t x = v.is_uint64() ? v.get_uint64() : integral ? uint64_t(v.get_int64()) : 0;
+  if (!integral || x < min || x > max) {
+    return field_error(field, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  *out = static_cast<size_t>(x);
+  return Status::ok();
+}
+
+Status json_bool(const json::value& v, std::string_view field, bool* out) {
+  if (!v.is_bool()) return field_error(field, "must be true or false");
+  *out = v.get_bool();
+  return Status::ok();
+}
+
+Status json_only_fields(const json::object& object, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : object) {
+    if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
+      return Status::invalid_argument("unknown field `" + std::string(key) + "`");
+    }
+  }
+  return Status::ok();
+}
+
+namespace {
 
 void write_json(const json::value& v, std::string* out) {
   switch (v.kind()) {
@@ -191,19 +242,19 @@ Status decode_event(const json::value& value, EventInput* event) {
   for (const auto& [key, v] : value.get_object()) {
     Status s;
     if (key == "user") {
-      s = get_string(v, "user", &event->user);
+      s = json_string(v, "user", &event->user);
       has_user = true;
     } else if (key == "item") {
-      s = get_string(v, "item", &event->item);
+      s = json_string(v, "item", &event->item);
       has_item = true;
     } else if (key == "type") {
-      s = get_string(v, "type", &event->type);
+      s = json_string(v, "type", &event->type);
     } else if (key == "id") {
-      s = get_string(v, "id", &event->id);
+      s = json_string(v, "id", &event->id);
       if (s.is_ok() && event->id.empty()) s = field_error("id", "must not be empty");
     } else if (key == "weight") {
       double w = 0;
-      s = get_number(v, "weight", &w);
+      s = json_number(v, "weight", &w);
       if (s.is_ok() && !std::isfinite(static_cast<float>(w))) s = field_error("weight", "must be finite");
       event->weight = static_cast<float>(w);
     } else if (key == "ts") {
@@ -215,7 +266,7 @@ Status decode_event(const json::value& value, EventInput* event) {
         event->ts_ms = ms;
       } else {
         double secs = 0;
-        s = get_number(v, "ts", &secs);
+        s = json_number(v, "ts", &secs);
         if (s.is_ok() && (!std::isfinite(secs) || secs < 0 || secs * 1000 > kMaxTsMs)) {
           s = field_error("ts", "must be unix seconds between 0 and 253402300799");
         }
@@ -240,34 +291,22 @@ Status decode_item(const json::value& value, Item* item) {
     Status s;
     if (key == "id") {
       std::string id;
-      s = get_string(v, "id", &id);
+      s = json_string(v, "id", &id);
       if (s.is_ok() && !item->id.empty() && id != item->id) {
         s = field_error("id", "differs from the item named in the URL");
       }
       item->id = std::move(id);
     } else if (key == "title") {
-      s = get_string(v, "title", &item->title);
+      s = json_string(v, "title", &item->title);
     } else if (key == "text") {
-      s = get_string(v, "text", &item->text);
+      s = json_string(v, "text", &item->text);
     } else if (key == "tags") {
-      if (!v.is_array()) {
-        s = field_error("tags", "must be an array of strings");
-      } else {
-        item->tags.clear();
-        for (const auto& tag : v.get_array()) {
-          if (!tag.is_string()) {
-            s = field_error("tags", "must be an array of strings");
-            break;
-          }
-          item->tags.emplace_back(tag.get_string());
-        }
-      }
+      s = json_string_list(v, "tags", &item->tags);
     } else if (key == "attributes") {
       if (!v.is_object()) s = field_error("attributes", "must be an object");
       else item->attributes = v.get_object();
     } else if (key == "available") {
-      if (!v.is_bool()) s = field_error("available", "must be true or false");
-      else item->available = v.get_bool();
+      s = json_bool(v, "available", &item->available);
     } else if (key == "updated") {
       // Echoed back by GET; accepted and ignored so a fetched item can be PUT back.
     } else {

@@ -1,12 +1,15 @@
 // The JSON form of events and items, shared by HTTP bodies, the JSON-lines
-// importer and the catalog's stored records; RFC 3339 times; and the one
-// JSON writer. Decoders check types and report the offending field; semantic
+// importer and the catalog's stored records; the one set of typed field
+// readers (api/body_fields.h adapts them to HTTP errors); RFC 3339 times;
+// and the one JSON writer. Decoders check types and report the offending field; semantic
 // checks (id lengths, type names) happen in validate.h.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <initializer_list>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -16,6 +19,20 @@
 #include "service/events.h"
 
 namespace attnrec::service {
+
+// Typed readers of one JSON value named `field`: ok and *out set, or
+// kInvalidArgument naming the field ("`k` must be an integer from 1 to 1000").
+Status json_string(const boost::json::value& v, std::string_view field, std::string* out);
+Status json_string_list(const boost::json::value& v, std::string_view field,
+                        std::vector<std::string>* out);
+Status json_number(const boost::json::value& v, std::string_view field, double* out);
+Status json_number_in(const boost::json::value& v, std::string_view field, double min, double max,
+                      double* out);
+Status json_size_in(const boost::json::value& v, std::string_view field, size_t min, size_t max,
+                    size_t* out);
+Status json_bool(const boost::json::value& v, std::string_view field, bool* out);
+// kInvalidArgument for the first key of `object` not in `known`.
+Status json_only_fields(const boost::json::object& object, std::initializer_list<std::string_view> known);
 
 // {"user","item","type"?,"ts"? (unix seconds number or RFC 3339 string),
 //  "weight"?, "id"?}. Unknown fields are rejected (kInvalidArgument).
