@@ -71,13 +71,12 @@ Status Events::history(std::string_view user, size_t limit, std::vector<HistoryE
 }
 
 Status Events::erase_user(std::string_view user) {
-  const uint32_t uid = store_.find_user(user);
-  if (!uid) return Status::not_found("no user " + quoted(user));
-  // Take the user's events out of the popularity aggregate as well.
-  std::vector<storage::HistoryEntry> entries;
-  if (Status s = store_.history(uid, config_.history_cap, &entries); !s.is_ok()) return s;
-  if (Status s = store_.erase_user(user); !s.is_ok()) return s;
-  for (const auto& e : entries) popularity_.add(e.item, e.ts_ms, e.weight, -1);
+  if (!store_.find_user(user)) return Status::not_found("no user " + quoted(user));
+  // Every erased event leaves the popularity aggregate too (all of them: the
+  // aggregate counts the whole log, not only the history's newest).
+  std::vector<storage::ErasedEvent> erased;
+  if (Status s = store_.erase_user(user, &erased); !s.is_ok()) return s;
+  for (const auto& e : erased) popularity_.add(e.item, e.ts_ms, e.weight, -1);
   return Status::ok();
 }
 

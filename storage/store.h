@@ -62,6 +62,13 @@ struct HistoryEntry {
   float weight = 1.0f;
 };
 
+// An event removed by erase_user, for the caller's aggregates.
+struct ErasedEvent {
+  uint32_t item = 0;
+  int64_t ts_ms = 0;
+  float weight = 1.0f;
+};
+
 struct WriteResult {
   size_t written = 0;     // events stored
   size_t duplicates = 0;  // events skipped because their id was seen before
@@ -119,8 +126,10 @@ class Store {
                          std::vector<HistoryEntry>* out) const = 0;
 
   // Removes the user and every trace: events, history, id mappings and the
-  // idempotency keys of their events. NotFound if the user is unknown.
-  virtual Status erase_user(std::string_view user) = 0;
+  // idempotency keys of their events. NotFound if the user is unknown. When
+  // `erased` is not null it receives every event removed (all of them, not
+  // only the history's newest), so callers can take them out of aggregates.
+  virtual Status erase_user(std::string_view user, std::vector<ErasedEvent>* erased) = 0;
 
   // Calls fn for every stored event in (user, time) order; used to rebuild
   // in-memory aggregates (popularity) at start.

@@ -136,6 +136,13 @@ Status GroupBuilder::add_erase_user(WriteRequest* r) {
       return Status::corruption("malformed event of user \"" + std::string(r->key) + "\" in " + db_.path());
     }
     if (!v.key.empty()) batch_.Delete(db_.cf(kDedupCf), slice(v.key));
+    if (r->erased) {
+      keys::EventKey k;
+      if (!keys::parse_event_key({it->key().data(), it->key().size()}, &k)) {
+        return Status::corruption("malformed event key of user \"" + std::string(r->key) + "\" in " + db_.path());
+      }
+      r->erased->push_back({v.item, k.ts_ms, v.weight});
+    }
     ++count;
   }
   if (!it->status().ok()) return from_rocks(it->status(), "read events to erase user", db_.path());

@@ -51,6 +51,7 @@ struct WriteRequest : WriterQueue::Writer {
   std::span<const std::pair<std::string, std::string>> records;  // kPutCatalog
   Cf cf = kMetaCf;                                              // kPut
   std::string_view key;    // kPut; the user for kEraseUser
+  std::vector<ErasedEvent>* erased = nullptr;                    // kEraseUser, optional
   std::string_view value;  // kPut
 };
 

@@ -144,9 +144,11 @@ Status RocksStore::write_events(std::span<const Event> events, WriteResult* resu
   return submit(&r);
 }
 
-Status RocksStore::erase_user(std::string_view user) {
+Status RocksStore::erase_user(std::string_view user, std::vector<ErasedEvent>* erased) {
   WriteRequest r(WriteRequest::Kind::kEraseUser);
   r.key = user;
+  r.erased = erased;
+  if (erased) erased->clear();
   return submit(&r);
 }
 

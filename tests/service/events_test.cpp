@@ -83,3 +83,30 @@ TEST_CASE("erasing a user removes their history and their weight in popularity",
   CHECK(rec->events().erase_user("alice").code() == Status::Code::kNotFound);
   CHECK(recommended(*rec, req) == std::vector<std::string>{"m2"});
 }
+
+TEST_CASE("erasing a user takes all their events out of popularity, beyond the history cap", "[events]") {
+  TempDir dir;
+  Config config;
+  config.data_dir = dir.path();
+  config.popularity_refresh_ms = 0;
+  config.history_cap = 4;
+  std::unique_ptr<Service> svc;
+  REQUIRE(Service::open(config, &svc).is_ok());
+  std::vector<EventInput> batch;
+  for (int i = 0; i < 12; ++i) batch.push_back(event("heavy", "m1", 1700000000000 + i * 1000));
+  batch.push_back(event("light", "m2"));
+  batch.push_back(event("light", "m2"));
+  IngestResult r;
+  REQUIRE(svc->events().ingest(batch, &r).is_ok());
+  RecommendRequest req;
+  req.k = 5;
+  REQUIRE(recommended(*svc, req) == std::vector<std::string>{"m1", "m2"});
+  REQUIRE(svc->events().erase_user("heavy").is_ok());
+  // Only the newest 4 of heavy's 12 events were in its history; popularity
+  // forgets all 12, so m1 is gone from the fallback ranking.
+  CHECK(recommended(*svc, req) == std::vector<std::string>{"m2"});
+  // And after a restart, which rebuilds popularity from the log.
+  svc.reset();
+  REQUIRE(Service::open(config, &svc).is_ok());
+  CHECK(recommended(*svc, req) == std::vector<std::string>{"m2"});
+}

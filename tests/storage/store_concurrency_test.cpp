@@ -60,7 +60,7 @@ TEST_CASE("concurrent writers are each acknowledged once with correct counts", "
       std::vector<Event> events{ev("temp", "item0", i, "temp-key")};
       WriteResult r;
       if (!store->write_events(events, &r).is_ok() || r.written != 1) ++erase_errors;
-      if (!store->erase_user("temp").is_ok()) ++erase_errors;
+      if (!store->erase_user("temp", nullptr).is_ok()) ++erase_errors;
     }
   });
   for (auto& th : threads) th.join();

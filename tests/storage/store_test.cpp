@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -128,9 +130,9 @@ TEST_CASE("erase_user removes every trace of the user", "[storage][store][erase]
   REQUIRE(store->stats().events == 4);
   const uint32_t gone = store->find_user("gone");
 
-  REQUIRE(store->erase_user("gone").is_ok());
-  CHECK(store->erase_user("gone").is_not_found());
-  CHECK(store->erase_user("never").is_not_found());
+  REQUIRE(store->erase_user("gone", nullptr).is_ok());
+  CHECK(store->erase_user("gone", nullptr).is_not_found());
+  CHECK(store->erase_user("never", nullptr).is_not_found());
   CHECK(store->find_user("gone") == 0);
   CHECK(store->user_name(gone).empty());
   std::vector<HistoryEntry> h;
@@ -147,12 +149,30 @@ TEST_CASE("erase_user removes every trace of the user", "[storage][store][erase]
   CHECK(r.duplicates == 1);
   CHECK(store->find_user("gone") != gone);  // a new id; old ids are not reused
   CHECK(history_items(*store, "gone") == std::vector<std::string>{"i1", "i2"});
-  REQUIRE(store->erase_user("gone").is_ok());
+  REQUIRE(store->erase_user("gone", nullptr).is_ok());
   store.reset();
 
   auto reopened = open_store(o);
   CHECK(reopened->find_user("gone") == 0);
   CHECK(reopened->stats().events == 1);
+}
+
+TEST_CASE("erase_user reports every event it removed, beyond the history cap", "[storage][store][erase]") {
+  TempDir dir;
+  auto store = open_store(options_for(dir.sub("db"), /*history_cap=*/4));
+  std::vector<Event> events;
+  for (int i = 0; i < 10; ++i) events.push_back(ev("gone", "i" + std::to_string(i % 3), 100 + i));
+  events.push_back(ev("keep", "i0", 50));
+  write(*store, events);
+  std::vector<ErasedEvent> erased;
+  REQUIRE(store->erase_user("gone", &erased).is_ok());
+  REQUIRE(erased.size() == 10);  // all of them, not the 4 the history keeps
+  std::multiset<std::pair<uint32_t, int64_t>> got, want;
+  for (const auto& e : erased) got.insert({e.item, e.ts_ms});
+  for (int i = 0; i < 10; ++i) want.insert({store->find_item("i" + std::to_string(i % 3)), 100 + i});
+  CHECK(got == want);
+  CHECK(store->stats().events == 1);
+  CHECK(store->erase_user("gone", &erased).is_not_found());
 }
 
 TEST_CASE("history keeps the newest cap events in time order", "[storage][store][history]") {
@@ -186,7 +206,7 @@ TEST_CASE("a snapshot sees none of the writes made after it", "[storage][store][
   write(*store, {ev("a", "i1", 30), ev("a", "i2", 10), ev("b", "i3", 5)});
   auto snap = store->snapshot();
   write(*store, {ev("a", "i4", 20), ev("c", "i5", 1)});
-  REQUIRE(store->erase_user("b").is_ok());
+  REQUIRE(store->erase_user("b", nullptr).is_ok());
 
   uint32_t user = 0;
   std::vector<uint32_t> items;

@@ -71,10 +71,10 @@ TEST_CASE("erase_user leaves nothing of the user in any column family", "[storag
   {
     auto store = open_store(o);
     write(*store, {ev("gone", "i1", 1, "g1"), ev("keep", "i1", 2, "k1"), ev("gone", "i2", 3, "g2"), ev("gone", "i3", 4)});
-    REQUIRE(store->erase_user("gone").is_ok());
+    REQUIRE(store->erase_user("gone", nullptr).is_ok());
     // A second incarnation, erased too.
     write(*store, {ev("gone", "i1", 1, "g1"), ev("gone", "i2", 3, "g2"), ev("keep", "i9", 9, "k1")});
-    REQUIRE(store->erase_user("gone").is_ok());
+    REQUIRE(store->erase_user("gone", nullptr).is_ok());
   }
 
   rocksdb::DBOptions dbo;
