@@ -1,7 +1,6 @@
 #include "model/model.h"
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <thread>
 
 #include "model/sasrec.h"
@@ -98,18 +97,19 @@ TEST_CASE("concurrent encodes from many threads agree with a serial one", "[mode
   CHECK(mismatches == 0);
 }
 
-TEST_CASE("inference on a 200-item history at d=50 is well under a millisecond", "[model][perf]") {
+// Speed is measured by the benchmarks (bench/), not here: this checks that the
+// thread's reused workspace carries nothing from one call to the next.
+TEST_CASE("repeated inference on a 200-item history gives the same vector every time", "[model]") {
   const auto m = random_model(3416, 50, 200);
-  std::vector<int32_t> hist;
+  std::vector<int32_t> hist, other;
   for (int i = 0; i < 200; ++i) hist.push_back(1 + (i * 13) % 3416);
-  std::vector<float> u(50);
-  REQUIRE(m->encode(hist, u));  // warm-up allocates the thread's workspace
-  const int reps = 200;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int r = 0; r < reps; ++r) REQUIRE(m->encode(hist, u));
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
-  WARN("encode(200 items, d=50): " << ms << " ms");
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)  // timing only in optimised, uninstrumented builds
-  CHECK(ms < 2.0);  // generous: the machine is shared
-#endif
+  for (int i = 0; i < 37; ++i) other.push_back(1 + (i * 7) % 3416);
+  std::vector<float> first(50), u(50), v(50);
+  REQUIRE(m->encode(hist, first));
+  for (int r = 0; r < 50; ++r) {
+    REQUIRE(m->encode(other, v));  // a shorter history in between
+    REQUIRE(m->encode(hist, u));
+    REQUIRE(u == first);
+  }
+  CHECK(v != first);
 }
