@@ -14,7 +14,10 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); a usage error exits 2, as Unix
+    // tools do, bad input found while running exits 1 (CLI::RuntimeError).
+    const int code = app.exit(e);
+    return code == 0 || dynamic_cast<const CLI::RuntimeError*>(&e) ? code : 2;
   }
   return 0;
 }

@@ -1,0 +1,288 @@
+// The attnrec command line, run as a process the way a user runs it: help,
+// exit codes, `listening on` with port 0, environment and config precedence,
+// import errors with FILE:LINE, progress lines when stderr is not a terminal.
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "temp_dir.h"
+
+namespace {
+
+using attnrec::testing::TempDir;
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+// Starts the binary with `args`; `env` entries are added to (or override)
+// this process's environment. stdin is /dev/null.
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            int* out_fd, int* err_fd) {
+  int out[2], err[2];
+  REQUIRE(pipe(out) == 0);
+  REQUIRE(pipe(err) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    close(out[0]);
+    close(err[0]);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string bin = ATTNREC_BINARY;
+    argv.push_back(bin.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  *out_fd = out[0];
+  *err_fd = err[0];
+  return pid;
+}
+
+// Reads both pipes until they close, then reaps the child.
+Run run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  int out_fd = -1, err_fd = -1;
+  const pid_t pid = spawn(args, env, &out_fd, &err_fd);
+  Run r;
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  int open_fds = 2;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  char buf[4096];
+  while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (poll(fds, 2, 1000) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, size_t(n));
+      }
+    }
+  }
+  if (open_fds > 0) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  for (const auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  return r;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  REQUIRE(f);
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// A serve process: waits for its `listening on HOST:PORT` line, stops it with SIGTERM.
+struct Served {
+  std::string listening;  // the first stdout line
+  std::string err;        // stderr after it stopped
+  int code = -1;
+};
+
+Served serve_once(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  int out_fd = -1, err_fd = -1;
+  std::vector<std::string> all = {"serve"};
+  all.insert(all.end(), args.begin(), args.end());
+  const pid_t pid = spawn(all, env, &out_fd, &err_fd);
+  Served s;
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  char buf[1024];
+  while (out.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out_fd, POLLIN, 0};
+    if (poll(&p, 1, 500) <= 0) continue;
+    const ssize_t n = read(out_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, size_t(n));
+  }
+  s.listening = out.substr(0, out.find('\n'));
+  kill(pid, SIGTERM);
+  while (true) {
+    const ssize_t n = read(err_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    s.err.append(buf, size_t(n));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  s.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  close(out_fd);
+  close(err_fd);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every subcommand has --help and exits 0 with it", "[cli]") {
+  const Run top = run({"--help"});
+  CHECK(top.code == 0);
+  for (const char* sub : {"serve", "import", "demo-data", "train", "eval", "recommend"}) {
+    INFO(sub);
+    CHECK(contains(top.out, sub));
+    const Run r = run({sub, "--help"});
+    CHECK(r.code == 0);
+    CHECK(contains(r.out, "Usage:"));
+    CHECK(contains(r.out, "--"));  // lists its flags
+  }
+  const Run version = run({"--version"});
+  CHECK(version.code == 0);
+  CHECK(contains(version.out, "attnrec"));
+}
+
+TEST_CASE("usage errors exit 2 with a message; bad input exits 1", "[cli]") {
+  TempDir dir;
+  const Run none = run({});
+  CHECK(none.code == 2);
+  const Run unknown_flag = run({"serve", "--bogus"});
+  CHECK(unknown_flag.code == 2);
+  CHECK(contains(unknown_flag.err, "--bogus"));
+  const Run unknown_command = run({"fly"});
+  CHECK(unknown_command.code == 2);
+  const Run bad_format = run({"import", "--data-dir", dir.sub("s"), "--format", "nope", "x"});
+  CHECK(bad_format.code == 2);
+  CHECK(contains(bad_format.err, "--format"));
+  const Run bad_listen = run({"serve", "--data-dir", dir.sub("s"), "--listen", "nowhere"});
+  CHECK(bad_listen.code == 2);
+  CHECK(contains(bad_listen.err, "--listen must be HOST:PORT"));
+
+  const Run train = run({"train"});
+  CHECK(train.code == 1);
+  CHECK(contains(train.err, "train needs --input FILE"));
+  const Run eval = run({"eval", "--model", dir.sub("none.sasrec"), "--input", dir.sub("none.txt")});
+  CHECK(eval.code == 1);
+  CHECK(contains(eval.err, "does not exist"));
+  // A path that does not exist is refused by the flag's own check.
+  const Run missing = run({"import", "--data-dir", dir.sub("s"), "--format", "pairs", dir.sub("absent.txt")});
+  CHECK(missing.code == 2);
+  CHECK(contains(missing.err, "absent.txt"));
+}
+
+TEST_CASE("import names FILE:LINE of a bad line and prints progress lines on a pipe", "[cli]") {
+  TempDir dir;
+  const std::string bad = dir.sub("bad.jsonl");
+  write_file(bad, "{\"user\":\"u1\",\"item\":\"i1\"}\n{\"user\":\"u1\"}\n");
+  const Run r = run({"import", "--data-dir", dir.sub("s"), "--format", "jsonl", bad});
+  CHECK(r.code == 1);
+  CHECK(contains(r.err, bad + ":2:"));
+  CHECK(contains(r.err, "`item` is required"));
+
+  const std::string good = dir.sub("pairs.txt");
+  std::string text;
+  for (int u = 0; u < 50; ++u) {
+    for (int i = 0; i < 5; ++i) text += "u" + std::to_string(u) + " i" + std::to_string((u + i) % 20) + "\n";
+  }
+  write_file(good, text);
+  const Run ok = run({"import", "--data-dir", dir.sub("s"), "--format", "pairs", good});
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  // stderr is a pipe: plain lines, no carriage-return redraws.
+  CHECK(contains(ok.err, "import: 100.0%"));
+  CHECK_FALSE(contains(ok.err, "\r"));
+  CHECK(contains(ok.out, "\"events_accepted\":250"));
+}
+
+TEST_CASE("import redraws a progress bar in place on a terminal", "[cli]") {
+  TempDir dir;
+  const std::string pairs = dir.sub("pairs.txt");
+  std::string text;
+  for (int u = 0; u < 200; ++u) text += "u" + std::to_string(u) + " i" + std::to_string(u % 30) + "\n";
+  write_file(pairs, text);
+  // stdout and stderr on one pseudo-terminal, as in an interactive shell.
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::string bin = ATTNREC_BINARY;
+    const std::string store = dir.sub("s");
+    execl(bin.c_str(), bin.c_str(), "import", "--data-dir", store.c_str(), "--format", "pairs", pairs.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string screen;
+  char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 500) <= 0) continue;
+    const ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited
+    screen.append(buf, size_t(n));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(master);
+  INFO(screen);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(contains(screen, "\r["));            // the bar, redrawn from the line start
+  CHECK(contains(screen, "] 100.0%"));
+  CHECK_FALSE(contains(screen, "import: "));  // not the plain-line form
+}
+
+TEST_CASE("serve prints `listening on` with port 0 and stops cleanly on SIGTERM", "[cli]") {
+  TempDir dir;
+  const Served s = serve_once({"--data-dir", dir.sub("s"), "--listen", "127.0.0.1:0"});
+  INFO(s.err);
+  REQUIRE(s.listening.rfind("listening on 127.0.0.1:", 0) == 0);
+  CHECK(s.listening != "listening on 127.0.0.1:0");  // the chosen port
+  CHECK(s.code == 0);
+  CHECK(contains(s.err, "serve: stopped"));
+}
+
+TEST_CASE("flags win over the environment, which wins over the config file", "[cli]") {
+  TempDir dir;
+  const std::string file = dir.sub("attnrec.toml");
+  write_file(file, "listen = \"127.0.0.1:1\"\ndata-dir = \"" + dir.sub("from-file") + "\"\n");
+  // The file alone: its data-dir is used (the listen port 1 cannot be bound
+  // by a test, so the environment's port 0 takes over in every run below).
+  const Served from_file = serve_once({"--config", file}, {{"ATTNREC_LISTEN", "127.0.0.1:0"}});
+  INFO(from_file.err);
+  CHECK(from_file.code == 0);
+  CHECK(std::filesystem::exists(dir.sub("from-file") + "/store"));
+  // The environment beats the file.
+  const Served from_env = serve_once({"--config", file}, {{"ATTNREC_LISTEN", "127.0.0.1:0"},
+                                                          {"ATTNREC_DATA_DIR", dir.sub("from-env")}});
+  CHECK(from_env.code == 0);
+  CHECK(std::filesystem::exists(dir.sub("from-env") + "/store"));
+  // A flag beats both.
+  const Served from_flag = serve_once({"--config", file, "--data-dir", dir.sub("from-flag")},
+                                      {{"ATTNREC_LISTEN", "127.0.0.1:0"}, {"ATTNREC_DATA_DIR", dir.sub("from-env2")}});
+  CHECK(from_flag.code == 0);
+  CHECK(std::filesystem::exists(dir.sub("from-flag") + "/store"));
+  CHECK_FALSE(std::filesystem::exists(dir.sub("from-env2")));
+
+  // An unknown key in the file is an error naming it.
+  write_file(file, "colour = \"blue\"\n");
+  const Run bad = run({"serve", "--config", file, "--listen", "127.0.0.1:0", "--data-dir", dir.sub("x")});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "unknown key 'colour'"));
+}
