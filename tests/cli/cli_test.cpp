@@ -158,7 +158,7 @@ TEST_CASE("every subcommand has --help and exits 0 with it", "[cli]") {
   CHECK(contains(version.out, "attnrec"));
 }
 
-TEST_CASE("usage errors exit 2 with a message; bad input exits 1", "[cli]") {
+TEST_CASE("usage errors exit 2 with a message and bad input exits 1", "[cli]") {
   TempDir dir;
   const Run none = run({});
   CHECK(none.code == 2);
