@@ -12,36 +12,45 @@ namespace attnrec::api {
 
 namespace http = boost::beast::http;
 
-namespace {
-
-// Compares without an early exit so the key cannot be guessed byte by byte
-// from response times.
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-}  // namespace
-
 Dispatcher::Dispatcher(service::Service& svc, DispatcherOptions options)
-    : svc_(svc), options_(std::move(options)) {
+    : svc_(svc),
+      metrics_need_key_(options.metrics_need_key),
+      keys_(std::make_shared<const ApiKeys>(std::move(options.keys))) {
   add_v1_routes(router_);
 }
 
-bool Dispatcher::authorized(const HttpRequest& req) const {
-  if (options_.api_key.empty()) return true;
-  if (auto it = req.find("X-API-Key"); it != req.end()) {
-    return constant_time_equal(it->value(), options_.api_key);
+void Dispatcher::set_keys(ApiKeys keys) {
+  auto next = std::make_shared<const ApiKeys>(std::move(keys));
+  std::lock_guard lock(keys_mu_);
+  keys_.swap(next);
+}
+
+std::shared_ptr<const ApiKeys> Dispatcher::keys() const {
+  std::lock_guard lock(keys_mu_);
+  return keys_;
+}
+
+std::optional<HttpResponse> Dispatcher::check_key(const HttpRequest& req, const Route& route) const {
+  Role needed = route.role;
+  if (needed == Role::kNone && metrics_need_key_ && route.pattern == "/metrics") needed = Role::kRead;
+  if (needed == Role::kNone) return std::nullopt;
+  const auto keys = this->keys();
+  if (keys->empty()) return std::nullopt;
+  const Role role = keys->role_of(request_key(req));
+  if (role == Role::kNone) {
+    HttpResponse res = error_response(http::status::unauthorized, "unauthorized",
+                                      "missing or unknown API key (Authorization: Bearer KEY or "
+                                      "X-API-Key)");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
   }
-  if (auto it = req.find(http::field::authorization); it != req.end()) {
-    constexpr std::string_view kBearer = "Bearer ";
-    const std::string_view value = it->value();
-    return value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer &&
-           constant_time_equal(value.substr(kBearer.size()), options_.api_key);
+  if (role < needed) {
+    return error_response(http::status::forbidden, "forbidden",
+                          "this key's role is " + std::string(role_name(role)) + "; " +
+                              std::string(req.method_string()) + " " + route.pattern + " needs " +
+                              std::string(role_name(needed)));
   }
-  return false;
+  return std::nullopt;
 }
 
 Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
@@ -70,14 +79,11 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
   out.route = match.route;
   out.label = match.route->pattern;
   out.path = std::move(match.path);
-  if (!match.route->open && !authorized(req)) {
-    out.early = error_response(http::status::unauthorized, "unauthorized",
-                               "missing or wrong API key (Authorization: Bearer KEY or "
-                               "X-API-Key)");
-    out.early->set(http::field::www_authenticate, "Bearer");
+  if (auto denied = check_key(req, *match.route)) {
+    out.early = std::move(denied);
     return out;
   }
-  if (!match.route->open && !svc_.ready()) {
+  if (match.route->role != Role::kNone && !svc_.ready()) {
     out.early = error_response(http::status::service_unavailable, "not_ready",
                                "the service is starting");
     return out;

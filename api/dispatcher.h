@@ -1,4 +1,4 @@
-// From a parsed request to a response, without sockets: routing, the API key,
+// From a parsed request to a response, without sockets: routing, API keys and roles,
 // readiness, and the catch-all that turns any exception into a 500. Split in
 // two steps so the server can do the cheap part (route) on its I/O thread and
 // the store-touching part (run) on its worker pool.
@@ -7,10 +7,13 @@
 // from any number of threads. The Service must outlive the Dispatcher.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "api/auth.h"
 #include "api/request.h"
 #include "api/router.h"
 
@@ -20,7 +23,8 @@ namespace attnrec::api {
 inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
 struct DispatcherOptions {
-  std::string api_key;  // empty: no authentication
+  ApiKeys keys;                  // empty: no authentication
+  bool metrics_need_key = false;  // /metrics asks for a `read` key too
 };
 
 class Dispatcher {
@@ -50,13 +54,20 @@ class Dispatcher {
   HttpResponse handle(const HttpRequest& req) const;
 
   service::Service& service() const { return svc_; }
+
+  // Replaces the API keys (SIGHUP); requests routed after it use the new set.
+  void set_keys(ApiKeys keys);
   const Router& router() const { return router_; }
 
  private:
-  bool authorized(const HttpRequest& req) const;
+  // The 401/403 to send, or nothing when the request may go on.
+  std::optional<HttpResponse> check_key(const HttpRequest& req, const Route& route) const;
+  std::shared_ptr<const ApiKeys> keys() const;
 
   service::Service& svc_;
-  DispatcherOptions options_;
+  const bool metrics_need_key_;
+  mutable std::mutex keys_mu_;
+  std::shared_ptr<const ApiKeys> keys_;  // guarded by keys_mu_ (held for the pointer copy only)
   Router router_;
 };
 

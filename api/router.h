@@ -19,6 +19,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include "api/auth.h"
 #include "api/request.h"
 
 namespace attnrec::api {
@@ -29,8 +30,9 @@ struct Route {
   boost::beast::http::verb method;
   std::string pattern;  // the template; also the metrics label
   Handler handler;
-  // Open routes skip the API key check (liveness, readiness, metrics).
-  bool open = false;
+  // The least role a key must have (api/auth.h); kNone: open to anyone,
+  // also before the service is ready (liveness, readiness, metrics).
+  Role role = Role::kRead;
   // Blocking routes touch the store (or are otherwise slow) and run on the
   // worker pool; others run on the I/O thread.
   bool blocking = true;

@@ -71,7 +71,7 @@ struct Server::State {
   State(service::Service& r, ServerOptions o)
       : svc(r),
         options(std::move(o)),
-        dispatcher(r, DispatcherOptions{options.api_key}),
+        dispatcher(r, DispatcherOptions{options.api_keys, options.metrics_need_key}),
         pool(std::max<size_t>(1, options.workers)),
         ioc(static_cast<int>(std::max<size_t>(1, options.io_threads))),
         acceptor(asio::make_strand(ioc)) {}
@@ -88,7 +88,7 @@ struct Server::State {
 
   service::Service& svc;
   const ServerOptions options;
-  const Dispatcher dispatcher;
+  Dispatcher dispatcher;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> in_flight{0};  // requests posted to the pool, not yet answered
 
@@ -482,6 +482,8 @@ Status Server::start() {
 }
 
 tcp::endpoint Server::local_endpoint() const { return state_->endpoint; }
+
+void Server::reload_keys(ApiKeys keys) { state_->dispatcher.set_keys(std::move(keys)); }
 
 void Server::stop() {
   State& st = *state_;

@@ -17,6 +17,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "api/auth.h"
 #include "base/status.h"
 
 namespace attnrec::service { class Service; }
@@ -45,7 +46,8 @@ struct ServerOptions {
   size_t max_pipelined = 16;
   // Requests queued for or running on workers, server-wide; 429 beyond.
   size_t max_in_flight = 8192;
-  std::string api_key;  // empty: no authentication
+  ApiKeys api_keys;               // empty: no authentication (api/auth.h)
+  bool metrics_need_key = false;  // /metrics asks for a `read` key too
 };
 
 class Server {
@@ -67,6 +69,9 @@ class Server {
   // connections, waits up to drain_timeout, closes the rest, joins all
   // threads. Idempotent.
   void stop();
+
+  // Swaps in new API keys (SIGHUP) without a restart; thread-safe.
+  void reload_keys(ApiKeys keys);
 
   struct State;  // shared with the listener and sessions (server.cpp)
 

@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "api/server.h"
@@ -24,7 +26,38 @@ struct ServeFlags {
   service::Config config;
   std::string listen = "127.0.0.1:8080";
   api::ServerOptions server;
+  std::string api_key;        // one admin key
+  std::string api_keys;       // "KEY:ROLE,..." (ATTNREC_API_KEYS)
+  std::string api_keys_file;  // lines "KEY ROLE"; re-read on SIGHUP
+  bool allow_unauthenticated = false;
 };
+
+// Every configured key: --api-key (admin), --api-keys / ATTNREC_API_KEYS,
+// --api-keys-file. Messages never contain a key.
+Result<api::ApiKeys> load_keys(const ServeFlags& f) {
+  api::ApiKeys keys;
+  if (!f.api_key.empty()) {
+    if (Status s = keys.add(f.api_key, api::Role::kAdmin); !s.is_ok()) return s.with_prefix("--api-key: ");
+  }
+  if (!f.api_keys.empty()) {
+    auto list = api::ApiKeys::parse_list(f.api_keys);
+    if (!list) return list.status();
+    if (Status s = keys.merge(list.value()); !s.is_ok()) return s.with_prefix("--api-keys: ");
+  }
+  if (!f.api_keys_file.empty()) {
+    auto file = api::ApiKeys::read_file(f.api_keys_file);
+    if (!file) return file.status();
+    if (Status s = keys.merge(file.value()); !s.is_ok()) return s.with_prefix(f.api_keys_file + ": ");
+  }
+  return keys;
+}
+
+bool is_loopback(const std::string& host) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return host == "localhost";
+  return address.is_loopback();
+}
 
 // "HOST:PORT" or "[V6ADDR]:PORT"; false when malformed.
 bool parse_listen(const std::string& text, std::string* host, uint16_t* port) {
@@ -81,6 +114,19 @@ int run_serve(ServeFlags flags) {
               << flags.listen << "'\n";
     return 2;
   }
+  auto keys = load_keys(flags);
+  if (!keys) {
+    std::cerr << "serve: " << keys.error() << "\n";
+    return 2;
+  }
+  if (keys.value().empty() && !is_loopback(flags.server.host) && !flags.allow_unauthenticated) {
+    std::cerr << "serve: refusing to listen on " << flags.listen
+              << " without API keys: anyone who can reach it could write and administer. Give "
+                 "--api-key, --api-keys or --api-keys-file, or --allow-unauthenticated if that "
+                 "is intended\n";
+    return 2;
+  }
+  flags.server.api_keys = keys.value();
   std::unique_ptr<service::Service> svc;
   if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
     std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
@@ -89,13 +135,33 @@ int run_serve(ServeFlags flags) {
   }
   // Signals first, so a SIGTERM right after "listening on" is not lost.
   boost::asio::io_context signal_ioc;
-  boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM, SIGHUP);
   int caught = 0;
-  signals.async_wait([&caught](const boost::system::error_code& ec, int sig) {
-    if (!ec) caught = sig;
-  });
+  std::function<void()> on_hup;  // set once the server runs
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        if (on_hup) on_hup();
+        wait_signal();
+        return;
+      }
+      caught = sig;
+    });
+  };
+  wait_signal();
   {
     api::Server server(*svc, flags.server);
+    // SIGHUP re-reads the keys; a bad file keeps the keys in force.
+    on_hup = [&] {
+      auto fresh = load_keys(flags);
+      if (!fresh) {
+        std::cerr << "serve: SIGHUP: keeping the current API keys: " << fresh.error() << "\n";
+        return;
+      }
+      std::cerr << "serve: SIGHUP: " << fresh.value().size() << " API key(s) in force\n";
+      server.reload_keys(std::move(fresh).value());
+    };
     if (const Status s = server.start(); !s.is_ok()) {
       std::cerr << "serve: " << s.message() << "\n";
       return 1;
@@ -145,9 +211,22 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
                 "fsync the WAL before acknowledging an ingest (default on)")
       ->envname("ATTNREC_SYNC");
-  cmd->add_option("--api-key", flags->server.api_key,
-                  "Require this key (Authorization: Bearer KEY or X-API-Key) on /v1 routes")
+  cmd->add_option("--api-key", flags->api_key,
+                  "One admin API key (Authorization: Bearer KEY or X-API-Key)")
       ->envname("ATTNREC_API_KEY");
+  cmd->add_option("--api-keys", flags->api_keys,
+                  "API keys with roles, KEY:ROLE,KEY:ROLE (ROLE read < write < admin)")
+      ->envname("ATTNREC_API_KEYS");
+  cmd->add_option("--api-keys-file", flags->api_keys_file,
+                  "A file of `KEY ROLE` lines (# comments), re-read on SIGHUP")
+      ->envname("ATTNREC_API_KEYS_FILE")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--allow-unauthenticated", flags->allow_unauthenticated,
+                "Listen beyond loopback without API keys")
+      ->envname("ATTNREC_ALLOW_UNAUTHENTICATED");
+  cmd->add_flag("--metrics-need-key", flags->server.metrics_need_key,
+                "/metrics asks for a read key too (open by default, for scrapers)")
+      ->envname("ATTNREC_METRICS_NEED_KEY");
   cmd->add_option("--max-body", flags->server.body_limit,
                   "Largest request body, bytes (suffixes k, m: 1024-based)")
       ->envname("ATTNREC_MAX_BODY")

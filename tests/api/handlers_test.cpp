@@ -17,14 +17,15 @@ namespace json = boost::json;
 namespace {
 
 struct Fixture {
-  explicit Fixture(std::string api_key = "") {
+  explicit Fixture(std::string admin_key = "", api::ApiKeys keys = {}, bool metrics_need_key = false) {
     service::Config config;
     config.data_dir = dir.path();
     config.popularity_refresh_ms = 0;
     const Status s = service::Service::open(config, &rec);
     INFO(s.message());
     REQUIRE(s.is_ok());
-    dispatcher = std::make_unique<api::Dispatcher>(*rec, api::DispatcherOptions{api_key});
+    if (!admin_key.empty()) REQUIRE(keys.add(admin_key, api::Role::kAdmin).is_ok());
+    dispatcher = std::make_unique<api::Dispatcher>(*rec, api::DispatcherOptions{keys, metrics_need_key});
   }
 
   HttpResponse call(verb method, std::string target, std::string body = "",
@@ -263,4 +264,81 @@ TEST_CASE("POST /v1/admin/train refuses bad options before a job exists", "[api]
   CHECK(error_message(f.call(verb::post, "/v1/admin/train", R"({"colour":1})")).find("colour") !=
         std::string::npos);
   CHECK(f.call(verb::get, "/v1/admin/train/job-1").result_int() == 404);
+}
+
+TEST_CASE("roles: read < write < admin, 401 for no or unknown key, 403 for too low a role", "[api][handlers][auth]") {
+  auto keys = api::ApiKeys::parse_list("r1:read,w1:write,a1:admin");
+  REQUIRE(keys.ok());
+  Fixture f("", keys.value());
+  const auto as = [&](const std::string& key, verb method, const std::string& target, std::string body = "") {
+    return f.call(method, target, std::move(body), "application/json", {{"X-API-Key", key}}).result_int();
+  };
+  const std::string event = R"({"user":"u1","item":"i1"})";
+  // read: reads only.
+  CHECK(as("r1", verb::get, "/v1/users/u1/recommendations") == 200);
+  CHECK(as("r1", verb::get, "/v1/models") == 200);
+  CHECK(as("r1", verb::post, "/v1/events", event) == 403);
+  CHECK(as("r1", verb::delete_, "/v1/users/u1") == 403);
+  // write: ingest, catalog writes and erasure, not admin.
+  CHECK(as("w1", verb::post, "/v1/events", event) == 200);
+  CHECK(as("w1", verb::put, "/v1/items/i1", R"({"title":"One"})") == 200);
+  CHECK(as("w1", verb::get, "/v1/users/u1/history") == 200);
+  CHECK(as("w1", verb::post, "/v1/admin/train", "{}") == 403);
+  CHECK(as("w1", verb::post, "/v1/models/v1/activate") == 403);
+  // admin: everything.
+  CHECK(as("a1", verb::post, "/v1/models/v1/activate") == 404);  // allowed; no such version
+  CHECK(as("a1", verb::get, "/v1/admin/train/job-9") == 404);
+  CHECK(as("a1", verb::delete_, "/v1/users/u1") == 204);
+  // 403 says which role is needed, and never echoes the key.
+  const auto denied = f.call(verb::post, "/v1/admin/train", "{}", "application/json", {{"X-API-Key", "r1"}});
+  CHECK(error_code(denied) == "forbidden");
+  CHECK(error_message(denied).find("needs admin") != std::string::npos);
+  CHECK(error_message(denied).find("r1") == std::string::npos);
+  // Unknown or missing: 401 with WWW-Authenticate.
+  const auto unknown = f.call(verb::get, "/v1/models", "", "", {{"Authorization", "Bearer nope"}});
+  CHECK(unknown.result_int() == 401);
+  CHECK(unknown["WWW-Authenticate"] == "Bearer");
+  CHECK(f.call(verb::get, "/v1/models").result_int() == 401);
+  CHECK(f.call(verb::get, "/v1/models", "", "", {{"Authorization", "Bearer r1"}}).result_int() == 200);
+  // Health probes stay open; /metrics too unless configured.
+  CHECK(f.call(verb::get, "/healthz").result_int() == 200);
+  CHECK(f.call(verb::get, "/metrics").result_int() == 200);
+  // A reload replaces the keys at once.
+  auto next = api::ApiKeys::parse_list("r2:read");
+  REQUIRE(next.ok());
+  f.dispatcher->set_keys(next.value());
+  CHECK(as("r1", verb::get, "/v1/models") == 401);
+  CHECK(as("r2", verb::get, "/v1/models") == 200);
+}
+
+TEST_CASE("/metrics can ask for a read key", "[api][handlers][auth]") {
+  Fixture f("adm", {}, /*metrics_need_key=*/true);
+  CHECK(f.call(verb::get, "/metrics").result_int() == 401);
+  CHECK(f.call(verb::get, "/metrics", "", "", {{"X-API-Key", "adm"}}).result_int() == 200);
+  CHECK(f.call(verb::get, "/healthz").result_int() == 200);
+}
+
+TEST_CASE("API keys files and lists are parsed with errors naming where", "[api][auth]") {
+  auto keys = api::ApiKeys::parse_file_text("# operators\nk-admin admin\n\n  k-reader   read  \nk-writer\twrite\n", "keys.txt");
+  REQUIRE(keys.ok());
+  CHECK(keys.value().size() == 3);
+  CHECK(keys.value().role_of("k-admin") == api::Role::kAdmin);
+  CHECK(keys.value().role_of("k-reader") == api::Role::kRead);
+  CHECK(keys.value().role_of("k-writer") == api::Role::kWrite);
+  CHECK(keys.value().role_of("k-write") == api::Role::kNone);
+  CHECK(keys.value().role_of("") == api::Role::kNone);
+
+  auto bad_role = api::ApiKeys::parse_file_text("a admin\nb root\n", "keys.txt");
+  REQUIRE_FALSE(bad_role.ok());
+  CHECK(bad_role.error().find("keys.txt:2:") != std::string::npos);
+  auto twice = api::ApiKeys::parse_file_text("a admin\na read\n", "keys.txt");
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.error().find("keys.txt:2:") != std::string::npos);
+  CHECK(twice.error().find("twice") != std::string::npos);
+  auto list = api::ApiKeys::parse_list("x:read, y:admin");
+  REQUIRE(list.ok());
+  CHECK(list.value().role_of("y") == api::Role::kAdmin);
+  auto bad_list = api::ApiKeys::parse_list("x:read,y");
+  REQUIRE_FALSE(bad_list.ok());
+  CHECK(bad_list.error().find("entry 2") != std::string::npos);
 }

@@ -286,3 +286,23 @@ TEST_CASE("flags win over the environment, which wins over the config file", "[c
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "unknown key 'colour'"));
 }
+
+TEST_CASE("serve refuses a non-loopback address without API keys unless told", "[cli]") {
+  TempDir dir;
+  const Run refused = run({"serve", "--data-dir", dir.sub("s"), "--listen", "0.0.0.0:0"});
+  CHECK(refused.code == 2);
+  CHECK(contains(refused.err, "without API keys"));
+  CHECK(contains(refused.err, "--allow-unauthenticated"));
+  CHECK_FALSE(std::filesystem::exists(dir.sub("s")));  // refused before opening anything
+  const Served allowed = serve_once({"--data-dir", dir.sub("s"), "--listen", "0.0.0.0:0", "--allow-unauthenticated"});
+  CHECK(allowed.listening.rfind("listening on 0.0.0.0:", 0) == 0);
+  CHECK(allowed.code == 0);
+  const Served keyed = serve_once({"--data-dir", dir.sub("s"), "--listen", "0.0.0.0:0"},
+                                  {{"ATTNREC_API_KEYS", "k1:read,k2:admin"}});
+  CHECK(keyed.listening.rfind("listening on 0.0.0.0:", 0) == 0);
+  CHECK_FALSE(contains(keyed.err, "k2"));  // keys are never printed
+  const Run bad_keys = run({"serve", "--data-dir", dir.sub("s"), "--listen", "127.0.0.1:0"},
+                           {{"ATTNREC_API_KEYS", "k1:root"}});
+  CHECK(bad_keys.code == 2);
+  CHECK(contains(bad_keys.err, "ATTNREC_API_KEYS entry 1"));
+}
