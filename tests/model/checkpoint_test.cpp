@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -114,4 +115,52 @@ TEST_CASE("checkpoint writer reports a file it cannot create", "[checkpoint]") {
   const attnrec::Status s = save_checkpoint(small_model(), "/nonexistent/dir/model.bin");
   CHECK(s.code() == attnrec::Status::Code::kIOError);
   CHECK(s.message().find("cannot create") != std::string::npos);
+}
+
+// tests/model/fixtures/v1_tiny.sasrec was written by the version-1 writer
+// (commit 98c191a, before format version 2) from a model trained with the
+// code of that commit: Config{maxlen 6, d 8, blocks 1, heads 2, d_ff 16,
+// dropout 0.1}, TrainConfig{epochs 3 via train_epoch(1..3), batch 8,
+// threads 1, patience 0, ema_decay 0, seed 11, negatives 8}, on 40 users x
+// 12 items walking a cycle of 20 items with stride 1 or 2 (the generator of
+// trainer_test.cpp, seed 7). The expected user vector and scores below were
+// printed (%.9g) by that same program for the history kUserHistory.
+namespace {
+
+const std::vector<int32_t> kUserHistory = {3, 5, 7, 9, 11, 13, 15};
+const std::vector<float> kV1User = {1.67849827f,   0.93351984f, 0.0621958636f, 0.533830523f,
+                                    -0.198367372f, -1.0354917f, -1.38730431f,  -0.649731994f};
+const std::vector<float> kV1Scores = {
+    1.20000505f,   -0.478543162f, -0.766985297f, -0.516257465f, 0.33840999f,
+    0.212789699f,  -0.129598573f, 0.33139351f,   0.676242769f,  -0.14805451f,
+    -0.016510956f, -0.215814173f, 1.00242388f,   0.839686155f,  1.17176342f,
+    0.053643927f,  0.838824391f,  -0.354873627f, 0.0389100164f, 0.241447717f};
+
+}  // namespace
+
+TEST_CASE("a version-1 checkpoint still loads and reproduces its recorded outputs",
+          "[checkpoint]") {
+  auto loaded = load_checkpoint(std::string(ATTNREC_MODEL_FIXTURES) + "/v1_tiny.sasrec");
+  REQUIRE(loaded.ok());
+  const Model& m = *loaded.value();
+  const Config& c = m.config();
+  CHECK(c.num_items == 20);
+  CHECK(c.maxlen == 6);
+  CHECK(c.d == 8);
+  CHECK(c.blocks == 1);
+  CHECK(c.heads == 2);
+  CHECK(c.d_ff == 16);
+  CHECK(m.index_of("7") == 7);
+  std::vector<float> user(8);
+  REQUIRE(m.encode(kUserHistory, user));
+  for (size_t i = 0; i < user.size(); ++i) {
+    INFO("user[" << i << "]");
+    CHECK(std::abs(user[i] - kV1User[i]) < 1e-6f);
+  }
+  std::vector<float> scores(21);
+  m.score_all(user, scores);
+  for (size_t i = 1; i < scores.size(); ++i) {
+    INFO("score of item " << i);
+    CHECK(std::abs(scores[i] - kV1Scores[i - 1]) < 1e-6f);
+  }
 }
