@@ -11,8 +11,10 @@ using namespace attnrec::model;
 
 namespace {
 
-Model small_model() {
+Model small_model(Attention attention = Attention::kFull, int32_t window = 0) {
   Config c;
+  c.attention = attention;
+  c.window = window;
   c.num_items = 4;
   c.maxlen = 5;
   c.d = 8;
@@ -62,6 +64,8 @@ TEST_CASE("checkpoint round trip keeps config, item ids and every weight", "[che
   const Model& l = *loaded.value();
   CHECK(l.item_ids() == m.item_ids());
   CHECK(l.config().heads == 2);
+  CHECK(l.config().attention == Attention::kFull);
+  CHECK(l.config().window == 0);
   CHECK(l.params().flat() == m.params().flat());
   CHECK(l.index_of("c") == 3);
 }
@@ -82,6 +86,11 @@ TEST_CASE("checkpoint reader refuses bad files and says why", "[checkpoint]") {
   version[8] = 7;
   const std::string v = refuse(version);
   CHECK(v.find("unsupported format version 7") != std::string::npos);
+  CHECK(v.find("newer attnrec") != std::string::npos);
+  version[8] = 3;  // the next version, still unknown
+  CHECK(refuse(version).find("unsupported format version 3") != std::string::npos);
+  version[8] = 0;
+  CHECK(refuse(version).find("unsupported format version 0") != std::string::npos);
 
   std::string corrupt = good;
   corrupt[good.size() / 2] ^= 0x40;
@@ -150,6 +159,8 @@ TEST_CASE("a version-1 checkpoint still loads and reproduces its recorded output
   CHECK(c.blocks == 1);
   CHECK(c.heads == 2);
   CHECK(c.d_ff == 16);
+  CHECK(c.attention == Attention::kFull);
+  CHECK(c.window == 0);
   CHECK(m.index_of("7") == 7);
   std::vector<float> user(8);
   REQUIRE(m.encode(kUserHistory, user));
@@ -163,4 +174,49 @@ TEST_CASE("a version-1 checkpoint still loads and reproduces its recorded output
     INFO("score of item " << i);
     CHECK(std::abs(scores[i] - kV1Scores[i - 1]) < 1e-6f);
   }
+}
+
+TEST_CASE("checkpoint version 2 round trip keeps local attention and its window",
+          "[checkpoint]") {
+  const Model m = small_model(Attention::kLocal, 3);
+  const std::string b = bytes_of(m);
+  uint32_t version = 0;
+  std::memcpy(&version, b.data() + 8, 4);
+  CHECK(version == 2);
+  auto loaded = parse_checkpoint(b, "m.bin");
+  REQUIRE(loaded.ok());
+  const Model& l = *loaded.value();
+  CHECK(l.config().attention == Attention::kLocal);
+  CHECK(l.config().window == 3);
+  CHECK(l.params().flat() == m.params().flat());
+  std::vector<float> u1(8), u2(8);
+  const std::vector<int32_t> hist = {1, 2, 3, 4, 1};
+  REQUIRE(m.encode(hist, u1));
+  REQUIRE(l.encode(hist, u2));
+  CHECK(u1 == u2);
+}
+
+TEST_CASE("checkpoint reader refuses a version-2 config with a bad attention kind or window",
+          "[checkpoint]") {
+  const std::string good = bytes_of(small_model(Attention::kLocal, 2));
+  REQUIRE(parse_checkpoint(good, "m.bin").ok());
+  constexpr size_t kAttention = 24 + 36, kWindow = 24 + 40;  // config fields of version 2
+  auto edit = [&](size_t offset, int32_t value) {
+    std::string b = good;
+    std::memcpy(b.data() + offset, &value, 4);
+    reseal(b);
+    return refuse(b);
+  };
+  for (int32_t window : {0, -1}) {
+    const std::string e = edit(kWindow, window);
+    INFO(e);
+    CHECK(e.find("invalid config") != std::string::npos);
+    CHECK(e.find("window") != std::string::npos);
+  }
+  const std::string kind = edit(kAttention, 9);
+  CHECK(kind.find("invalid config") != std::string::npos);
+  CHECK(kind.find("attention") != std::string::npos);
+  // Full attention with a window is refused too (the window would be ignored).
+  const std::string full = edit(kAttention, int32_t(Attention::kFull));
+  CHECK(full.find("window") != std::string::npos);
 }
