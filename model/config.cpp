@@ -14,9 +14,9 @@ Status Config::validate() const {
   if (act != Activation::kRelu && act != Activation::kGelu) return bad("unknown activation");
   if (!(ln_eps > 0.0f)) return bad("ln_eps must be > 0");
   if (attention == Attention::kFull) {
-    if (window != 0) return bad("window is only for local attention (must be 0 with full attention)");
+    if (window != 0) return bad("window is only for local attention (must be 0 with full)");
   } else if (attention == Attention::kLocal) {
-    if (window < 1 || window > 100000) return bad("window must be in 1..100000 with local attention");
+    if (window < 1 || window > 100000) return bad("local attention needs a window in 1..100000");
   } else {
     return bad("unknown attention kind");
   }

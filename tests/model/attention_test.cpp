@@ -43,7 +43,8 @@ Mat<double> naive_attention(const Mat<double>& h, const Block<double>& B, int he
       }
       for (double& x : s) z += (x = std::exp(x - mx));
       for (Eigen::Index j = 0; j <= i; ++j) {
-        for (Eigen::Index c = hd * dh; c < (hd + 1) * dh; ++c) o(i, c) += s[size_t(j)] / z * v(j, c);
+        const double p = s[size_t(j)] / z;
+        for (Eigen::Index c = hd * dh; c < (hd + 1) * dh; ++c) o(i, c) += p * v(j, c);
       }
     }
   }
@@ -127,8 +128,8 @@ TEST_CASE("attention on the last query row only equals the full computation", "[
   CHECK((full.row(n - 1) - last.row(0)).norm() < 1e-12);
 }
 
-TEST_CASE("local attention backward matches finite differences (W 1, 2, 4, n, > n; 1 and 2 heads)",
-          "[attention][grad]") {
+TEST_CASE("local attention backward matches finite differences (W 1, 2, 4, n, > n, with 1 and "
+          "2 heads)", "[attention][grad]") {
   const int n = 6;
   for (int heads : {1, 2}) {
     for (int window : {1, 2, 4, n, n + 3}) {
@@ -211,7 +212,7 @@ TEST_CASE("local attention with a window of at least the sequence length is full
   }
 }
 
-TEST_CASE("local attention: row i depends only on rows i-W+1..i; its weights lie there and sum "
+TEST_CASE("local attention: row i depends only on rows i-W+1..i, and its weights lie there and sum "
           "to 1", "[attention]") {
   const Config cfg = attn_config(2);
   Params<double> w = random_params(cfg, 14);
