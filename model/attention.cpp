@@ -1,15 +1,18 @@
 #include "model/attention.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
 namespace attnrec::model {
 
 template <class T>
-void AttentionCache<T>::reserve(int maxlen, int d, int heads) {
+void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window) {
+  // A local cache only ever holds [m, W] bands, or [n, n] with n <= W.
+  const int cols = window >= 1 ? std::min(window, maxlen) : maxlen;
   for (Mat<T>* m : {&q, &k, &v, &o, &dq, &dk, &dv, &dout}) m->resize(maxlen, d);
-  p.assign(size_t(heads), Mat<T>(maxlen, maxlen));
-  dp.resize(maxlen, maxlen);
+  p.assign(size_t(heads), Mat<T>(maxlen, cols));
+  dp.resize(maxlen, cols);
 }
 
 namespace {
@@ -24,31 +27,90 @@ void causal_softmax_row(Row row, Eigen::Index last) {
   row.tail(row.size() - last - 1).setZero();
 }
 
+// Softmax of a window's scores, in place.
+template <class T, class Seg>
+void softmax_inplace(Seg s) {
+  const T mx = s.maxCoeff();
+  s = (s.array() - mx).exp();
+  s /= s.sum();
+}
+
+// Local attention of one head (see attention.h), query rows q0..n-1 into Oh,
+// probabilities into the band P ([m, W]). Per query row i only the keys
+// lo..i (lo = max(0, i - W + 1), at most W of them) are touched: O(m W dh).
+template <class T, class PM, class QM, class KM, class OM>
+void local_head_forward(const QM& Qh, const KM& Kh, const KM& Vh, Eigen::Index q0,
+                        Eigen::Index W, PM& P, OM& Oh) {
+  const Eigen::Index m = Qh.rows();
+  for (Eigen::Index r = 0; r < m; ++r) {
+    const Eigen::Index i = q0 + r, lo = std::max<Eigen::Index>(0, i - W + 1), w = i - lo + 1;
+    auto band = P.row(r).head(W);                          // [1, W], key i - W + 1 + t
+    auto s = band.tail(w);                                 // [1, w], keys lo..i
+    s.noalias() = Qh.row(r) * Kh.middleRows(lo, w).transpose();  // [1, w] = [1, dh] x [dh, w]
+    softmax_inplace<T>(s);                                 // [1, w]
+    band.head(W - w).setZero();                            // keys before row 0
+    Oh.row(r).noalias() = s * Vh.middleRows(lo, w);        // [1, dh] = [1, w] x [w, dh]
+  }
+}
+
+// Backward of local_head_forward with q0 = 0: dQh assigned, dKh and dVh
+// accumulated (zeroed by the caller); dP is [n, W] scratch. O(n W dh).
+template <class T, class PM, class GM, class QM, class OM>
+void local_head_backward(const GM& dOh, const QM& Qh, const QM& Kh, const QM& Vh,
+                         Eigen::Index W, T scale, const PM& P, PM& dP, OM dQh, OM dKh, OM dVh) {
+  const Eigen::Index n = Qh.rows();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::Index lo = std::max<Eigen::Index>(0, i - W + 1), w = i - lo + 1;
+    const auto pr = P.row(i).segment(W - w, w);                    // [1, w]
+    auto dr = dP.row(i).segment(W - w, w);                         // [1, w]
+    dr.noalias() = dOh.row(i) * Vh.middleRows(lo, w).transpose();  // [1, w] = [1, dh] x [dh, w]
+    dVh.middleRows(lo, w).noalias() += pr.transpose() * dOh.row(i);  // [w, dh] += [w, 1] x [1, dh]
+    // Softmax backward: dS = P * (dP - sum(P * dP)).
+    const T dot = (pr.array() * dr.array()).sum();
+    dr.array() = pr.array() * (dr.array() - dot);                  // [1, w] dS
+    // Q was scaled by `scale` in forward: dQ_unscaled = scale * dS K.
+    dQh.row(i).noalias() = (dr * Kh.middleRows(lo, w)) * scale;    // [1, dh] = [1, w] x [w, dh]
+    dKh.middleRows(lo, w).noalias() += dr.transpose() * Qh.row(i);  // [w, dh] += [w, 1] x [1, dh]
+  }
+}
+
 }  // namespace
 
 template <class T>
-void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, AttentionCache<T>& c,
-                       MRef<T> y) {
+void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, int window,
+                       AttentionCache<T>& c, MRef<T> y) {
   const Eigen::Index n = h.rows(), m = n - q0, d = h.cols(), dh = d / heads;
-  assert(m >= 1 && y.rows() == m);
+  assert(m >= 1 && y.rows() == m && window >= 0);
+  // A window reaching row 0 for every query is full attention: same kernel.
+  const Eigen::Index W = (window >= 1 && window < n) ? window : 0;
+  const Eigen::Index k0 = W > 0 ? std::max<Eigen::Index>(0, q0 - W + 1) : 0;  // first key used
+  assert(m <= c.p[0].rows() && (W > 0 ? W : n) <= c.p[0].cols());
+  c.band = int(W);
+  c.n = n;
+  c.q0 = q0;
   const T scale = T(1) / std::sqrt(T(dh));
   auto Q = c.q.topRows(m);
-  auto K = c.k.topRows(n);
+  auto K = c.k.topRows(n);                           // rows < k0 left unset
   auto V = c.v.topRows(n);
   auto O = c.o.topRows(m);
   Q.noalias() = h.bottomRows(m) * B.wq;              // [m, d] = [m, d] x [d, d]
   Q.rowwise() += B.bq.row(0);                        // [m, d] += [1, d]
   Q *= scale;                                        // [m, d], folds 1/sqrt(dh) into Q
-  K.noalias() = h * B.wk;                            // [n, d] = [n, d] x [d, d]
-  K.rowwise() += B.bk.row(0);                        // [n, d] += [1, d]
-  V.noalias() = h * B.wv;                            // [n, d] = [n, d] x [d, d]
-  V.rowwise() += B.bv.row(0);                        // [n, d] += [1, d]
+  K.bottomRows(n - k0).noalias() = h.bottomRows(n - k0) * B.wk;  // [n-k0, d] = [n-k0, d] x [d, d]
+  K.bottomRows(n - k0).rowwise() += B.bk.row(0);     // [n-k0, d] += [1, d]
+  V.bottomRows(n - k0).noalias() = h.bottomRows(n - k0) * B.wv;  // [n-k0, d] = [n-k0, d] x [d, d]
+  V.bottomRows(n - k0).rowwise() += B.bv.row(0);     // [n-k0, d] += [1, d]
   for (int hd = 0; hd < heads; ++hd) {
-    auto P = c.p[size_t(hd)].topLeftCorner(m, n);    // [m, n]
     const auto Qh = Q.middleCols(hd * dh, dh);       // [m, dh]
     const auto Kh = K.middleCols(hd * dh, dh);       // [n, dh]
     const auto Vh = V.middleCols(hd * dh, dh);       // [n, dh]
     auto Oh = O.middleCols(hd * dh, dh);             // [m, dh]
+    if (W > 0) {
+      auto P = c.p[size_t(hd)].topLeftCorner(m, W);  // [m, W] band
+      local_head_forward<T>(Qh, Kh, Vh, q0, W, P, Oh);  // [m, dh]
+      continue;
+    }
+    auto P = c.p[size_t(hd)].topLeftCorner(m, n);    // [m, n]
     if (q0 == 0) {
       // Causal: only the lower triangle of Q K^T is needed.
       P.template triangularView<Eigen::Lower>() = Qh * Kh.transpose();  // [n, n] (lower)
@@ -67,8 +129,8 @@ void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, Attentio
 template <class T>
 void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& dB, int heads,
                         AttentionCache<T>& c, MRef<T> dh) {
-  const Eigen::Index n = h.rows(), d = h.cols(), dhd = d / heads;
-  assert(dy.rows() == n);
+  const Eigen::Index n = h.rows(), d = h.cols(), dhd = d / heads, W = c.band;
+  assert(dy.rows() == n && c.n == n && c.q0 == 0);
   const T scale = T(1) / std::sqrt(T(dhd));
   const auto Q = c.q.topRows(n);
   const auto K = c.k.topRows(n);
@@ -81,12 +143,21 @@ void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& 
   dB.bo.row(0) += dy.colwise().sum();
   dO.noalias() = dy * B.wo.transpose();                     // [n, d] = [n, d] x [d, d]
   for (int hd = 0; hd < heads; ++hd) {
-    const auto P = c.p[size_t(hd)].topLeftCorner(n, n);    // [n, n] lower triangular
-    auto dP = c.dp.topLeftCorner(n, n);
     const auto Qh = Q.middleCols(hd * dhd, dhd);
     const auto Kh = K.middleCols(hd * dhd, dhd);
     const auto Vh = V.middleCols(hd * dhd, dhd);
     const auto dOh = dO.middleCols(hd * dhd, dhd);
+    if (W > 0) {
+      const auto P = c.p[size_t(hd)].topLeftCorner(n, W);  // [n, W] band
+      auto dP = c.dp.topLeftCorner(n, W);
+      dK.middleCols(hd * dhd, dhd).setZero();
+      dV.middleCols(hd * dhd, dhd).setZero();
+      local_head_backward<T>(dOh, Qh, Kh, Vh, W, scale, P, dP, dQ.middleCols(hd * dhd, dhd),
+                             dK.middleCols(hd * dhd, dhd), dV.middleCols(hd * dhd, dhd));
+      continue;
+    }
+    const auto P = c.p[size_t(hd)].topLeftCorner(n, n);    // [n, n] lower triangular
+    auto dP = c.dp.topLeftCorner(n, n);
     dP.template triangularView<Eigen::Lower>() = dOh * Vh.transpose();               // [n, n]
     dV.middleCols(hd * dhd, dhd).noalias() =
         P.template triangularView<Eigen::Lower>().transpose() * dOh;                 // [n, dh]
@@ -115,11 +186,26 @@ void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& 
   dh.noalias() += dV * B.wv.transpose();
 }
 
+template <class T>
+void attention_weights(const AttentionCache<T>& c, int head, Eigen::Index row, std::span<T> out) {
+  assert(row >= c.q0 && row < c.n && Eigen::Index(out.size()) == c.n);
+  const Mat<T>& P = c.p[size_t(head)];
+  const Eigen::Index r = row - c.q0;
+  if (c.band == 0) {
+    for (Eigen::Index j = 0; j < c.n; ++j) out[size_t(j)] = P(r, j);
+    return;
+  }
+  const Eigen::Index first = row - c.band + 1;  // key of band column 0
+  for (Eigen::Index j = 0; j < c.n; ++j) {
+    out[size_t(j)] = (j >= first && j <= row) ? P(r, j - first) : T(0);
+  }
+}
+
 template struct AttentionCache<float>;
 template struct AttentionCache<double>;
-template void attention_forward<float>(CRef<float>, int, const Block<float>&, int,
+template void attention_forward<float>(CRef<float>, int, const Block<float>&, int, int,
                                        AttentionCache<float>&, MRef<float>);
-template void attention_forward<double>(CRef<double>, int, const Block<double>&, int,
+template void attention_forward<double>(CRef<double>, int, const Block<double>&, int, int,
                                         AttentionCache<double>&, MRef<double>);
 template void attention_backward<float>(CRef<float>, CRef<float>, const Block<float>&,
                                         BlockGrad<float>&, int, AttentionCache<float>&,
@@ -127,5 +213,9 @@ template void attention_backward<float>(CRef<float>, CRef<float>, const Block<fl
 template void attention_backward<double>(CRef<double>, CRef<double>, const Block<double>&,
                                          BlockGrad<double>&, int, AttentionCache<double>&,
                                          MRef<double>);
+template void attention_weights<float>(const AttentionCache<float>&, int, Eigen::Index,
+                                       std::span<float>);
+template void attention_weights<double>(const AttentionCache<double>&, int, Eigen::Index,
+                                        std::span<double>);
 
 }  // namespace attnrec::model

@@ -76,6 +76,8 @@ Status save_checkpoint(const Model& model, const std::string& path) {
   for (int32_t v : {c.num_items, c.maxlen, c.d, c.blocks, c.heads, c.d_ff, int32_t(c.act)}) put(out, v);
   put<float>(out, c.dropout);
   put<float>(out, c.ln_eps);
+  put<int32_t>(out, int32_t(c.attention));  // since version 2
+  put<int32_t>(out, c.window);
   put<uint32_t>(out, uint32_t(model.item_ids().size()));
   for (const std::string& id : model.item_ids()) put_str(out, id);
   const Params<float>& p = model.params();
@@ -138,9 +140,11 @@ Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
   uint64_t payload = 0;
   std::memcpy(&version, b.data() + 8, 4);
   std::memcpy(&payload, b.data() + 16, 8);
-  if (version != kCheckpointVersion) {
+  if (version < kCheckpointMinVersion || version > kCheckpointVersion) {
     return fail("unsupported format version " + std::to_string(version) + " (this build reads " +
-                std::to_string(kCheckpointVersion) + ")");
+                std::to_string(kCheckpointMinVersion) + " to " +
+                std::to_string(kCheckpointVersion) +
+                (version > kCheckpointVersion ? "; it was written by a newer attnrec)" : ")"));
   }
   const uint64_t expected = kHeader + payload + 8;
   if (payload > b.size() || b.size() < expected) {
@@ -161,8 +165,11 @@ Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
   int32_t act = 0;
   bool ok = r.get(c.num_items) && r.get(c.maxlen) && r.get(c.d) && r.get(c.blocks) &&
             r.get(c.heads) && r.get(c.d_ff) && r.get(act) && r.get(c.dropout) && r.get(c.ln_eps);
+  int32_t attention = int32_t(Attention::kFull);  // version 1: full attention, window 0
+  if (ok && version >= 2) ok = r.get(attention) && r.get(c.window);
   if (!ok) return fail("truncated config");
   c.act = Activation(act);
+  c.attention = Attention(attention);
   if (const Status s = c.validate(); !s.is_ok()) return fail("invalid config: " + s.message());
   uint32_t n_ids = 0;
   if (!r.get(n_ids)) return fail("truncated item id list");

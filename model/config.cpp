@@ -13,7 +13,28 @@ Status Config::validate() const {
   if (!(dropout >= 0.0f && dropout < 1.0f)) return bad("dropout must be in [0, 1)");
   if (act != Activation::kRelu && act != Activation::kGelu) return bad("unknown activation");
   if (!(ln_eps > 0.0f)) return bad("ln_eps must be > 0");
+  if (attention == Attention::kFull) {
+    if (window != 0) return bad("window is only for local attention (must be 0 with full)");
+  } else if (attention == Attention::kLocal) {
+    if (window < 1 || window > 100000) return bad("local attention needs a window in 1..100000");
+  } else {
+    return bad("unknown attention kind");
+  }
   return Status::ok();
+}
+
+std::string_view attention_name(Attention attention) {
+  switch (attention) {
+    case Attention::kFull: return "full";
+    case Attention::kLocal: return "local";
+  }
+  return "?";
+}
+
+std::optional<Attention> parse_attention(std::string_view name) {
+  if (name == "full") return Attention::kFull;
+  if (name == "local") return Attention::kLocal;
+  return std::nullopt;
 }
 
 std::string_view loss_name(Loss loss) {

@@ -14,6 +14,14 @@ namespace attnrec::model {
 
 enum class Activation : int32_t { kRelu = 0, kGelu = 1 };
 
+// Which earlier positions a position attends to (both causal). Query
+// position i attends to key positions j with
+//   kFull:  0 <= j <= i                      (SASRec; cost O(L^2 d))
+//   kLocal: i - window < j <= i, j >= 0      (the `window` most recent
+//           positions, i itself included; cost O(L window d))
+// Local attention with window >= the history length is full attention.
+enum class Attention : int32_t { kFull = 0, kLocal = 1 };
+
 struct Config {
   int32_t num_items = 0;   // N; item indices are 1..N, row 0 is padding
   int32_t maxlen = 200;    // L: positions kept from the end of a history
@@ -24,13 +32,20 @@ struct Config {
   float dropout = 0.2f;    // training only
   Activation act = Activation::kRelu;
   float ln_eps = 1e-6f;
+  Attention attention = Attention::kFull;
+  int32_t window = 0;      // W of kLocal (>= 1); must be 0 with kFull
 
   int32_t ffn_width() const { return d_ff > 0 ? d_ff : d; }
   int32_t head_dim() const { return d / heads; }
+  // The attention kernels' window argument: 0 for full attention, else W.
+  int32_t attention_window() const { return attention == Attention::kLocal ? window : 0; }
   // Ok when valid, else kInvalidArgument saying what is wrong (for flags and
   // checkpoint headers).
   Status validate() const;
 };
+
+std::string_view attention_name(Attention attention);
+std::optional<Attention> parse_attention(std::string_view name);  // "full", "local"
 
 enum class Loss : int32_t { kBce = 0, kCe = 1, kSampledCe = 2 };
 

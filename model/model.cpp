@@ -18,8 +18,9 @@ struct InferenceScratch {
 };
 
 bool same_shape(const Config& a, const Config& b) {
+  // The window sizes the attention caches (attention.h).
   return a.maxlen == b.maxlen && a.d == b.d && a.blocks == b.blocks && a.heads == b.heads &&
-         a.ffn_width() == b.ffn_width();
+         a.ffn_width() == b.ffn_width() && a.attention_window() == b.attention_window();
 }
 
 InferenceScratch& scratch_for(const Config& cfg) {
@@ -126,8 +127,8 @@ Explanation Model::explain(std::span<const int32_t> history) const {
   ex.used_history = s.items;
   for (const BlockCache<float>& b : s.ws->blocks) {
     auto& per_head = ex.weights.emplace_back();
-    for (const Mat<float>& p : b.att.p) {
-      per_head.emplace_back(p.row(n - 1).data(), p.row(n - 1).data() + n);
+    for (int h = 0; h < config().heads; ++h) {
+      attention_weights<float>(b.att, h, n - 1, per_head.emplace_back(size_t(n)));
     }
   }
   return ex;

@@ -22,7 +22,8 @@
 namespace attnrec::model {
 
 // Attention of the last history position, per block and head:
-// weights[block][head][j] is the weight on used_history[j] (sums to 1).
+// weights[block][head][j] is the weight on used_history[j] (sums to 1; with
+// local attention of window W, zero except on the last W items).
 struct Explanation {
   std::vector<int32_t> used_history;  // the last <= L known items, oldest first
   std::vector<std::vector<std::vector<float>>> weights;

@@ -16,7 +16,7 @@ Workspace<T>::Workspace(const Config& config) {
     for (Mat<T>* m : {&b.xhat1, &b.h1, &b.a, &b.mask_a, &b.xhat2, &b.h2, &b.f}) m->resize(L, d);
     b.rstd1.resize(L);
     b.rstd2.resize(L);
-    b.att.reserve(L, d, config.heads);
+    b.att.reserve(L, d, config.heads, config.attention_window());
     b.ffn.reserve(L, d, f);
   }
   xhatf.resize(L, d);
@@ -37,7 +37,8 @@ void block_forward(const Block<T>& B, const Config& cfg, CRef<T> x, int q0, Rng*
   layernorm_forward<T>(x, B.ln1_g, B.ln1_b, T(cfg.ln_eps), h1, c.xhat1.topRows(rows),
                        c.rstd1.head(rows));                     // [rows, d]
   auto a = c.a.topRows(m);
-  attention_forward<T>(h1, q0, B, cfg.heads, c.att, a);         // [m, d] = MHA([rows, d])[q0:]
+  attention_forward<T>(h1, q0, B, cfg.heads, cfg.attention_window(), c.att,
+                       a);                                      // [m, d] = MHA([rows, d])[q0:]
   if (drop) {
     dropout_mask<T>(c.mask_a.topRows(m), cfg.dropout, *rng);
     a.array() *= c.mask_a.topRows(m).array();                   // [m, d]
@@ -74,8 +75,16 @@ void forward(const Params<T>& W, std::span<const int32_t> items, Workspace<T>& w
              bool last_only) {
   const Config& cfg = W.config();
   const Sasrec<T>& net = W.net();
+  assert(!items.empty() && int(items.size()) <= cfg.maxlen);
+  if (const int64_t win = cfg.attention_window(); last_only && win > 0) {
+    // With local attention the last output row sees only the last
+    // blocks * (W - 1) + 1 positions (each block reaches W - 1 further
+    // back); the earlier items cannot change it, so they are not computed.
+    // Positions count from the end, so the kept items keep their positions.
+    const int64_t reach = int64_t(cfg.blocks) * (win - 1) + 1;
+    if (int64_t(items.size()) > reach) items = items.last(size_t(reach));
+  }
   const int n = int(items.size()), L = cfg.maxlen, d = cfg.d;
-  assert(n >= 1 && n <= L);
   const bool drop = rng != nullptr && cfg.dropout > 0.0f;
   ws.n = n;
   ws.dropout = drop;

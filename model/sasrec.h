@@ -2,6 +2,7 @@
 //
 //   x = dropout(sqrt(d) * E[item] + P[pos])                 [n, d]
 //   per block:  x = x + dropout(MHA_causal(LN1(x)))          [n, d]
+//               (full, or local over the last W positions: Config::attention)
 //               x = x + FFN(LN2(x))       (dropout inside)   [n, d]
 //   out = LN_final(x)                                        [n, d]
 //
@@ -76,7 +77,9 @@ struct Workspace {
 // Runs the encoder over `items` (1..N, at most L of them, oldest first).
 // `rng` non-null enables dropout (training). `last_only` computes only the
 // output row of the last position (inference); the result is then
-// ws.out.row(0) and backward is not allowed.
+// ws.out.row(0) and backward is not allowed. With local attention (window
+// W) last_only also skips the items the last row cannot see: all but the
+// last blocks * (W - 1) + 1 (ws.n counts the items kept).
 template <class T>
 void forward(const Params<T>& W, std::span<const int32_t> items, Workspace<T>& ws, Rng* rng,
              bool last_only = false);

@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,8 +11,10 @@ using namespace attnrec::model;
 
 namespace {
 
-Model small_model() {
+Model small_model(Attention attention = Attention::kFull, int32_t window = 0) {
   Config c;
+  c.attention = attention;
+  c.window = window;
   c.num_items = 4;
   c.maxlen = 5;
   c.d = 8;
@@ -61,6 +64,8 @@ TEST_CASE("checkpoint round trip keeps config, item ids and every weight", "[che
   const Model& l = *loaded.value();
   CHECK(l.item_ids() == m.item_ids());
   CHECK(l.config().heads == 2);
+  CHECK(l.config().attention == Attention::kFull);
+  CHECK(l.config().window == 0);
   CHECK(l.params().flat() == m.params().flat());
   CHECK(l.index_of("c") == 3);
 }
@@ -81,6 +86,11 @@ TEST_CASE("checkpoint reader refuses bad files and says why", "[checkpoint]") {
   version[8] = 7;
   const std::string v = refuse(version);
   CHECK(v.find("unsupported format version 7") != std::string::npos);
+  CHECK(v.find("newer attnrec") != std::string::npos);
+  version[8] = 3;  // the next version, still unknown
+  CHECK(refuse(version).find("unsupported format version 3") != std::string::npos);
+  version[8] = 0;
+  CHECK(refuse(version).find("unsupported format version 0") != std::string::npos);
 
   std::string corrupt = good;
   corrupt[good.size() / 2] ^= 0x40;
@@ -114,4 +124,99 @@ TEST_CASE("checkpoint writer reports a file it cannot create", "[checkpoint]") {
   const attnrec::Status s = save_checkpoint(small_model(), "/nonexistent/dir/model.bin");
   CHECK(s.code() == attnrec::Status::Code::kIOError);
   CHECK(s.message().find("cannot create") != std::string::npos);
+}
+
+// tests/model/fixtures/v1_tiny.sasrec was written by the version-1 writer
+// (commit 98c191a, before format version 2) from a model trained with the
+// code of that commit: Config{maxlen 6, d 8, blocks 1, heads 2, d_ff 16,
+// dropout 0.1}, TrainConfig{epochs 3 via train_epoch(1..3), batch 8,
+// threads 1, patience 0, ema_decay 0, seed 11, negatives 8}, on 40 users x
+// 12 items walking a cycle of 20 items with stride 1 or 2 (the generator of
+// trainer_test.cpp, seed 7). The expected user vector and scores below were
+// printed (%.9g) by that same program for the history kUserHistory.
+namespace {
+
+const std::vector<int32_t> kUserHistory = {3, 5, 7, 9, 11, 13, 15};
+const std::vector<float> kV1User = {1.67849827f,   0.93351984f, 0.0621958636f, 0.533830523f,
+                                    -0.198367372f, -1.0354917f, -1.38730431f,  -0.649731994f};
+const std::vector<float> kV1Scores = {
+    1.20000505f,   -0.478543162f, -0.766985297f, -0.516257465f, 0.33840999f,
+    0.212789699f,  -0.129598573f, 0.33139351f,   0.676242769f,  -0.14805451f,
+    -0.016510956f, -0.215814173f, 1.00242388f,   0.839686155f,  1.17176342f,
+    0.053643927f,  0.838824391f,  -0.354873627f, 0.0389100164f, 0.241447717f};
+
+}  // namespace
+
+TEST_CASE("a version-1 checkpoint still loads and reproduces its recorded outputs",
+          "[checkpoint]") {
+  auto loaded = load_checkpoint(std::string(ATTNREC_MODEL_FIXTURES) + "/v1_tiny.sasrec");
+  REQUIRE(loaded.ok());
+  const Model& m = *loaded.value();
+  const Config& c = m.config();
+  CHECK(c.num_items == 20);
+  CHECK(c.maxlen == 6);
+  CHECK(c.d == 8);
+  CHECK(c.blocks == 1);
+  CHECK(c.heads == 2);
+  CHECK(c.d_ff == 16);
+  CHECK(c.attention == Attention::kFull);
+  CHECK(c.window == 0);
+  CHECK(m.index_of("7") == 7);
+  std::vector<float> user(8);
+  REQUIRE(m.encode(kUserHistory, user));
+  for (size_t i = 0; i < user.size(); ++i) {
+    INFO("user[" << i << "]");
+    CHECK(std::abs(user[i] - kV1User[i]) < 1e-6f);
+  }
+  std::vector<float> scores(21);
+  m.score_all(user, scores);
+  for (size_t i = 1; i < scores.size(); ++i) {
+    INFO("score of item " << i);
+    CHECK(std::abs(scores[i] - kV1Scores[i - 1]) < 1e-6f);
+  }
+}
+
+TEST_CASE("checkpoint version 2 round trip keeps local attention and its window",
+          "[checkpoint]") {
+  const Model m = small_model(Attention::kLocal, 3);
+  const std::string b = bytes_of(m);
+  uint32_t version = 0;
+  std::memcpy(&version, b.data() + 8, 4);
+  CHECK(version == 2);
+  auto loaded = parse_checkpoint(b, "m.bin");
+  REQUIRE(loaded.ok());
+  const Model& l = *loaded.value();
+  CHECK(l.config().attention == Attention::kLocal);
+  CHECK(l.config().window == 3);
+  CHECK(l.params().flat() == m.params().flat());
+  std::vector<float> u1(8), u2(8);
+  const std::vector<int32_t> hist = {1, 2, 3, 4, 1};
+  REQUIRE(m.encode(hist, u1));
+  REQUIRE(l.encode(hist, u2));
+  CHECK(u1 == u2);
+}
+
+TEST_CASE("checkpoint reader refuses a version-2 config with a bad attention kind or window",
+          "[checkpoint]") {
+  const std::string good = bytes_of(small_model(Attention::kLocal, 2));
+  REQUIRE(parse_checkpoint(good, "m.bin").ok());
+  constexpr size_t kAttention = 24 + 36, kWindow = 24 + 40;  // config fields of version 2
+  auto edit = [&](size_t offset, int32_t value) {
+    std::string b = good;
+    std::memcpy(b.data() + offset, &value, 4);
+    reseal(b);
+    return refuse(b);
+  };
+  for (int32_t window : {0, -1}) {
+    const std::string e = edit(kWindow, window);
+    INFO(e);
+    CHECK(e.find("invalid config") != std::string::npos);
+    CHECK(e.find("window") != std::string::npos);
+  }
+  const std::string kind = edit(kAttention, 9);
+  CHECK(kind.find("invalid config") != std::string::npos);
+  CHECK(kind.find("attention") != std::string::npos);
+  // Full attention with a window is refused too (the window would be ignored).
+  const std::string full = edit(kAttention, int32_t(Attention::kFull));
+  CHECK(full.find("window") != std::string::npos);
 }

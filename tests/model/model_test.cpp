@@ -9,8 +9,13 @@ using namespace attnrec::model;
 
 namespace {
 
-std::shared_ptr<const Model> random_model(int items = 50, int d = 16, int L = 20) {
+std::shared_ptr<const Model> random_model(int items = 50, int d = 16, int L = 20,
+                                          int window = 0) {
   Config c;
+  if (window > 0) {
+    c.attention = Attention::kLocal;
+    c.window = window;
+  }
   c.num_items = items;
   c.maxlen = L;
   c.d = d;
@@ -75,6 +80,38 @@ TEST_CASE("explain gives per-layer, per-head weights over the history summing to
   const auto sim = m->similar(4, 3);
   REQUIRE(sim.size() == 3);
   for (const auto& s : sim) CHECK(s.item != 4);
+}
+
+TEST_CASE("explain with local attention: weights only on the last W items, summing to 1 per head",
+          "[model]") {
+  const int window = 3;
+  const auto m = random_model(50, 16, 20, window);
+  const std::vector<int32_t> hist = {4, 5, 6, 7, 8, 9, 10, 11};
+  const auto ex = m->explain(hist);
+  REQUIRE(ex.used_history == hist);
+  REQUIRE(ex.weights.size() == 2);
+  for (const auto& layer : ex.weights) {
+    REQUIRE(layer.size() == 2);
+    for (const auto& head : layer) {
+      REQUIRE(head.size() == hist.size());
+      float sum = 0;
+      for (size_t j = 0; j < head.size(); ++j) {
+        INFO("position " << j);
+        if (j + window >= hist.size()) CHECK(head[j] > 0.0f);
+        else CHECK(head[j] == 0.0f);
+        sum += head[j];
+      }
+      CHECK(sum == Approx(1.0f));
+    }
+  }
+  // A full-attention model after a local one on the same thread (the
+  // per-thread workspace is rebuilt for the other window): all weights > 0.
+  const auto full = random_model(50, 16, 20);
+  for (const auto& layer : full->explain(hist).weights) {
+    for (const auto& head : layer) {
+      for (float v : head) CHECK(v > 0.0f);
+    }
+  }
 }
 
 TEST_CASE("concurrent encodes from many threads agree with a serial one", "[model]") {

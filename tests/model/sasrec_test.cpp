@@ -91,3 +91,49 @@ TEST_CASE("dropout changes the training forward and is reproducible under a seed
   CHECK((d1 - ws.out.topRows(3)).norm() == 0.0f);
   CHECK((d1 - clean).norm() > 1e-3f);
 }
+
+TEST_CASE("whole encoder gradient with local attention matches finite differences",
+          "[sasrec][grad]") {
+  for (int window : {1, 2, 3}) {
+    Config cfg = model_config(Activation::kGelu);
+    cfg.attention = Attention::kLocal;
+    cfg.window = window;
+    REQUIRE(cfg.validate().is_ok());
+    Params<double> w = random_params(cfg, 43);
+    Workspace<double> ws(cfg);
+    const std::vector<int32_t> items = {3, 1, 9, 3, 5};  // longer than every window
+    const int n = int(items.size());
+    std::mt19937_64 rng(2);
+    const Mat<double> r = random_mat(n, cfg.d, rng);
+    auto f = [&] {
+      forward<double>(w, items, ws, nullptr);
+      return (ws.out.topRows(n).array() * r.array()).sum();
+    };
+    f();
+    Params<double> grad(w.layout_ptr());
+    backward<double>(w, ws, r, grad);
+    const auto [err, name] = check_params(w, grad, f);
+    INFO("window " << window << ", worst tensor " << name);
+    CHECK(err < 1e-5);
+  }
+}
+
+TEST_CASE("last-only inference with local attention equals the last row of the full forward",
+          "[sasrec]") {
+  // Two blocks of window W: the last row sees the last 2 (W - 1) + 1 items,
+  // so last_only drops the others; the result must not change.
+  for (int window : {1, 2, 3, 6}) {
+    Config cfg = model_config(Activation::kRelu);
+    cfg.attention = Attention::kLocal;
+    cfg.window = window;
+    const Params<double> w = random_params(cfg, 8);
+    Workspace<double> ws(cfg);
+    const std::vector<int32_t> items = {1, 2, 3, 4, 5, 6};
+    forward<double>(w, items, ws, nullptr);
+    const RowVec<double> full = ws.out.row(5);
+    forward<double>(w, items, ws, nullptr, true);
+    INFO("window " << window);
+    CHECK(ws.n == std::min(6, 2 * (window - 1) + 1));
+    CHECK((full - ws.out.row(0)).norm() < 1e-12 * full.norm());
+  }
+}
