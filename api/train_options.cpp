@@ -44,7 +44,7 @@ MaybeError decode_train_options(const json::object& body, service::TrainOptions*
                                   "negatives", "seed", "threads", "maxlen", "dim", "blocks", "heads",
                                   "dropout", "ffn", "ema", "warmup", "eval_every", "eval_users",
                                   "train_on_valid", "all_windows", "lr_decay", "activation", "loss",
-                                  "activate"})) {
+                                  "activate", "attention", "window"})) {
     return e;
   }
   model::Config& m = options->model;
@@ -65,6 +65,7 @@ MaybeError decode_train_options(const json::object& body, service::TrainOptions*
       (e = int_field(body, "heads", 1, 64, &m.heads)) ||
       (e = real_field(body, "dropout", 0.0, 0.95, &m.dropout)) ||
       (e = int_field(body, "ffn", 0, 65536, &m.d_ff)) ||
+      (e = int_field(body, "window", 0, 100000, &m.window)) ||
       (e = real_field(body, "ema", 0.0, 0.99999, &t.ema_decay)) ||
       (e = int_field(body, "warmup", 0, 100000000, &t.warmup_steps)) ||
       (e = int_field(body, "eval_every", 1, 100000, &t.eval_every)) ||
@@ -76,6 +77,9 @@ MaybeError decode_train_options(const json::object& body, service::TrainOptions*
   std::string activation = m.act == model::Activation::kGelu ? "gelu" : "relu";
   if (auto err = choice_field(body, "activation", {"relu", "gelu"}, &activation)) return err;
   m.act = activation == "gelu" ? model::Activation::kGelu : model::Activation::kRelu;
+  std::string attention(model::attention_name(m.attention));
+  if (auto err = choice_field(body, "attention", {"full", "local"}, &attention)) return err;
+  m.attention = *model::parse_attention(attention);
   std::string loss(model::loss_name(t.loss));
   if (auto err = choice_field(body, "loss", {"bce", "ce", "sampled-ce"}, &loss)) return err;
   t.loss = *model::parse_loss(loss);

@@ -1,6 +1,6 @@
 // The body of POST /v1/admin/train: overrides of the service's training
 // defaults, e.g. {"epochs":20,"max_minutes":5,"loss":"ce","dim":64,
-// "activate":"always"}. Every key is checked; unknown keys are refused.
+// "attention":"local","window":50,"activate":"always"}. Every key is checked; unknown keys are refused.
 #pragma once
 
 #include <boost/json/object.hpp>

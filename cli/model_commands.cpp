@@ -54,6 +54,7 @@ struct TrainFlags {
   std::string input, format = "pairs", data_dir, out;
   std::string loss{m::loss_name(train.loss)};
   std::string activation = config.act == m::Activation::kGelu ? "gelu" : "relu";
+  std::string attention{m::attention_name(config.attention)};
   std::string activate = "if_not_worse";
   bool quiet = false;
 };
@@ -152,6 +153,7 @@ void run_train(const TrainFlags& f) {
   if (!loss) fail("--loss must be bce, ce or sampled-ce, not '" + f.loss + "'");
   train.loss = *loss;
   config.act = f.activation == "gelu" ? m::Activation::kGelu : m::Activation::kRelu;
+  config.attention = *m::parse_attention(f.attention);
   if (!f.data_dir.empty()) {
     if (!f.input.empty()) fail("give either --input FILE or --data-dir DIR, not both");
     run_train_store(f, config, train);
@@ -219,6 +221,10 @@ void add_train(CLI::App& app) {
   c->add_option("--ffn", f->config.d_ff, "Feed-forward hidden width (0 = dim)")->capture_default_str();
   c->add_option("--activation", f->activation, "relu | gelu")->check(CLI::IsMember({"relu", "gelu"}))->capture_default_str();
   c->add_option("--dropout", f->config.dropout, "Dropout rate")->capture_default_str();
+  c->add_option("--attention", f->attention, "full | local (each position attends to the --window before it)")
+      ->check(CLI::IsMember({"full", "local"}))->capture_default_str();
+  c->add_option("--window", f->config.window, "With --attention local: positions each attends to (itself included)")
+      ->capture_default_str();
   c->add_option("--lr", f->train.lr, "Adam learning rate")->capture_default_str();
   c->add_option("--weight-decay", f->train.weight_decay, "Decoupled weight decay")->capture_default_str();
   c->add_option("--warmup", f->train.warmup_steps, "Linear learning-rate warm-up steps")->capture_default_str();

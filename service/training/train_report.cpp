@@ -22,7 +22,9 @@ json::object config_json(const model::Config& c) {
   return {{"num_items", c.num_items}, {"maxlen", c.maxlen},       {"dim", c.d},
           {"blocks", c.blocks},       {"heads", c.heads},         {"d_ff", c.ffn_width()},
           {"dropout", num(c.dropout)},
-          {"activation", c.act == model::Activation::kGelu ? "gelu" : "relu"}};
+          {"activation", c.act == model::Activation::kGelu ? "gelu" : "relu"},
+          {"attention", model::attention_name(c.attention)},
+          {"window", c.window}};
 }
 
 json::object train_json(const model::TrainConfig& t) {

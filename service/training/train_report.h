@@ -24,7 +24,7 @@ boost::json::object test_json(const model::TestReport& test);
 // {"epoch","loss","train_seconds","seqs_per_sec","elapsed_seconds"
 //  (,"eval_seconds","valid") (,"test")}
 boost::json::object epoch_json(const model::EpochStats& e);
-// {"config":{"num_items","maxlen","dim","blocks","heads","d_ff","dropout","activation"},
+// {"config":{"num_items","maxlen","dim","blocks","heads","d_ff","dropout","activation","attention","window"},
 //  "train":{"loss","epochs",...},"activate":"always"|"if_not_worse"}
 boost::json::object options_json(const TrainOptions& options);
 
