@@ -9,7 +9,7 @@
 #include "api/handlers.h"
 #include "api/responses.h"
 #include "api/train_options.h"
-#include "api/validation.h"
+#include "api/decode.h"
 #include "api/encode.h"
 #include "service/json_codec.h"
 #include "service/service.h"

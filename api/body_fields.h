@@ -12,7 +12,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "api/validation.h"
+#include "api/decode.h"
 
 namespace attnrec::api {
 

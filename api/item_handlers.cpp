@@ -6,7 +6,7 @@
 
 #include "api/handlers.h"
 #include "api/responses.h"
-#include "api/validation.h"
+#include "api/decode.h"
 #include "service/json_codec.h"
 #include "service/service.h"
 

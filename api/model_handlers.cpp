@@ -8,7 +8,7 @@
 #include "api/body_fields.h"
 #include "api/handlers.h"
 #include "api/responses.h"
-#include "api/validation.h"
+#include "api/decode.h"
 #include "api/encode.h"
 #include "service/json_codec.h"
 #include "service/service.h"

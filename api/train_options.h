@@ -5,7 +5,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "api/validation.h"
+#include "api/decode.h"
 #include "service/training/train_options.h"
 
 namespace attnrec::api {

@@ -11,7 +11,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "api/validation.h"
+#include "api/decode.h"
 
 using namespace attnrec::api;
 using boost::beast::http::verb;

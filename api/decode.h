@@ -1,4 +1,4 @@
-// Request validation shared by handlers: the JSON body (Content-Type, parse)
+// Request decoding shared by handlers: the JSON body (Content-Type, parse)
 // and typed query parameters. Each returns the error response to send, or
 // nullopt when the value was read into *out.
 #pragma once

@@ -1,4 +1,4 @@
-#include "api/validation.h"
+#include "api/decode.h"
 
 #include <cassert>
 #include <charconv>
