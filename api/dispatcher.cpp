@@ -13,10 +13,8 @@ namespace attnrec::api {
 namespace http = boost::beast::http;
 
 Dispatcher::Dispatcher(service::Service& svc, DispatcherOptions options)
-    : svc_(svc),
-      metrics_need_key_(options.metrics_need_key),
-      keys_(std::make_shared<const ApiKeys>(std::move(options.keys))) {
-  add_v1_routes(router_);
+    : svc_(svc), keys_(std::make_shared<const ApiKeys>(std::move(options.keys))) {
+  add_v1_routes(router_, options.metrics_need_key ? Role::kRead : Role::kNone);
 }
 
 void Dispatcher::set_keys(ApiKeys keys) {
@@ -31,8 +29,7 @@ std::shared_ptr<const ApiKeys> Dispatcher::keys() const {
 }
 
 std::optional<HttpResponse> Dispatcher::check_key(const HttpRequest& req, const Route& route) const {
-  Role needed = route.role;
-  if (needed == Role::kNone && metrics_need_key_ && route.pattern == "/metrics") needed = Role::kRead;
+  const Role needed = route.role;
   if (needed == Role::kNone) return std::nullopt;
   const auto keys = this->keys();
   if (keys->empty()) return std::nullopt;

@@ -65,7 +65,6 @@ class Dispatcher {
   std::shared_ptr<const ApiKeys> keys() const;
 
   service::Service& svc_;
-  const bool metrics_need_key_;
   mutable std::mutex keys_mu_;
   std::shared_ptr<const ApiKeys> keys_;  // guarded by keys_mu_ (held for the pointer copy only)
   Router router_;

@@ -6,6 +6,7 @@
 // Thread safety: each call is independent; the Service is thread-safe.
 #pragma once
 
+#include "api/auth.h"
 #include "api/request.h"
 
 namespace attnrec::api {
@@ -13,7 +14,8 @@ namespace attnrec::api {
 class Router;
 
 // Registers every v1 route (api/routes.cpp): the one table to edit.
-void add_v1_routes(Router& router);
+// `metrics_role`: the role /metrics needs (kNone: open, for scrapers).
+void add_v1_routes(Router& router, Role metrics_role = Role::kNone);
 
 // Largest and default `limit` of GET /v1/users/{user}/history.
 inline constexpr size_t kMaxHistoryLimit = 1000;

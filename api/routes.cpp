@@ -7,7 +7,7 @@
 
 namespace attnrec::api {
 
-void add_v1_routes(Router& router) {
+void add_v1_routes(Router& router, Role metrics_role) {
   using boost::beast::http::verb;
   constexpr Role kOpen = Role::kNone, kRead = Role::kRead, kWrite = Role::kWrite, kAdmin = Role::kAdmin;
   router.add({verb::post, "/v1/events", post_events, kWrite});
@@ -33,7 +33,7 @@ void add_v1_routes(Router& router) {
   router.add({verb::get, "/openapi.json", get_openapi, kOpen, /*blocking=*/false});
   router.add({verb::get, "/readyz", get_readyz, kOpen, /*blocking=*/false});
   // stats() may read the store's properties: keep it off the I/O threads.
-  router.add({verb::get, "/metrics", get_metrics, kOpen, /*blocking=*/true});
+  router.add({verb::get, "/metrics", get_metrics, metrics_role, /*blocking=*/true});
 }
 
 }  // namespace attnrec::api

@@ -78,7 +78,7 @@ Status json_number(const json::value& v, std::string_view field, double* out) {
 
 Status json_number_in(const json::value& v, std::string_view field, double min, double max, double* out) {
   double x = 0;
-  if (!v.is_number() || !json_number(v, field, &x).is_ok() || !(x >= min && x <= max)) {
+  if (!json_number(v, field, &x).is_ok() || !(x >= min && x <= max)) {
     return field_error(field, "must be a number from " + serialize_json(min) + " to " + serialize_json(max));
   }
   *out = x;

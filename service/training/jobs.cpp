@@ -118,12 +118,13 @@ void TrainJobs::work() {
     job->state = JobState::kRunning;
     job->started_ms = now_ms();
     const TrainOptions options = job->options;
+    const std::string trigger = job->trigger;
     lock.unlock();
 
     Context ctx(*this, job);
     Status s;
     try {
-      s = run_(options, ctx);
+      s = run_(options, trigger, ctx);
     } catch (const std::exception& e) {
       s = Status::internal(std::string("training failed: ") + e.what());
     } catch (...) {

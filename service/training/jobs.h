@@ -75,7 +75,8 @@ class TrainJobs {
   // Runs one job; its Status decides failed vs succeeded (kCancelled, or any
   // return after the context was cancelled, marks it cancelled). Must not
   // throw: an exception is a bug, caught and reported as a failed job.
-  using RunFn = std::function<Status(const TrainOptions& options, JobContext& ctx)>;
+  using RunFn =
+      std::function<Status(const TrainOptions& options, const std::string& trigger, JobContext& ctx)>;
 
   explicit TrainJobs(RunFn run, size_t keep_finished = 100);
   ~TrainJobs();  // cancels the running job and waits for it

@@ -29,7 +29,9 @@ ModelLifecycle::~ModelLifecycle() {
 Status ModelLifecycle::start() {
   if (Status s = load_live(); !s.is_ok()) return s;
   jobs_ = std::make_unique<TrainJobs>(
-      [this](const TrainOptions& options, JobContext& ctx) { return run_job(options, ctx); });
+      [this](const TrainOptions& options, const std::string& trigger, JobContext& ctx) {
+        return run_job(options, trigger, ctx);
+      });
   if (config_.retrain_every_minutes > 0 || config_.retrain_every_events > 0) {
     scheduler_ = std::thread([this] { schedule_loop(); });
   }
@@ -97,7 +99,7 @@ Status ModelLifecycle::train_now(const TrainOptions& options, JobContext& ctx) {
     j.trigger = "cli";
     j.options = options;
   });
-  return run_job(options, ctx);
+  return run_job(options, "cli", ctx);
 }
 
 void ModelLifecycle::on_events(uint64_t n) {
@@ -107,13 +109,11 @@ void ModelLifecycle::on_events(uint64_t n) {
   }
 }
 
-Status ModelLifecycle::run_job(const TrainOptions& options, JobContext& ctx) {
+Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& trigger,
+                               JobContext& ctx) {
+  // Before the store is read: bad options fail at once.
   if (Status s = options.validate(); !s.is_ok()) return s;
-  std::string trigger;
-  ctx.update([&](TrainJob& j) {
-    trigger = j.trigger;
-    j.epochs = options.train.epochs;
-  });
+  ctx.update([&](TrainJob& j) { j.epochs = options.train.epochs; });
   events_since_train_ = 0;
 
   model::Dataset data;

@@ -69,7 +69,7 @@ class ModelLifecycle {
 
  private:
   Status load_live();
-  Status run_job(const TrainOptions& options, JobContext& ctx);
+  Status run_job(const TrainOptions& options, const std::string& trigger, JobContext& ctx);
   void schedule_loop();
 
   storage::Store& store_;

@@ -16,7 +16,6 @@ Status train_and_test(const model::Dataset& data, const TrainOptions& options,
     return Status::invalid_argument("not enough data to train: " + std::to_string(data.user_ids.size()) +
                                     " users, " + std::to_string(data.num_items()) + " items");
   }
-  if (Status s = config.validate(); !s.is_ok()) return s.with_prefix("bad model settings: ");
   model::Trainer trainer(config, options.train, data);
   run->result = trainer.fit(progress, on_epoch);
   if (run->result.cancelled) {

@@ -51,6 +51,31 @@ Mat<double> naive_attention(const Mat<double>& h, const Block<double>& B, int he
   return (o * B.wo).rowwise() + B.bo.row(0);
 }
 
+// Back-propagates `r` (the gradient of f = sum(y * r)) through the last
+// attention_forward and compares d h and every weight's gradient with
+// finite differences of f; bk's gradient is exactly zero (softmax is
+// shift-invariant per row).
+template <class F>
+void check_attention_gradients(Params<double>& w, Mat<double>& h, const Mat<double>& r, int heads,
+                               AttentionCache<double>& cache, F& f) {
+  const Block<double>& B = w.net().blocks[0];
+  Params<double> grad(w.layout_ptr());
+  Mat<double> dh(h.rows(), h.cols());
+  attention_backward<double>(r, h, B, grad.mut().blocks[0], heads, cache, dh);
+  const auto num_h = numeric_grad(h.data(), size_t(h.size()), f);
+  CHECK(rel_error(num_h.data(), dh.data(), num_h.size()) < 1e-5);
+  BlockGrad<double>& X = w.mut().blocks[0];
+  const Block<double>& G = grad.net().blocks[0];
+  CHECK(check_tensor(X.wq, G.wq, f) < 1e-5);
+  CHECK(check_tensor(X.bq, G.bq, f) < 1e-5);
+  CHECK(check_tensor(X.wk, G.wk, f) < 1e-5);
+  CHECK(check_tensor(X.wv, G.wv, f) < 1e-5);
+  CHECK(check_tensor(X.bv, G.bv, f) < 1e-5);
+  CHECK(check_tensor(X.wo, G.wo, f) < 1e-5);
+  CHECK(check_tensor(X.bo, G.bo, f) < 1e-5);
+  for (Eigen::Index i = 0; i < G.bk.size(); ++i) CHECK(std::abs(G.bk.data()[i]) < 1e-9);
+}
+
 }  // namespace
 
 TEST_CASE("attention backward matches finite differences (1, 2 and 4 heads)",
@@ -71,23 +96,8 @@ TEST_CASE("attention backward matches finite differences (1, 2 and 4 heads)",
       return (y.array() * r.array()).sum();
     };
     f();
-    Params<double> grad(w.layout_ptr());
-    Mat<double> dh(n, cfg.d);
-    attention_backward<double>(r, h, B, grad.mut().blocks[0], heads, cache, dh);
     INFO("heads " << heads);
-    const auto num_h = numeric_grad(h.data(), size_t(h.size()), f);
-    CHECK(rel_error(num_h.data(), dh.data(), num_h.size()) < 1e-5);
-    BlockGrad<double>& X = w.mut().blocks[0];
-    const Block<double>& G = grad.net().blocks[0];
-    CHECK(check_tensor(X.wq, G.wq, f) < 1e-5);
-    CHECK(check_tensor(X.bq, G.bq, f) < 1e-5);
-    CHECK(check_tensor(X.wk, G.wk, f) < 1e-5);
-    CHECK(check_tensor(X.wv, G.wv, f) < 1e-5);
-    CHECK(check_tensor(X.bv, G.bv, f) < 1e-5);
-    CHECK(check_tensor(X.wo, G.wo, f) < 1e-5);
-    CHECK(check_tensor(X.bo, G.bo, f) < 1e-5);
-    // bk gets an exactly zero gradient (softmax is shift-invariant per row).
-    for (Eigen::Index i = 0; i < G.bk.size(); ++i) CHECK(std::abs(G.bk.data()[i]) < 1e-9);
+    check_attention_gradients(w, h, r, heads, cache, f);
   }
 }
 
@@ -147,22 +157,8 @@ TEST_CASE("local attention backward matches finite differences (W 1, 2, 4, n, > 
         return (y.array() * r.array()).sum();
       };
       f();
-      Params<double> grad(w.layout_ptr());
-      Mat<double> dh(n, cfg.d);
-      attention_backward<double>(r, h, B, grad.mut().blocks[0], heads, cache, dh);
       INFO("heads " << heads << ", window " << window);
-      const auto num_h = numeric_grad(h.data(), size_t(h.size()), f);
-      CHECK(rel_error(num_h.data(), dh.data(), num_h.size()) < 1e-5);
-      BlockGrad<double>& X = w.mut().blocks[0];
-      const Block<double>& G = grad.net().blocks[0];
-      CHECK(check_tensor(X.wq, G.wq, f) < 1e-5);
-      CHECK(check_tensor(X.bq, G.bq, f) < 1e-5);
-      CHECK(check_tensor(X.wk, G.wk, f) < 1e-5);
-      CHECK(check_tensor(X.wv, G.wv, f) < 1e-5);
-      CHECK(check_tensor(X.bv, G.bv, f) < 1e-5);
-      CHECK(check_tensor(X.wo, G.wo, f) < 1e-5);
-      CHECK(check_tensor(X.bo, G.bo, f) < 1e-5);
-      for (Eigen::Index i = 0; i < G.bk.size(); ++i) CHECK(std::abs(G.bk.data()[i]) < 1e-9);
+      check_attention_gradients(w, h, r, heads, cache, f);
     }
   }
 }
