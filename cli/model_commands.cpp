@@ -41,8 +41,8 @@ m::Dataset read_dataset(const std::string& path, const std::string& format,
   return std::move(data).value();
 }
 
-std::shared_ptr<const m::Model> load_model(const std::string& path) {
-  auto model = m::load_checkpoint(path);
+std::shared_ptr<const m::Model> load_model(const std::string& path, const m::IndexOptions& index) {
+  auto model = m::load_checkpoint(path, index);
   if (!model) fail(model.error());
   return model.value();
 }
@@ -264,7 +264,8 @@ void add_eval(CLI::App& app) {
   c->add_option("--threads", f->threads, "Threads")->capture_default_str();
   c->add_option("--seed", f->seed, "Seed of the negative sampling")->capture_default_str();
   c->callback([f] {
-    const auto model = load_model(f->model);
+    // Evaluation ranks every item exactly: an approximate index would be unused.
+    const auto model = load_model(f->model, {.kind = m::IndexKind::kExact});
     const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids());
     if (data.dropped > 0) {
       std::cerr << "note: " << data.dropped << " interactions with items unknown to the model were skipped\n";
@@ -284,7 +285,7 @@ void add_eval(CLI::App& app) {
 
 void add_recommend(CLI::App& app) {
   struct Flags {
-    std::string model, input, format = "pairs";
+    std::string model, input, format = "pairs", item_index = "auto";
     int k = 10;
   };
   auto f = std::make_shared<Flags>();
@@ -293,13 +294,19 @@ void add_recommend(CLI::App& app) {
   c->add_option("--input", f->input, "Interaction file: each user's whole sequence is the history")->required();
   c->add_option("--format", f->format, "Input format")->check(CLI::IsMember({"pairs"}))->capture_default_str();
   c->add_option("--k", f->k, "Items per user")->check(CLI::Range(1, 100000))->capture_default_str();
+  c->add_option("--item-index", f->item_index,
+                "Item index: exact, hnsw (approximate), auto (hnsw for large catalogs)")
+      ->check(CLI::IsMember({"exact", "hnsw", "auto"}))
+      ->capture_default_str();
   c->callback([f] {
-    const auto model = load_model(f->model);
+    const auto kind = m::parse_index_kind(f->item_index);
+    if (!kind) fail("--item-index " + f->item_index + " is not one of exact, hnsw, auto", 2);
+    const auto model = load_model(f->model, {.kind = *kind});
     const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids());
     std::string line;
     for (size_t u = 0; u < data.seqs.size(); ++u) {
       const auto& seq = data.seqs[u];
-      const auto top = model->recommend(seq, f->k, seq);
+      const auto top = model->recommend(seq, f->k, {.allowed = {}, .excluded = seq});
       line = data.user_ids[u];
       line += '\t';
       for (size_t i = 0; i < top.size(); ++i) {

@@ -107,7 +107,8 @@ Status save_checkpoint(const Model& model, const std::string& path) {
   return Status::ok();
 }
 
-Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path) {
+Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path,
+                                                     const IndexOptions& index) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     std::error_code ec;
@@ -119,11 +120,12 @@ Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path) {
   std::ostringstream ss;
   ss << f.rdbuf();
   if (f.bad()) return Status::io_error(path + ": read error");
-  return parse_checkpoint(ss.str(), path);
+  return parse_checkpoint(ss.str(), path, index);
 }
 
 Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
-                                                      const std::string& what) {
+                                                      const std::string& what,
+                                                      const IndexOptions& index) {
   // Every check below is of stored bytes: a failure is kCorruption.
   auto fail = [&](const std::string& msg) { return Status::corruption(what + ": " + msg); };
   if (b.size() < kHeader) {
@@ -206,7 +208,7 @@ Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
     }
   }
   if (!r.at_end()) return fail("corrupt: unexpected bytes after the last tensor");
-  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(params), std::move(ids)));
+  return std::shared_ptr<const Model>(std::make_shared<Model>(std::move(params), std::move(ids), index));
 }
 
 }  // namespace attnrec::model

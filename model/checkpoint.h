@@ -44,10 +44,13 @@ inline constexpr uint32_t kCheckpointMinVersion = 1;  // oldest still read
 // file cannot be created, written or renamed into place.
 Status save_checkpoint(const Model& model, const std::string& path);
 
-Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path);
+// The loaded Model builds the item index `index` asks for.
+Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path,
+                                                     const IndexOptions& index = {});
 
 // The same, from bytes in memory (`what` names the source in messages).
 Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& bytes,
-                                                      const std::string& what);
+                                                      const std::string& what,
+                                                      const IndexOptions& index = {});
 
 }  // namespace attnrec::model

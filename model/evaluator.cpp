@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "base/random.h"
+#include "model/exact_index.h"
 
 namespace attnrec::model {
 
@@ -17,10 +19,9 @@ namespace {
 
 constexpr int kChunk = 64;  // users scored together with one GEMM in full ranking
 
-void eval_range(const Model& model, const Dataset& data, std::span<const EvalCase> cases,
-                const EvalOptions& opt, RankMetrics& out) {
+void eval_range(const Model& model, const ExactIndex& exact, const Dataset& data,
+                std::span<const EvalCase> cases, const EvalOptions& opt, RankMetrics& out) {
   const int d = model.dim(), N = model.num_items();
-  const auto E = model.item_embeddings();                 // [N + 1, d]
   Mat<float> users(kChunk, d);                            // [c, d]
   Mat<float> scores(kChunk, N + 1);                       // [c, N + 1]
   std::vector<int32_t> cand;
@@ -35,7 +36,7 @@ void eval_range(const Model& model, const Dataset& data, std::span<const EvalCas
     }
     const int c = int(end - begin);
     if (opt.protocol == Protocol::kFull) {
-      scores.topRows(c).noalias() = users.topRows(c) * E.transpose();  // [c, N+1] = [c, d] x [d, N+1]
+      exact.score_all(users.topRows(c), scores.topRows(c));  // [c, N+1] = [c, d] x [d, N+1]
     }
     for (size_t i = begin; i < end; ++i) {
       const EvalCase& ec = cases[i];
@@ -94,6 +95,14 @@ RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
   if (options.max_users > 0 && size_t(options.max_users) < cases.size()) {
     cases.resize(size_t(options.max_users));
   }
+  // Full ranking needs every score: the model's own index when it is exact,
+  // else an exact one built for this evaluation.
+  const ExactIndex* exact = dynamic_cast<const ExactIndex*>(&model.index());
+  std::unique_ptr<ExactIndex> own;
+  if (!exact) {
+    own = std::make_unique<ExactIndex>(model.item_embeddings());
+    exact = own.get();
+  }
   const int threads = std::max(1, std::min(options.threads, int(cases.size() / kChunk) + 1));
   std::vector<RankMetrics> parts(static_cast<size_t>(threads));
   std::vector<std::thread> pool;
@@ -102,7 +111,7 @@ RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
     const size_t b = std::min(cases.size(), size_t(t) * per);
     const size_t e = std::min(cases.size(), b + per);
     auto run = [&, b, e, t] {
-      eval_range(model, data, std::span<const EvalCase>(cases).subspan(b, e - b), options,
+      eval_range(model, *exact, data, std::span<const EvalCase>(cases).subspan(b, e - b), options,
                  parts[size_t(t)]);
     };
     if (t + 1 == threads) {

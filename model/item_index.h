@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,10 @@ namespace attnrec::model {
 struct SearchFilter {
   // Bit i (word i / 64, bit i % 64) set: item i may be returned. Empty: all
   // items may. Otherwise at least (N + 1 + 63) / 64 words.
-  std::span<const uint64_t> allowed;
+  std::span<const uint64_t> allowed = {};
   // Items never returned (any order, repeats and out-of-range ignored), e.g.
   // the history.
-  std::span<const int32_t> excluded;
+  std::span<const int32_t> excluded = {};
 };
 
 // Words of a bitmap over model indices 0..num_items.
@@ -41,6 +42,9 @@ inline bool bitmap_test(std::span<const uint64_t> bits, int32_t i) {
 }
 
 enum class IndexKind { kExact, kHnsw, kAuto };
+
+std::string_view index_kind_name(IndexKind kind);                 // "exact", "hnsw", "auto"
+std::optional<IndexKind> parse_index_kind(std::string_view name);  // nullopt: unknown name
 
 struct IndexOptions {
   IndexKind kind = IndexKind::kAuto;

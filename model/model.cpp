@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -14,7 +15,7 @@ struct InferenceScratch {
   Config shape;
   std::unique_ptr<Workspace<float>> ws;
   std::vector<int32_t> items;
-  std::vector<float> user, scores;
+  std::vector<float> user;
 };
 
 bool same_shape(const Config& a, const Config& b) {
@@ -46,19 +47,19 @@ bool select_items(std::span<const int32_t> history, const Config& cfg, Inference
 
 }  // namespace
 
-Model::Model(Params<float> params, std::vector<std::string> item_ids)
-    : params_(std::move(params)), item_ids_(std::move(item_ids)) {
+Model::Model(Params<float> params, std::vector<std::string> item_ids, IndexOptions index)
+    : params_(std::move(params)),
+      item_ids_(std::move(item_ids)),
+      index_(build_index(item_embeddings(), index)),
+      similar_(item_embeddings(), /*normalize_rows=*/true) {
   assert(int32_t(item_ids_.size()) == params_.config().num_items);
-  index_.reserve(item_ids_.size());
-  for (size_t i = 0; i < item_ids_.size(); ++i) index_.emplace(item_ids_[i], int32_t(i + 1));
-  const auto E = item_embeddings();
-  emb_norm_.resize(size_t(E.rows()));
-  for (Eigen::Index i = 0; i < E.rows(); ++i) emb_norm_[size_t(i)] = E.row(i).norm();
+  index_of_.reserve(item_ids_.size());
+  for (size_t i = 0; i < item_ids_.size(); ++i) index_of_.emplace(item_ids_[i], int32_t(i + 1));
 }
 
 int32_t Model::index_of(std::string_view external_id) const {
-  auto it = index_.find(std::string(external_id));
-  return it == index_.end() ? 0 : it->second;
+  auto it = index_of_.find(std::string(external_id));
+  return it == index_of_.end() ? 0 : it->second;
 }
 
 bool Model::encode(std::span<const int32_t> history, std::span<float> user) const {
@@ -70,12 +71,10 @@ bool Model::encode(std::span<const int32_t> history, std::span<float> user) cons
   return true;
 }
 
-void Model::score_all(std::span<const float> user, std::span<float> scores) const {
-  assert(int32_t(user.size()) == dim() && int32_t(scores.size()) == num_items() + 1);
-  const Eigen::Map<const ColVec<float>> u(user.data(), dim());
-  Eigen::Map<ColVec<float>> out(scores.data(), Eigen::Index(scores.size()));
-  out.noalias() = item_embeddings() * u;  // [N + 1] = [N + 1, d] x [d]
-  scores[0] = -INFINITY;
+void Model::top_k(std::span<const float> user, int k, const SearchFilter& filter,
+                  std::vector<ScoredItem>* out) const {
+  assert(int32_t(user.size()) == dim());
+  index_->search(user, k, filter, out);
 }
 
 void Model::score(std::span<const float> user, std::span<const int32_t> items,
@@ -89,32 +88,38 @@ void Model::score(std::span<const float> user, std::span<const int32_t> items,
   }
 }
 
-std::vector<ScoredItem> Model::recommend(std::span<const int32_t> history, int k,
-                                         std::span<const int32_t> exclude) const {
-  InferenceScratch& s = scratch_for(config());
-  s.user.resize(size_t(dim()));
-  s.scores.resize(size_t(num_items()) + 1);
-  if (!encode(history, s.user)) return {};
-  score_all(s.user, s.scores);
-  for (int32_t it : exclude) {
-    if (it >= 1 && it <= num_items()) s.scores[size_t(it)] = -INFINITY;
-  }
-  return top_k(s.scores, k);
+float Model::item_dot(int32_t a, int32_t b) const {
+  const auto ok = [&](int32_t i) { return i >= 1 && i <= num_items(); };
+  if (!ok(a) || !ok(b)) return 0.0f;
+  return item_embeddings().row(a).dot(item_embeddings().row(b));
 }
 
-std::vector<ScoredItem> Model::similar(int32_t item, int k) const {
-  if (item < 1 || item > num_items()) return {};
-  std::vector<float> scores(size_t(num_items()) + 1);
+std::vector<ScoredItem> Model::recommend(std::span<const int32_t> history, int k,
+                                         const SearchFilter& filter) const {
+  InferenceScratch& s = scratch_for(config());
+  s.user.resize(size_t(dim()));
+  std::vector<ScoredItem> out;
+  if (k <= 0 || !encode(history, s.user)) return out;
+  out.reserve(size_t(k));
+  index_->search(s.user, k, filter, &out);
+  return out;
+}
+
+std::vector<ScoredItem> Model::similar(int32_t item, int k, const SearchFilter& filter) const {
+  std::vector<ScoredItem> out;
+  if (item < 1 || item > num_items() || k <= 0) return out;
   const auto E = item_embeddings();
-  Eigen::Map<ColVec<float>> out(scores.data(), Eigen::Index(scores.size()));
-  out.noalias() = E * E.row(item).transpose();  // [N + 1] = [N + 1, d] x [d]
-  for (size_t i = 1; i < scores.size(); ++i) {
-    const float denom = emb_norm_[i] * emb_norm_[size_t(item)];
-    scores[i] = denom > 0 ? scores[i] / denom : 0.0f;
-  }
-  scores[0] = -INFINITY;
-  scores[size_t(item)] = -INFINITY;
-  return top_k(scores, k);
+  const float norm = E.row(item).norm();
+  InferenceScratch& s = scratch_for(config());
+  s.user.resize(size_t(dim()));
+  Eigen::Map<RowVec<float>>(s.user.data(), dim()) =
+      norm > 0 ? RowVec<float>(E.row(item) / norm) : RowVec<float>::Zero(dim());
+  // One more than k: `item` itself (cosine 1) is among them unless filtered out.
+  out.reserve(size_t(k) + 1);
+  similar_.search(s.user, k + 1, filter, &out);
+  std::erase_if(out, [item](const ScoredItem& c) { return c.item == item; });
+  if (int(out.size()) > k) out.resize(size_t(k));
+  return out;
 }
 
 Explanation Model::explain(std::span<const int32_t> history) const {

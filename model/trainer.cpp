@@ -25,6 +25,9 @@ bool all_finite(std::span<const float> v) {
 }
 // Seed of the initial weights (Params::init).
 uint64_t init_seed(const TrainConfig& t) { return mix_seed(t.seed, 0x1417); }
+// The models a trainer makes are evaluated (full ranking needs an exact
+// index anyway) and saved; serving builds its own index when it loads one.
+const IndexOptions kEvalIndex{.kind = IndexKind::kExact};
 }  // namespace
 
 struct Trainer::ThreadState {
@@ -238,7 +241,7 @@ void Trainer::update_average() {
 std::shared_ptr<const Model> Trainer::snapshot() const {
   Params<float> copy = params_;
   if (!average_.empty()) std::copy(average_.begin(), average_.end(), copy.flat().begin());
-  return std::make_shared<const Model>(std::move(copy), data_.item_ids);
+  return std::make_shared<const Model>(std::move(copy), data_.item_ids, kEvalIndex);
 }
 
 TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
@@ -314,12 +317,12 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   if (!best.empty()) {
     Params<float> p = params_;
     std::copy(best.begin(), best.end(), p.flat().begin());
-    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
+    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids, kEvalIndex);
   } else if (result.diverged) {
     // Nothing was validated before the weights went bad: keep none of them.
     Params<float> p(params_.layout_ptr());
     p.init(init_seed(train_));
-    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids);
+    result.model = std::make_shared<const Model>(std::move(p), data_.item_ids, kEvalIndex);
   } else {
     result.model = snapshot();
   }

@@ -82,18 +82,15 @@ Status Recommender::recommend(const RecommendRequest& request, Recommendations* 
     return Status::ok();
   }
   const model::Model& net = *live->net;
-  std::vector<float> scores(static_cast<size_t>(net.num_items()) + 1);
-  net.score_all(enc.user, scores);
+  std::vector<uint64_t> allowed(model::bitmap_words(net.num_items()), 0);
   for (int32_t i = 1; i <= net.num_items(); ++i) {
     const uint32_t store_id = live->to_store[static_cast<size_t>(i)];
     // Items the store does not know have no catalog entry: they pass only
     // filters that need none.
-    if (!(store_id ? filter.accepts(catalog_, store_id) : filter.tags.empty())) {
-      scores[size_t(i)] = -std::numeric_limits<float>::infinity();  // top_k skips it
-    }
+    if (store_id ? filter.accepts(catalog_, store_id) : filter.tags.empty()) model::bitmap_set(allowed, i);
   }
   std::vector<model::ScoredItem> top;
-  model::top_k(scores, static_cast<int>(request.k), top);
+  net.top_k(enc.user, static_cast<int>(request.k), {.allowed = allowed, .excluded = {}}, &top);
   out->strategy = "sasrec";
   out->model_version = live->version;
   model::Explanation ex;

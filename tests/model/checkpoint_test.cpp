@@ -1,6 +1,7 @@
 #include "model/checkpoint.h"
 
 #include <catch2/catch.hpp>
+#include <numeric>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -168,8 +169,10 @@ TEST_CASE("a version-1 checkpoint still loads and reproduces its recorded output
     INFO("user[" << i << "]");
     CHECK(std::abs(user[i] - kV1User[i]) < 1e-6f);
   }
+  std::vector<int32_t> all(21);
+  std::iota(all.begin(), all.end(), 0);
   std::vector<float> scores(21);
-  m.score_all(user, scores);
+  m.score(user, all, scores);
   for (size_t i = 1; i < scores.size(); ++i) {
     INFO("score of item " << i);
     CHECK(std::abs(scores[i] - kV1Scores[i - 1]) < 1e-6f);

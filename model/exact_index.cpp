@@ -1,0 +1,118 @@
+#include "model/exact_index.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+
+namespace attnrec::model {
+
+namespace {
+
+// Per-thread scratch of search(): one chunk's scores and the sorted
+// excluded list. Sized on first use; never shrinks.
+struct SearchScratch {
+  FlatVec<float> scores;          // [kChunk]
+  std::vector<int32_t> excluded;  // in range, ascending
+};
+
+SearchScratch& search_scratch() {
+  thread_local SearchScratch s;
+  return s;
+}
+
+}  // namespace
+
+ExactIndex::ExactIndex(CMatMap<float> items, bool normalize_rows)
+    : rows_(items.rows()),
+      d_(items.cols()),
+      chunks_((rows_ + kChunk - 1) / kChunk),
+      data_(size_t(chunks_ * kChunk * d_), 0.0f) {
+  assert(rows_ >= 1 && d_ >= 1);
+  for (Eigen::Index i = 0; i < rows_; ++i) {
+    float scale = 1.0f;
+    if (normalize_rows) {
+      const float norm = items.row(i).norm();
+      scale = norm > 0 ? 1.0f / norm : 0.0f;
+    }
+    // Item i is row i % kChunk of chunk i / kChunk, column-major.
+    float* base = data_.data() + (i / kChunk) * kChunk * d_ + i % kChunk;
+    for (Eigen::Index j = 0; j < d_; ++j) base[j * kChunk] = items(i, j) * scale;
+  }
+}
+
+void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& filter,
+                        std::vector<ScoredItem>* out) const {
+  assert(Eigen::Index(user.size()) == d_);
+  TopK top(k, out);
+  if (k <= 0) return;
+  SearchScratch& s = search_scratch();
+  s.scores.resize(kChunk);
+  s.excluded.clear();
+  for (int32_t it : filter.excluded) {
+    if (it >= 1 && it < rows_) s.excluded.push_back(it);
+  }
+  std::sort(s.excluded.begin(), s.excluded.end());
+  const int32_t* ex = s.excluded.data();
+  const int32_t* const ex_end = ex + s.excluded.size();
+  const bool filtered = !filter.allowed.empty();
+  assert(!filtered || filter.allowed.size() >= bitmap_words(num_items()));
+
+  constexpr int kWords = kChunk / 64;
+  const Eigen::Map<const Eigen::VectorXf> u(user.data(), d_);
+  Eigen::Map<Eigen::VectorXf, Eigen::Aligned64> sc(s.scores.data(), kChunk);
+  for (Eigen::Index c = 0; c < chunks_; ++c) {
+    const Eigen::Index c0 = c * kChunk;
+    const int m = int(std::min<Eigen::Index>(kChunk, rows_ - c0));  // real items in the chunk
+    uint64_t words[kWords] = {};
+    if (filtered) {
+      uint64_t any = 0;
+      for (int w = 0; w < kWords; ++w) {
+        const size_t wi = size_t(c) * kWords + size_t(w);
+        words[w] = wi < filter.allowed.size() ? filter.allowed[wi] : 0;
+        any |= words[w];
+      }
+      if (!any) continue;  // nothing allowed here: not even scored
+    }
+    sc.noalias() = chunk(c) * u;  // [kChunk] = [kChunk, d] x [d]
+    if (c == 0) sc[0] = -INFINITY;  // padding
+    while (ex != ex_end && *ex < c0) ++ex;
+    for (; ex != ex_end && *ex < c0 + m; ++ex) sc[*ex - c0] = -INFINITY;
+
+    // Items are offered in ascending order, so an item tying the worst kept
+    // score loses (ties go to the smaller index): `>` is the whole test.
+    float thr = top.threshold();
+    if (!filtered) {
+      for (int r = 0; r < m; ++r) {
+        if (sc[r] > thr) {
+          top.offer(int32_t(c0 + r), sc[r]);
+          thr = top.threshold();
+        }
+      }
+      continue;
+    }
+    for (int w = 0; w < kWords; ++w) {
+      for (uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+        const int r = w * 64 + std::countr_zero(bits);
+        if (r >= m) break;  // bits past N
+        if (sc[r] > thr) {
+          top.offer(int32_t(c0 + r), sc[r]);
+          thr = top.threshold();
+        }
+      }
+    }
+  }
+  top.finish();
+}
+
+void ExactIndex::score_all(CRef<float> users, MRef<float> scores) const {
+  assert(users.cols() == d_ && scores.rows() == users.rows() && scores.cols() == rows_);
+  for (Eigen::Index c = 0; c < chunks_; ++c) {
+    const Eigen::Index c0 = c * kChunk, m = std::min<Eigen::Index>(kChunk, rows_ - c0);
+    scores.middleCols(c0, m).noalias() =
+        users * chunk(c).topRows(m).transpose();  // [B, m] = [B, d] x [d, m]
+  }
+  scores.col(0).setConstant(-INFINITY);
+}
+
+}  // namespace attnrec::model

@@ -1,0 +1,227 @@
+#include "model/item_index.h"
+
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "model/exact_index.h"
+#include "model/model.h"
+
+using namespace attnrec::model;
+
+namespace {
+
+// [n + 1, d] row-major, row 0 zero (padding). With `levels` > 0 the entries
+// are rounded to multiples of 1/levels so that many scores tie exactly.
+Mat<float> random_items(int n, int d, uint64_t seed, int levels = 0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  Mat<float> E(n + 1, d);
+  for (int i = 0; i <= n; ++i) {
+    for (int j = 0; j < d; ++j) {
+      float v = i == 0 ? 0.0f : g(rng);
+      if (levels > 0) v = std::round(v * float(levels)) / float(levels);
+      E(i, j) = v;
+    }
+  }
+  return E;
+}
+
+CMatMap<float> view(const Mat<float>& E) { return {E.data(), E.rows(), E.cols()}; }
+
+// The specification, by brute force: every passing item scored in double
+// precision over float products as the index sees them, sorted.
+std::vector<ScoredItem> reference(const Mat<float>& E, std::span<const float> user, int k,
+                                  const SearchFilter& f) {
+  std::vector<ScoredItem> all;
+  for (int32_t i = 1; i < int32_t(E.rows()); ++i) {
+    if (!f.allowed.empty() && !bitmap_test(f.allowed, i)) continue;
+    if (std::find(f.excluded.begin(), f.excluded.end(), i) != f.excluded.end()) continue;
+    all.push_back({i, E.row(i).dot(Eigen::Map<const RowVec<float>>(user.data(), E.cols()))});
+  }
+  std::sort(all.begin(), all.end(), ranks_before);
+  if (int(all.size()) > k) all.resize(size_t(std::max(k, 0)));
+  return all;
+}
+
+// Same items in the same order, scores equal up to float summation order.
+void check_same(const std::vector<ScoredItem>& got, const std::vector<ScoredItem>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t j = 0; j < got.size(); ++j) {
+    INFO("rank " << j);
+    CHECK(got[j].item == want[j].item);
+    CHECK(got[j].score == Approx(want[j].score).margin(1e-4));
+  }
+}
+
+std::vector<float> user_of(const Mat<float>& E, int32_t item) {
+  return std::vector<float>(E.row(item).data(), E.row(item).data() + E.cols());
+}
+
+}  // namespace
+
+TEST_CASE("exact index equals a brute-force top-k, unfiltered and filtered", "[item_index]") {
+  // 1,000 items: several chunks and a partial last one. Integer-valued
+  // vectors make float sums exact, so ties are real ties and the order
+  // is fully specified (ties to the smaller index).
+  const int n = 1000, d = 8;
+  const Mat<float> E = random_items(n, d, 1, /*levels=*/1);
+  const ExactIndex index(view(E));
+  CHECK(index.kind() == "exact");
+  CHECK(index.num_items() == n);
+  CHECK(index.memory_bytes() >= size_t(n + 1) * d * sizeof(float));
+
+  std::vector<uint64_t> allowed(bitmap_words(n), 0);
+  for (int32_t i = 1; i <= n; ++i) {
+    if (i % 3 == 0 || (i > 300 && i < 560)) bitmap_set(allowed, i);  // some chunks empty of allowed
+  }
+  const std::vector<int32_t> excluded = {7, 3, 999, 3, 0, -5, 5000, 600};  // repeats, out of range
+  std::vector<ScoredItem> got;
+  for (int q = 0; q < 20; ++q) {
+    const std::vector<float> user = user_of(random_items(1, d, 100 + q, 1), 1);
+    for (int k : {0, 1, 10, 57}) {
+      INFO("query " << q << " k " << k);
+      index.search(user, k, {}, &got);
+      check_same(got, reference(E, user, k, {}));
+      const SearchFilter f{.allowed = allowed, .excluded = excluded};
+      index.search(user, k, f, &got);
+      check_same(got, reference(E, user, k, f));
+      for (const ScoredItem& s : got) {
+        CHECK(bitmap_test(allowed, s.item));
+        CHECK(std::find(excluded.begin(), excluded.end(), s.item) == excluded.end());
+      }
+    }
+  }
+}
+
+TEST_CASE("exact index: ties go to the smaller index", "[item_index]") {
+  Mat<float> E = Mat<float>::Zero(11, 2);
+  for (int i = 1; i <= 10; ++i) E.row(i) << float(i % 3), 1.0f;  // scores 0,1,2 repeat
+  const ExactIndex index(view(E));
+  std::vector<ScoredItem> got;
+  const std::vector<float> user = {1.0f, 0.0f};
+  index.search(user, 4, {}, &got);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].item == 2);
+  CHECK(got[1].item == 5);
+  CHECK(got[2].item == 8);
+  CHECK(got[3].item == 1);
+}
+
+TEST_CASE("exact index: k beyond the passing items returns them all, k = 0 none", "[item_index]") {
+  const int n = 300, d = 4;
+  const Mat<float> E = random_items(n, d, 3);
+  const ExactIndex index(view(E));
+  std::vector<uint64_t> allowed(bitmap_words(n), 0);
+  for (int32_t i : {5, 17, 299, 300}) bitmap_set(allowed, i);
+  const std::vector<int32_t> excluded = {17};
+  std::vector<ScoredItem> got;
+  const std::vector<float> user = user_of(E, 2);
+  const SearchFilter f{.allowed = allowed, .excluded = excluded};
+  index.search(user, 50, f, &got);
+  check_same(got, reference(E, user, 50, f));
+  CHECK(got.size() == 3);
+  index.search(user, 0, f, &got);
+  CHECK(got.empty());
+  index.search(user, 1000, {}, &got);
+  CHECK(got.size() == size_t(n));  // every item but the padding row
+  std::vector<uint64_t> none(bitmap_words(n), 0);
+  index.search(user, 10, {.allowed = none, .excluded = {}}, &got);
+  CHECK(got.empty());
+}
+
+TEST_CASE("exact index score_all gives every score of a batch, -inf for the padding",
+          "[item_index]") {
+  const int n = 700, d = 6;
+  const Mat<float> E = random_items(n, d, 4);
+  const ExactIndex index(view(E));
+  const Mat<float> users = random_items(4, d, 5).bottomRows(4);
+  Mat<float> scores(4, n + 1);
+  index.score_all(users, scores);
+  for (int b = 0; b < 4; ++b) {
+    CHECK(scores(b, 0) == -INFINITY);
+    for (int i = 1; i <= n; i += 37) CHECK(scores(b, i) == Approx(users.row(b).dot(E.row(i))).margin(1e-5));
+  }
+}
+
+TEST_CASE("index kinds parse from their names", "[item_index]") {
+  CHECK(parse_index_kind("exact") == IndexKind::kExact);
+  CHECK(parse_index_kind("hnsw") == IndexKind::kHnsw);
+  CHECK(parse_index_kind("auto") == IndexKind::kAuto);
+  CHECK_FALSE(parse_index_kind("faiss").has_value());
+  for (IndexKind k : {IndexKind::kExact, IndexKind::kHnsw, IndexKind::kAuto}) {
+    CHECK(parse_index_kind(index_kind_name(k)) == k);
+  }
+}
+
+namespace {
+
+std::shared_ptr<const Model> small_model(int items, IndexOptions index = {}) {
+  Config c;
+  c.num_items = items;
+  c.maxlen = 20;
+  c.d = 16;
+  c.blocks = 2;
+  c.heads = 2;
+  Params<float> p(std::make_shared<Layout>(c));
+  p.init(11);
+  std::vector<std::string> ids;
+  for (int i = 1; i <= items; ++i) ids.push_back("item" + std::to_string(i));
+  return std::make_shared<const Model>(std::move(p), std::move(ids), index);
+}
+
+}  // namespace
+
+TEST_CASE("Model::recommend goes through the index, excluding and filtering", "[item_index]") {
+  const auto m = small_model(400);
+  CHECK(m->index().kind() == "exact");
+  const std::vector<int32_t> hist = {1, 2, 3, 50, 60};
+  std::vector<float> user(16);
+  REQUIRE(m->encode(hist, user));
+  std::vector<uint64_t> allowed(bitmap_words(400), 0);
+  for (int32_t i = 1; i <= 400; i += 2) bitmap_set(allowed, i);  // odd items only
+  const SearchFilter f{.allowed = allowed, .excluded = hist};
+  const auto top = m->recommend(hist, 10, f);
+  REQUIRE(top.size() == 10);
+  Mat<float> E = m->item_embeddings();
+  check_same(top, reference(E, user, 10, f));
+  for (const ScoredItem& s : top) {
+    CHECK(s.item % 2 == 1);
+    CHECK(std::find(hist.begin(), hist.end(), s.item) == hist.end());
+  }
+  std::vector<ScoredItem> direct;
+  m->top_k(user, 10, f, &direct);
+  check_same(direct, top);
+  CHECK(m->recommend(std::vector<int32_t>{0, 9999}, 10, f).empty());  // no known item
+  CHECK(m->item_dot(4, 9) == Approx(E.row(4).dot(E.row(9))));
+  CHECK(m->item_dot(0, 9) == 0.0f);
+}
+
+TEST_CASE("Model::similar is cosine over the embeddings and never returns the item",
+          "[item_index]") {
+  const auto m = small_model(300);
+  const Mat<float> E = m->item_embeddings();
+  const int32_t item = 42;
+  const auto sim = m->similar(item, 8);
+  REQUIRE(sim.size() == 8);
+  std::vector<ScoredItem> want;
+  for (int32_t i = 1; i <= 300; ++i) {
+    if (i == item) continue;
+    want.push_back({i, E.row(i).dot(E.row(item)) / (E.row(i).norm() * E.row(item).norm())});
+  }
+  std::sort(want.begin(), want.end(), ranks_before);
+  want.resize(8);
+  check_same(sim, want);
+  // With a filter: only allowed items, still never the item itself.
+  std::vector<uint64_t> allowed(bitmap_words(300), 0);
+  for (int32_t i = 30; i <= 60; ++i) bitmap_set(allowed, i);
+  const auto some = m->similar(item, 100, {.allowed = allowed, .excluded = {}});
+  CHECK(some.size() == 30);  // 30..60 without 42
+  for (const ScoredItem& s : some) {
+    CHECK(s.item != item);
+    CHECK(bitmap_test(allowed, s.item));
+  }
+  CHECK(m->similar(0, 5).empty());
+}
