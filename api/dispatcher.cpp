@@ -15,23 +15,15 @@ namespace http = boost::beast::http;
 Dispatcher::Dispatcher(service::Service& svc, DispatcherOptions options)
     : svc_(svc), keys_(std::make_shared<const ApiKeys>(std::move(options.keys))) {
   add_v1_routes(router_, options.metrics_need_key ? Role::kRead : Role::kNone);
-}
-
-void Dispatcher::set_keys(ApiKeys keys) {
-  auto next = std::make_shared<const ApiKeys>(std::move(keys));
-  std::lock_guard lock(keys_mu_);
-  keys_.swap(next);
-}
-
-std::shared_ptr<const ApiKeys> Dispatcher::keys() const {
-  std::lock_guard lock(keys_mu_);
-  return keys_;
+  for (const Route& r : router_.routes()) {
+    series_.push_back(svc_.metrics().request_series(http::to_string(r.method), r.pattern));
+  }
 }
 
 std::optional<HttpResponse> Dispatcher::check_key(const HttpRequest& req, const Route& route) const {
   const Role needed = route.role;
   if (needed == Role::kNone) return std::nullopt;
-  const auto keys = this->keys();
+  const auto keys = keys_.load();
   if (keys->empty()) return std::nullopt;
   const Role role = keys->role_of(request_key(req));
   if (role == Role::kNone) {
@@ -75,6 +67,9 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
   }
   out.route = match.route;
   out.label = match.route->pattern;
+  if (req.method() == match.route->method) {
+    out.series = series_[size_t(match.route - router_.routes().data())];
+  }
   out.path = std::move(match.path);
   if (auto denied = check_key(req, *match.route)) {
     out.early = std::move(denied);

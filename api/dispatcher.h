@@ -8,14 +8,16 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/request.h"
 #include "api/router.h"
+#include "base/published.h"
+#include "service/metrics.h"
 
 namespace attnrec::api {
 
@@ -36,7 +38,10 @@ class Dispatcher {
     UrlParams query;                         // decoded query parameters
     std::optional<HttpResponse> early;    // 4xx/5xx decided without a handler
     std::string_view label = kUnmatchedRoute;  // metrics route label
-    bool blocking() const { return route != nullptr && route->blocking; }
+    // The route's pre-registered metrics series when the request's method is
+    // the route's own (a HEAD on a GET route has none: the label is used).
+    service::Metrics::RequestSeries* series = nullptr;
+    Pool pool() const { return route != nullptr ? route->pool : Pool::kInline; }
   };
 
   Dispatcher(service::Service& svc, DispatcherOptions options);
@@ -56,18 +61,16 @@ class Dispatcher {
   service::Service& service() const { return svc_; }
 
   // Replaces the API keys (SIGHUP); requests routed after it use the new set.
-  void set_keys(ApiKeys keys);
+  void set_keys(ApiKeys keys) { keys_.store(std::make_shared<const ApiKeys>(std::move(keys))); }
   const Router& router() const { return router_; }
 
  private:
   // The 401/403 to send, or nothing when the request may go on.
   std::optional<HttpResponse> check_key(const HttpRequest& req, const Route& route) const;
-  std::shared_ptr<const ApiKeys> keys() const;
-
   service::Service& svc_;
-  mutable std::mutex keys_mu_;
-  std::shared_ptr<const ApiKeys> keys_;  // guarded by keys_mu_ (held for the pointer copy only)
+  Published<ApiKeys> keys_;  // read per request without a lock
   Router router_;
+  std::vector<service::Metrics::RequestSeries*> series_;  // parallel to router_.routes()
 };
 
 }  // namespace attnrec::api

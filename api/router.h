@@ -26,6 +26,13 @@ namespace attnrec::api {
 
 using Handler = HttpResponse (*)(const RequestContext&);
 
+// Where a route's handler runs (api/server.h).
+enum class Pool {
+  kInline,  // on the I/O thread: cheap and never blocking
+  kIo,      // on the I/O pool: touches the store, may wait on an fsync
+  kCpu,     // on the CPU pool (about one thread per core): model work
+};
+
 struct Route {
   boost::beast::http::verb method;
   std::string pattern;  // the template; also the metrics label
@@ -33,9 +40,7 @@ struct Route {
   // The least role a key must have (api/auth.h); kNone: open to anyone,
   // also before the service is ready (liveness, readiness, metrics).
   Role role = Role::kRead;
-  // Blocking routes touch the store (or are otherwise slow) and run on the
-  // worker pool; others run on the I/O thread.
-  bool blocking = true;
+  Pool pool = Pool::kIo;
 };
 
 struct RouteMatch {

@@ -73,6 +73,7 @@ struct Server::State {
         options(std::move(o)),
         dispatcher(r, DispatcherOptions{options.api_keys, options.metrics_need_key}),
         pool(std::max<size_t>(1, options.workers)),
+        cpu_pool(cpu_threads(options)),
         ioc(static_cast<int>(std::max<size_t>(1, options.io_threads))),
         acceptor(asio::make_strand(ioc)) {}
 
@@ -90,15 +91,22 @@ struct Server::State {
   const ServerOptions options;
   Dispatcher dispatcher;
   std::atomic<bool> stopping{false};
-  std::atomic<size_t> in_flight{0};  // requests posted to the pool, not yet answered
+  std::atomic<size_t> in_flight{0};  // requests posted to the I/O pool, not yet answered
+  std::atomic<size_t> cpu_in_flight{0};  // requests posted to the CPU pool, not yet answered
+
+  static size_t cpu_threads(const ServerOptions& o) {
+    if (o.cpu_threads > 0) return o.cpu_threads;
+    return std::max<size_t>(1, std::thread::hardware_concurrency());
+  }
 
   std::mutex mu;
   std::condition_variable cv;
   std::unordered_set<Session*> sessions;  // guarded by mu
 
   // Destroyed in reverse order: the acceptor, then the io_context (and with
-  // it any handler still holding a session), then the (joined) pool.
-  asio::thread_pool pool;
+  // it any handler still holding a session), then the (joined) pools.
+  asio::thread_pool pool;      // Pool::kIo
+  asio::thread_pool cpu_pool;  // Pool::kCpu
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor;
@@ -287,37 +295,53 @@ class Session : public std::enable_shared_from_this<Session> {
     if (refuse) {
       routed.early = error_response(http::status::service_unavailable, "shutting_down",
                                     "the server is shutting down");
-    } else if (!routed.early && routed.blocking() &&
-               st_.in_flight.fetch_add(1) >= st_.options.max_in_flight) {
-      st_.in_flight.fetch_sub(1);
-      routed.early = error_response(http::status::too_many_requests, "overloaded",
-                                    "too many requests in flight; retry shortly");
-      routed.early->set(http::field::retry_after, "1");
+    } else if (!routed.early && routed.pool() != Pool::kInline) {
+      // Admission: each pool's queue is bounded; a full one answers 429.
+      const bool cpu = routed.pool() == Pool::kCpu;
+      std::atomic<size_t>& counter = cpu ? st_.cpu_in_flight : st_.in_flight;
+      const size_t limit = cpu ? st_.options.max_cpu_queue : st_.options.max_in_flight;
+      if (counter.fetch_add(1) >= limit) {
+        counter.fetch_sub(1);
+        routed.early = error_response(http::status::too_many_requests, "overloaded",
+                                      "too many requests in flight; retry shortly");
+        routed.early->set(http::field::retry_after, "1");
+      }
     }
     if (routed.early) {
       finalize_response(*req, *routed.early);
-      complete(seq, std::move(*routed.early));
-    } else if (!routed.blocking()) {
-      complete(seq, answer(st_.dispatcher, *req, routed));
+      complete(seq, std::move(*routed.early), routed.series);
+    } else if (routed.pool() == Pool::kInline) {
+      complete(seq, answer(st_.dispatcher, *req, routed), routed.series);
     } else {
-      asio::post(st_.pool, [self = shared_from_this(), seq, req,
-                            routed = std::move(routed)]() mutable {
+      const bool cpu = routed.pool() == Pool::kCpu;
+      auto task = [self = shared_from_this(), seq, req, cpu, routed = std::move(routed)]() mutable {
         HttpResponse res = answer(self->st_.dispatcher, *req, routed);
+        auto* series = routed.series;
         asio::post(self->stream_.get_executor(),
-                   [self, seq, res = std::move(res)]() mutable {
-                     self->st_.in_flight.fetch_sub(1);
-                     self->complete(seq, std::move(res));
+                   [self, seq, cpu, series, res = std::move(res)]() mutable {
+                     (cpu ? self->st_.cpu_in_flight : self->st_.in_flight).fetch_sub(1);
+                     self->complete(seq, std::move(res), series);
                    });
-      });
+      };
+      if (cpu) {
+        asio::post(st_.cpu_pool, std::move(task));
+      } else {
+        asio::post(st_.pool, std::move(task));
+      }
     }
     do_read();  // pipelining: read the next request while this one is answered
   }
 
   // A response is ready for request `seq`.
-  void complete(uint64_t seq, HttpResponse res) {
+  void complete(uint64_t seq, HttpResponse res,
+                service::Metrics::RequestSeries* series = nullptr) {
     Slot& slot = queue_[seq - queue_.front().seq];
     const double seconds = std::chrono::duration<double>(Clock::now() - slot.start).count();
-    st_.svc.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
+    if (series) {
+      st_.svc.metrics().observe(series, res.result_int(), seconds);
+    } else {
+      st_.svc.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
+    }
     slot.res = std::move(res);
     do_write();
   }
@@ -491,6 +515,7 @@ void Server::stop() {
   st.stopped = true;
   if (!st.started || st.threads.empty()) {
     st.pool.join();
+    st.cpu_pool.join();
     return;
   }
   st.stopping = true;
@@ -522,6 +547,7 @@ void Server::stop() {
     st.cv.wait_for(lock, std::chrono::seconds(1), [&st] { return st.sessions.empty(); });
   }
   st.pool.join();  // no handler touches the Service after this
+  st.cpu_pool.join();
   st.work.reset();
   st.ioc.stop();
   for (auto& t : st.threads) t.join();

@@ -1,6 +1,11 @@
 // The HTTP server: an acceptor, one session per connection (keep-alive,
 // bounded pipelining, per-request limits and timeouts), N I/O threads on one
-// io_context, and a worker pool for handlers that touch the store. Modelled on
+// io_context, and two pools for handlers (api/router.h's Pool): many
+// workers for handlers that touch the store and may wait on a shared fsync,
+// and about one thread per core for model work (forwards, catalog scans),
+// so CPU-bound requests never queue behind fsync waits or oversubscribe the
+// cores. Each pool's queue is bounded: beyond it, 429 with Retry-After.
+// I/O threads run only parsing, routing and cheap handlers. Modelled on
 // Beast's advanced server example.
 //
 // Thread safety: start() and stop() from one controlling thread (not an I/O
@@ -32,6 +37,8 @@ struct ServerOptions {
   // shared group-commit fsync: concurrent writers are what make it fast
   // (requests/s is at most workers / fsync latency, ~5 ms on this disk).
   size_t workers = 128;
+  // Threads running model work; 0: one per core.
+  size_t cpu_threads = 0;
   size_t body_limit = 4 << 20;     // 413 beyond (Content-Length or chunked)
   size_t header_limit = 16 << 10;  // 431 beyond
   // A request must arrive completely within this once its first byte has.
@@ -44,8 +51,11 @@ struct ServerOptions {
   // Requests read ahead of their responses on one connection (pipelining);
   // the session stops reading while this many are queued.
   size_t max_pipelined = 16;
-  // Requests queued for or running on workers, server-wide; 429 beyond.
+  // Requests queued for or running on the workers, server-wide; 429 beyond.
   size_t max_in_flight = 8192;
+  // Requests queued for or running on the CPU pool; 429 beyond. Bounds the
+  // queueing delay: at ~0.2 ms a request on 2 cores, 1024 waiting is ~0.1 s.
+  size_t max_cpu_queue = 1024;
   ApiKeys api_keys;               // empty: no authentication (api/auth.h)
   bool metrics_need_key = false;  // /metrics asks for a `read` key too
 };

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -208,6 +209,32 @@ void add_serve_command(CLI::App& app) {
       ->envname("ATTNREC_WORKERS")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  cmd->add_option("--cpu-threads", flags->server.cpu_threads,
+                  "Threads for model work (recommendations, rank, search); 0 = one per core")
+      ->envname("ATTNREC_CPU_THREADS")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--max-cpu-queue", flags->server.max_cpu_queue,
+                  "Model requests queued or running at most; beyond, 429 with Retry-After")
+      ->envname("ATTNREC_MAX_CPU_QUEUE")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  cmd->add_option("--encoder-cache", flags->config.encoder_cache_users,
+                  "Users whose encoder output is cached (LRU, ~0.4 KB each; 0 = off)")
+      ->envname("ATTNREC_ENCODER_CACHE")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 32))
+      ->capture_default_str();
+  static const std::map<std::string, attnrec::model::IndexKind> kIndexKinds{
+      {"exact", attnrec::model::IndexKind::kExact},
+      {"hnsw", attnrec::model::IndexKind::kHnsw},
+      {"auto", attnrec::model::IndexKind::kAuto}};
+  cmd->add_option("--item-index", flags->config.item_index.kind,
+                  "exact | hnsw | auto (HNSW from " +
+                      std::to_string(attnrec::model::IndexOptions{}.auto_hnsw_items) +
+                      " items up)")
+      ->envname("ATTNREC_ITEM_INDEX")
+      ->transform(CLI::CheckedTransformer(kIndexKinds, CLI::ignore_case))
+      ->default_str("auto");
   cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
                 "fsync the WAL before acknowledging an ingest (default on)")
       ->envname("ATTNREC_SYNC");

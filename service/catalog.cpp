@@ -44,14 +44,17 @@ Status decode_record(std::string_view id, std::string_view record, Item* item) {
 }  // namespace
 
 Catalog::Catalog(storage::Store& store, SearchIndex& search, const Config& config)
-    : store_(store), search_(search), config_(config) {}
+    : store_(store), search_(search), config_(config) {
+  snapshot_.store(std::make_shared<const CatalogSnapshot>());
+}
 
 Status Catalog::load() {
   Status bad;
+  std::vector<ViewChange> view;
   const Status s = store_.scan_catalog(
       [&](uint32_t id, std::string_view item_id, std::string_view record) {
         if (record.empty()) {  // tombstone of a deleted item
-          erase_view(id);
+          view.emplace_back(id, nullptr);
           return;
         }
         auto item = std::make_shared<Item>();
@@ -60,8 +63,9 @@ Status Catalog::load() {
           return;
         }
         search_.upsert(id, *item);
-        upsert_view(id, std::move(item));
+        view.emplace_back(id, std::move(item));
       });
+  update_view(std::move(view));
   return s.is_ok() ? bad : s;
 }
 
@@ -88,11 +92,14 @@ Status Catalog::put(std::vector<Item> items) {
     records.emplace_back(items[i].id, encode_record(items[i]));
   }
   if (Status s = store_.put_catalog(records); !s.is_ok()) return s;
+  std::vector<ViewChange> view;
+  view.reserve(items.size());
   for (auto& item : items) {
     const uint32_t id = store_.find_item(item.id);
     search_.upsert(id, item);
-    upsert_view(id, std::make_shared<const Item>(std::move(item)));
+    view.emplace_back(id, std::make_shared<const Item>(std::move(item)));
   }
+  update_view(std::move(view));
   return Status::ok();
 }
 
@@ -111,7 +118,7 @@ Status Catalog::erase(std::string_view id) {
   // not come back into recommendations after a restart.
   const std::pair<std::string, std::string> tombstone{std::string(id), std::string()};
   if (Status s = store_.put_catalog({&tombstone, 1}); !s.is_ok()) return s;
-  erase_view(internal);
+  update_view({{internal, nullptr}});
   search_.remove(internal);
   return Status::ok();
 }
@@ -122,26 +129,34 @@ std::shared_ptr<const Item> Catalog::find(uint32_t item) const {
   return it == items_.end() ? nullptr : it->second;
 }
 
-bool Catalog::deleted(uint32_t item) const {
-  std::shared_lock lock(mu_);
-  return deleted_.count(item) > 0;
-}
-
 size_t Catalog::size() const {
   std::shared_lock lock(mu_);
   return items_.size();
 }
 
-void Catalog::upsert_view(uint32_t item, std::shared_ptr<const Item> entry) {
+void Catalog::update_view(std::vector<ViewChange> changes) {
+  // The last change of each id wins (a batch may name an item twice).
+  std::unordered_map<uint32_t, size_t> last;
+  for (size_t i = 0; i < changes.size(); ++i) last[changes[i].first] = i;
   std::unique_lock lock(mu_);
-  items_[item] = std::move(entry);
-  deleted_.erase(item);
-}
-
-void Catalog::erase_view(uint32_t item) {
-  std::unique_lock lock(mu_);
-  items_.erase(item);
-  deleted_.insert(item);
+  std::vector<CatalogSnapshot::Change> facts;
+  facts.reserve(last.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& [id, entry] = changes[i];
+    if (last[id] != i) continue;
+    const auto it = items_.find(id);
+    facts.push_back({id, it == items_.end() ? nullptr : it->second.get(), entry.get()});
+  }
+  // Built from the entries before they are replaced (the change's `before`).
+  auto next = CatalogSnapshot::apply(snapshot_.load().get(), facts);
+  for (auto& [id, entry] : changes) {
+    if (entry) {
+      items_[id] = std::move(entry);
+    } else {
+      items_.erase(id);
+    }
+  }
+  snapshot_.store(std::move(next));
 }
 
 }  // namespace attnrec::service

@@ -1,7 +1,7 @@
 // Catalog: the items that can be recommended, searched and filtered. The
 // store holds the durable copy (one opaque JSON record per item); an
 // in-memory view keyed by the store's internal item id answers filters
-// (availability, tags, deletion) without reads; the search index is kept in
+// (availability, tags, deletion) without reads or locks (CatalogSnapshot); the search index is kept in
 // step with every change.
 //
 // Thread safety: every method may be called from any number of threads at
@@ -14,10 +14,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "base/published.h"
 #include "base/status.h"
+#include "service/catalog_snapshot.h"
 #include "service/item.h"
 
 namespace attnrec::storage { class Store; }
@@ -49,20 +50,23 @@ class Catalog {
   // --- the in-memory view, by internal item id ------------------------------
   // nullptr when the item has no catalog entry.
   std::shared_ptr<const Item> find(uint32_t item) const;
-  // True when the item's entry was deleted: it must not be recommended.
-  bool deleted(uint32_t item) const;
   size_t size() const;
+  // The filter facts (deleted, unavailable, tags) as of the last change; a
+  // lock-free read (service/catalog_snapshot.h).
+  std::shared_ptr<const CatalogSnapshot> snapshot() const { return snapshot_.load(); }
 
  private:
-  void upsert_view(uint32_t item, std::shared_ptr<const Item> entry);
-  void erase_view(uint32_t item);
+  // Entries by store id; nullptr = deleted (tombstone). Applied to the view
+  // and published as one new snapshot; a later entry for the same id wins.
+  using ViewChange = std::pair<uint32_t, std::shared_ptr<const Item>>;
+  void update_view(std::vector<ViewChange> changes);
 
   storage::Store& store_;
   SearchIndex& search_;
   const Config& config_;
   mutable std::shared_mutex mu_;
   std::unordered_map<uint32_t, std::shared_ptr<const Item>> items_;  // guarded by mu_
-  std::unordered_set<uint32_t> deleted_;                              // guarded by mu_
+  Published<CatalogSnapshot> snapshot_;  // replaced under mu_ (writers), read without it
 };
 
 }  // namespace attnrec::service

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/config.h"
+#include "model/item_index.h"
 
 namespace attnrec::service {
 
@@ -26,6 +27,10 @@ struct Config {
   size_t max_batch_items = 10000;   // items per batch upsert
   size_t max_k = 1000;              // largest k a caller may ask for
   size_t history_cap = 512;         // newest events kept per user for serving
+  // Users whose encoder output is cached (LRU; about 0.4 KB each with the
+  // default model); 0 turns the cache off (service/recommend/encoder_cache.h).
+  size_t encoder_cache_users = 100'000;
+  model::IndexOptions item_index;   // exact | hnsw | auto, per serving model
   double popularity_half_life_days = 7.0;  // recency decay of the fallback
   int64_t popularity_refresh_ms = 1000;    // how stale the cached ranking may be
 

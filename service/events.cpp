@@ -10,12 +10,13 @@
 namespace attnrec::service {
 
 Events::Events(storage::Store& store, Popularity& popularity, Metrics& metrics,
-               const Config& config, IngestedFn on_ingested)
+               const Config& config, IngestedFn on_ingested, UserChangedFn on_user_changed)
     : store_(store),
       popularity_(popularity),
       metrics_(metrics),
       config_(config),
-      on_ingested_(std::move(on_ingested)) {}
+      on_ingested_(std::move(on_ingested)),
+      on_user_changed_(std::move(on_user_changed)) {}
 
 Status Events::load() {
   return store_.scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
@@ -51,9 +52,14 @@ Status Events::ingest(std::span<const EventInput> events, IngestResult* result) 
   result->duplicates = written.duplicates;
   metrics_.add_events_ingested(written.written);
   metrics_.add_events_duplicate(written.duplicates);
+  std::string_view last_user;  // batches often hold runs of one user's events
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!written.stored.empty() && !written.stored[i]) continue;  // a duplicate
     popularity_.add(store_.find_item(batch[i].item), batch[i].ts_ms, batch[i].weight);
+    if (on_user_changed_ && batch[i].user != last_user) {
+      on_user_changed_(store_.find_user(batch[i].user));
+      last_user = batch[i].user;
+    }
   }
   if (on_ingested_ && written.written > 0) on_ingested_(written.written);
   return Status::ok();
@@ -71,12 +77,14 @@ Status Events::history(std::string_view user, size_t limit, std::vector<HistoryE
 }
 
 Status Events::erase_user(std::string_view user) {
-  if (!store_.find_user(user)) return Status::not_found("no user " + quoted(user));
+  const uint32_t uid = store_.find_user(user);
+  if (!uid) return Status::not_found("no user " + quoted(user));
   // Every erased event leaves the popularity aggregate too (all of them: the
   // aggregate counts the whole log, not only the history's newest).
   std::vector<storage::ErasedEvent> erased;
   if (Status s = store_.erase_user(user, &erased); !s.is_ok()) return s;
   for (const auto& e : erased) popularity_.add(e.item, e.ts_ms, e.weight, -1);
+  if (on_user_changed_) on_user_changed_(uid);
   return Status::ok();
 }
 

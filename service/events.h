@@ -53,10 +53,14 @@ class Events {
   // Called after each accepted ingest with the number of new events (the
   // retrain schedule counts them). Must be cheap and must not throw.
   using IngestedFn = std::function<void(uint64_t new_events)>;
+  // Called once per user whose history changed (new events stored, or
+  // erased), after the store has the change and before the call returns.
+  // Must be cheap and must not throw.
+  using UserChangedFn = std::function<void(uint32_t user)>;
 
   // Every reference must outlive this object.
   Events(storage::Store& store, Popularity& popularity, Metrics& metrics, const Config& config,
-         IngestedFn on_ingested = {});
+         IngestedFn on_ingested = {}, UserChangedFn on_user_changed = {});
 
   // Adds every stored event to the popularity aggregate (at start).
   Status load();
@@ -78,6 +82,7 @@ class Events {
   Metrics& metrics_;
   const Config& config_;
   const IngestedFn on_ingested_;
+  const UserChangedFn on_user_changed_;
 };
 
 }  // namespace attnrec::service

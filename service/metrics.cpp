@@ -19,24 +19,61 @@ std::string escape_label(std::string_view v) {
   return out;
 }
 
+size_t bucket_of(double seconds) {
+  return static_cast<size_t>(std::lower_bound(Metrics::kBuckets.begin(), Metrics::kBuckets.end(), seconds) -
+                             Metrics::kBuckets.begin());
+}
+
+uint64_t to_ns(double seconds) { return seconds > 0 ? static_cast<uint64_t>(seconds * 1e9) : 0; }
+
 }  // namespace
+
+void Metrics::Counters::add(double seconds) {
+  count.fetch_add(1, std::memory_order_relaxed);
+  sum_ns.fetch_add(to_ns(seconds), std::memory_order_relaxed);
+  if (const size_t b = bucket_of(seconds); b < buckets.size()) buckets[b].fetch_add(1, std::memory_order_relaxed);
+}
+
+Metrics::RequestSeries* Metrics::request_series(std::string_view method, std::string_view route) {
+  std::lock_guard lock(mu_);
+  for (RequestSeries& s : series_) {
+    if (s.method_ == method && s.route_ == route) return &s;
+  }
+  return &series_.emplace_back(method, route);
+}
+
+void Metrics::observe(RequestSeries* series, int status, double seconds) {
+  const auto it = std::find(kStatuses.begin(), kStatuses.end(), status);
+  if (it == kStatuses.end()) return observe_request(series->method_, series->route_, status, seconds);
+  series->by_status_[size_t(it - kStatuses.begin())].add(seconds);
+}
 
 void Metrics::observe_request(std::string_view method, std::string_view route, int status,
                               double seconds) {
-  const auto bucket = static_cast<size_t>(
-      std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin());
   std::lock_guard lock(mu_);
-  Series& s = requests_[Key{std::string(method), std::string(route), status}];
+  Series& s = other_[Key{std::string(method), std::string(route), status}];
   ++s.count;
-  s.sum += seconds;
-  if (bucket < kBuckets.size()) ++s.buckets[bucket];
+  s.sum_ns += to_ns(seconds);
+  if (const size_t b = bucket_of(seconds); b < kBuckets.size()) ++s.buckets[b];
 }
 
 std::string Metrics::render(const ServiceStats& stats) const {
+  // One sorted table of everything observed so far.
   std::map<Key, Series> copy;
   {
     std::lock_guard lock(mu_);
-    copy = requests_;
+    copy = other_;
+    for (const RequestSeries& rs : series_) {
+      for (size_t i = 0; i < kStatuses.size(); ++i) {
+        const Counters& c = rs.by_status_[i];
+        const uint64_t n = c.count.load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        Series& s = copy[Key{rs.method_, rs.route_, kStatuses[i]}];
+        s.count += n;
+        s.sum_ns += c.sum_ns.load(std::memory_order_relaxed);
+        for (size_t b = 0; b < kBuckets.size(); ++b) s.buckets[b] += c.buckets[b].load(std::memory_order_relaxed);
+      }
+    }
   }
   std::ostringstream out;
   out << "# HELP attnrec_http_requests_total HTTP requests by method, route and status.\n"
@@ -60,7 +97,7 @@ std::string Metrics::render(const ServiceStats& stats) const {
     }
     out << "attnrec_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
         << s.count << '\n';
-    out << "attnrec_http_request_duration_seconds_sum{" << labels << "} " << s.sum << '\n';
+    out << "attnrec_http_request_duration_seconds_sum{" << labels << "} " << double(s.sum_ns) * 1e-9 << '\n';
     out << "attnrec_http_request_duration_seconds_count{" << labels << "} " << s.count << '\n';
   }
   out << "# HELP attnrec_events_ingested_total Events stored since start.\n"
@@ -86,7 +123,19 @@ std::string Metrics::render(const ServiceStats& stats) const {
          "attnrec_store_catalog_items " << stats.catalog_items << '\n'
       << "# HELP attnrec_store_disk_bytes Approximate bytes on disk.\n"
          "# TYPE attnrec_store_disk_bytes gauge\n"
-         "attnrec_store_disk_bytes " << stats.disk_bytes << '\n';
+         "attnrec_store_disk_bytes " << stats.disk_bytes << '\n'
+      << "# HELP attnrec_encoder_cache_hits_total Requests answered with a cached user vector.\n"
+         "# TYPE attnrec_encoder_cache_hits_total counter\n"
+         "attnrec_encoder_cache_hits_total " << stats.encoder_cache_hits << '\n'
+      << "# HELP attnrec_encoder_cache_misses_total Requests that ran the encoder (cache on).\n"
+         "# TYPE attnrec_encoder_cache_misses_total counter\n"
+         "attnrec_encoder_cache_misses_total " << stats.encoder_cache_misses << '\n'
+      << "# HELP attnrec_encoder_cache_entries Users with a cached vector.\n"
+         "# TYPE attnrec_encoder_cache_entries gauge\n"
+         "attnrec_encoder_cache_entries " << stats.encoder_cache_entries << '\n'
+      << "# HELP attnrec_encoder_cache_capacity Users the cache may hold (0 = off).\n"
+         "# TYPE attnrec_encoder_cache_capacity gauge\n"
+         "attnrec_encoder_cache_capacity " << stats.encoder_cache_capacity << '\n';
   return out.str();
 }
 

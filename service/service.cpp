@@ -9,7 +9,10 @@ namespace attnrec::service {
 
 Service::Service(const Config& config)
     : config_(config),
-      popularity_(config.popularity_half_life_days, now_ms(), config.popularity_refresh_ms) {}
+      popularity_(config.popularity_half_life_days, now_ms(), config.popularity_refresh_ms),
+      encoder_cache_(config.encoder_cache_users) {
+  live_.set_on_swap([this] { encoder_cache_.clear(); });
+}
 
 Service::~Service() = default;
 
@@ -32,10 +35,12 @@ Status Service::load() {
 
   catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_);
   models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);
-  events_ = std::make_unique<Events>(*store_, popularity_, metrics_, config_,
-                                     [this](uint64_t n) { models_->on_events(n); });
-  recommender_ = std::make_unique<Recommender>(*store_, *catalog_, popularity_, live_, config_);
-  search_ = std::make_unique<Search>(search_index_, *store_, *catalog_, live_, config_);
+  events_ = std::make_unique<Events>(
+      *store_, popularity_, metrics_, config_, [this](uint64_t n) { models_->on_events(n); },
+      [this](uint32_t user) { encoder_cache_.invalidate(user); });
+  recommender_ = std::make_unique<Recommender>(*store_, *catalog_, popularity_, live_, encoder_cache_,
+                                               config_);
+  search_ = std::make_unique<Search>(search_index_, *store_, *catalog_, live_, encoder_cache_, config_);
   if (Status s = catalog_->load(); !s.is_ok()) return s;
   if (Status s = events_->load(); !s.is_ok()) return s;
   return models_->start();
@@ -49,6 +54,11 @@ ServiceStats Service::stats() const {
   out.events = s.events;
   out.disk_bytes = s.disk_bytes;
   out.catalog_items = catalog_->size();
+  const EncoderCache::Stats c = encoder_cache_.stats();
+  out.encoder_cache_hits = c.hits;
+  out.encoder_cache_misses = c.misses;
+  out.encoder_cache_entries = c.entries;
+  out.encoder_cache_capacity = c.capacity;
   return out;
 }
 

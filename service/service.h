@@ -18,6 +18,7 @@
 #include "service/events.h"
 #include "service/metrics.h"
 #include "service/popularity.h"
+#include "service/recommend/encoder_cache.h"
 #include "service/recommend/recommender.h"
 #include "service/search/search.h"
 #include "service/search/search_index.h"
@@ -67,6 +68,7 @@ class Service {
   Popularity popularity_;
   SearchIndex search_index_;
   LiveModel live_;
+  EncoderCache encoder_cache_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Events> events_;
   std::unique_ptr<Recommender> recommender_;

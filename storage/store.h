@@ -124,6 +124,9 @@ class Store {
   // or erased user, or limit 0, gives ok and an empty list.
   virtual Status history(uint32_t user, size_t limit,
                          std::vector<HistoryEntry>* out) const = 0;
+  // The same events' item ids only (no strings built): the serving path's
+  // read. `out` is cleared and reused.
+  virtual Status history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const = 0;
 
   // Removes the user and every trace: events, history, id mappings and the
   // idempotency keys of their events. NotFound if the user is unknown. When

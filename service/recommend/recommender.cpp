@@ -1,7 +1,6 @@
 #include "service/recommend/recommender.h"
 
 #include <algorithm>
-#include <limits>
 #include <unordered_set>
 
 #include "model/topk.h"
@@ -9,7 +8,7 @@
 #include "service/config.h"
 #include "service/popularity.h"
 #include "service/recommend/item_filter.h"
-#include "service/recommend/request_history.h"
+#include "service/recommend/encoder_cache.h"
 #include "service/training/live_model.h"
 #include "service/validate.h"
 #include "storage/store.h"
@@ -24,14 +23,13 @@ constexpr size_t kBecauseItems = 3;
 std::vector<std::string> because(const ServingModel& m, const model::Explanation& ex, int32_t item) {
   if (ex.weights.empty()) return {};
   const auto& last = ex.weights.back();
-  const auto E = m.net->item_embeddings();
   std::vector<std::pair<double, int32_t>> parts;
   for (size_t j = 0; j < ex.used_history.size(); ++j) {
     double a = 0;
     for (const auto& head : last) a += head[j];
     a /= static_cast<double>(last.size());
     const int32_t h = ex.used_history[j];
-    const double sim = E.row(item).dot(E.row(h));
+    const double sim = m.net->item_dot(item, h);
     if (sim > 0) parts.emplace_back(a * sim, h);
   }
   std::sort(parts.begin(), parts.end(), std::greater<>());
@@ -44,18 +42,35 @@ std::vector<std::string> because(const ServingModel& m, const model::Explanation
   return out;
 }
 
+// Per-thread buffers of the request path: no allocation per request once warm.
+struct Scratch {
+  EncodedUser user;
+  ItemFilter::ModelScratch filter;
+  std::vector<model::ScoredItem> top;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 }  // namespace
 
 Recommender::Recommender(const storage::Store& store, const Catalog& catalog,
-                         const Popularity& popularity, const LiveModel& live, const Config& config)
-    : store_(store), catalog_(catalog), popularity_(popularity), live_(live), config_(config) {}
+                         const Popularity& popularity, const LiveModel& live, EncoderCache& cache,
+                         const Config& config)
+    : store_(store),
+      catalog_(catalog),
+      popularity_(popularity),
+      live_(live),
+      config_(config),
+      encoder_(store, cache, config.history_cap) {}
 
 void Recommender::popular(size_t k, const ItemFilter& filter, Recommendations* out) const {
   out->strategy = "popularity";
   out->model_version.clear();
   out->items.clear();
   popularity_.for_each_ranked([&](uint32_t item, double score) {
-    if (filter.accepts(catalog_, item)) out->items.push_back({store_.item_name(item), score, {}});
+    if (filter.accepts(item)) out->items.push_back({store_.item_name(item), score, {}});
     return out->items.size() < k;
   });
 }
@@ -63,39 +78,31 @@ void Recommender::popular(size_t k, const ItemFilter& filter, Recommendations* o
 Status Recommender::recommend(const RecommendRequest& request, Recommendations* out) const {
   *out = {};
   if (Status s = check_k(request.k, config_.max_k); !s.is_ok()) return s;
-  std::vector<uint32_t> history;
-  if (Status s = request_history(store_, config_.history_cap, request.user, request.history, &history);
-      !s.is_ok()) {
+  const auto live = live_.load();
+  Scratch& tmp = scratch();
+  if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {
     return s;
   }
-  ItemFilter filter;
-  filter.tags = request.tags;
-  if (request.exclude_seen) filter.excluded.insert(history.begin(), history.end());
   std::vector<uint32_t> excluded;
-  if (Status s = request_history(store_, 0, {}, request.exclude, &excluded); !s.is_ok()) return s;
-  filter.excluded.insert(excluded.begin(), excluded.end());
-
-  const auto live = live_.load();
-  ServingModel::Encoded enc;
-  if (!live || !live->encode(history, &enc)) {
+  if (request.exclude_seen) excluded = tmp.user.history;
+  for (const auto& item : request.exclude) {
+    if (const uint32_t id = store_.find_item(item)) excluded.push_back(id);
+  }
+  const ItemFilter filter(catalog_.snapshot(), request.tags, std::move(excluded));
+  if (!live || !tmp.user.encoded()) {
     popular(request.k, filter, out);
     return Status::ok();
   }
   const model::Model& net = *live->net;
-  std::vector<uint64_t> allowed(model::bitmap_words(net.num_items()), 0);
-  for (int32_t i = 1; i <= net.num_items(); ++i) {
-    const uint32_t store_id = live->to_store[static_cast<size_t>(i)];
-    // Items the store does not know have no catalog entry: they pass only
-    // filters that need none.
-    if (store_id ? filter.accepts(catalog_, store_id) : filter.tags.empty()) model::bitmap_set(allowed, i);
-  }
-  std::vector<model::ScoredItem> top;
-  net.top_k(enc.user, static_cast<int>(request.k), {.allowed = allowed, .excluded = {}}, &top);
+  const auto eligible = eligible_.get(live, filter.snapshot());
+  net.top_k(tmp.user.vec, static_cast<int>(request.k), filter.for_model(*live, *eligible, &tmp.filter),
+            &tmp.top);
   out->strategy = "sasrec";
   out->model_version = live->version;
   model::Explanation ex;
-  if (request.explain) ex = net.explain(enc.items);
-  for (const auto& [i, score] : top) {
+  if (request.explain) ex = net.explain(live->encode_items(tmp.user.history));
+  out->items.reserve(tmp.top.size());
+  for (const auto& [i, score] : tmp.top) {
     RecommendedItem item{net.external_id(i), score, {}};
     if (request.explain) item.because = because(*live, ex, i);
     out->items.push_back(std::move(item));
@@ -113,19 +120,17 @@ Status Recommender::rank(const RankRequest& request, RankResults* out) const {
   for (size_t i = 0; i < request.items.size(); ++i) {
     if (request.items[i].empty()) return Status::invalid_argument("`items[" + std::to_string(i) + "]` is empty");
   }
-  std::vector<uint32_t> history;
-  if (Status s = request_history(store_, config_.history_cap, request.user, request.history, &history);
-      !s.is_ok()) {
+  const auto live = live_.load();
+  Scratch& tmp = scratch();
+  if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {
     return s;
   }
-  const auto live = live_.load();
-  ServingModel::Encoded enc;
-  const bool personal = live && live->encode(history, &enc);
+  const bool personal = live && tmp.user.encoded();
   out->strategy = personal ? "sasrec" : "popularity";
   if (personal) out->model_version = live->version;
 
   // Each candidate once; the model scores all it knows in one call.
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string_view> seen;
   std::vector<int32_t> indices;
   for (const auto& item : request.items) {
     if (!seen.insert(item).second) continue;
@@ -139,7 +144,7 @@ Status Recommender::rank(const RankRequest& request, RankResults* out) const {
   }
   if (personal) {
     std::vector<float> scores(indices.size());
-    live->net->score(enc.user, indices, scores);
+    live->net->score(tmp.user.vec, indices, scores);
     for (size_t j = 0; j < indices.size(); ++j) {
       if (indices[j]) out->items[j].score = scores[j];
     }
@@ -163,14 +168,12 @@ Status Recommender::similar(std::string_view item, size_t k, Recommendations* ou
     return Status::conflict("item " + quoted(item) +
                             " is newer than the live model; it gets an embedding at the next retrain");
   }
-  const ItemFilter filter;
-  // Ask for more than k: some neighbours may be unavailable or deleted.
-  const int want = static_cast<int>(std::min<size_t>(k * 2 + 16, size_t(live->net->num_items())));
-  for (const auto& s : live->net->similar(idx, want)) {
-    const uint32_t store_id = live->to_store[static_cast<size_t>(s.item)];
-    if (store_id && !filter.accepts(catalog_, store_id)) continue;
+  const ItemFilter filter(catalog_.snapshot(), {}, {});
+  const auto eligible = eligible_.get(live, filter.snapshot());
+  Scratch& tmp = scratch();
+  for (const auto& s : live->net->similar(idx, static_cast<int>(k),
+                                          filter.for_model(*live, *eligible, &tmp.filter))) {
     out->items.push_back({live->net->external_id(s.item), s.score, {}});
-    if (out->items.size() == k) break;
   }
   out->strategy = "sasrec";
   out->model_version = live->version;
@@ -187,16 +190,15 @@ Status Recommender::explain(std::string_view user, std::string_view item, Attent
     if (!store_.find_item(item)) return Status::not_found("no item " + quoted(item));
     return Status::conflict("item " + quoted(item) + " is newer than the live model");
   }
-  std::vector<uint32_t> history;
-  if (Status s = request_history(store_, config_.history_cap, user, {}, &history); !s.is_ok()) return s;
-  ServingModel::Encoded enc;
-  if (!live->encode(history, &enc)) {
+  EncodedUser enc;
+  if (Status s = encoder_.encode(live.get(), user, {}, &enc); !s.is_ok()) return s;
+  if (!enc.encoded()) {
     return Status::conflict("none of the history of user " + quoted(user) + " is known to the live model");
   }
-  const model::Explanation ex = live->net->explain(enc.items);
+  const model::Explanation ex = live->net->explain(live->encode_items(enc.history));
   out->model_version = live->version;
   float score = 0;
-  live->net->score(enc.user, {&idx, 1}, {&score, 1});
+  live->net->score(enc.vec, {&idx, 1}, {&score, 1});
   out->score = score;
   for (const auto& layer : ex.weights) {
     auto& heads = out->layers.emplace_back();

@@ -5,6 +5,8 @@
 //
 // Thread safety: const and safe from any number of threads at once; reads
 // the live model once per call, so a swap never mixes two models in one answer.
+// Users are encoded through the encoder cache (UserEncoder); filters come
+// from the catalog snapshot (ItemFilter).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +16,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "service/recommend/item_filter.h"
+#include "service/recommend/user_encoder.h"
 
 namespace attnrec::storage { class Store; }
 
@@ -23,7 +27,8 @@ struct Config;
 class Catalog;
 class LiveModel;
 class Popularity;
-struct ItemFilter;
+class ItemFilter;
+class EncoderCache;
 
 struct RecommendRequest {
   std::string user;                   // stored user, or empty for a session
@@ -87,7 +92,7 @@ class Recommender {
 
   // Every reference must outlive this object.
   Recommender(const storage::Store& store, const Catalog& catalog, const Popularity& popularity,
-              const LiveModel& live, const Config& config);
+              const LiveModel& live, EncoderCache& cache, const Config& config);
 
   // Top-k for a stored user or a session history. Unknown users and empty
   // histories get the popularity fallback (strategy says so).
@@ -115,6 +120,8 @@ class Recommender {
   const Popularity& popularity_;
   const LiveModel& live_;
   const Config& config_;
+  const UserEncoder encoder_;
+  const EligibleCache eligible_;
 };
 
 }  // namespace attnrec::service

@@ -6,7 +6,7 @@
 #include "service/catalog.h"
 #include "service/config.h"
 #include "service/recommend/item_filter.h"
-#include "service/recommend/request_history.h"
+#include "service/recommend/user_encoder.h"
 #include "service/search/search_index.h"
 #include "service/search/text.h"
 #include "service/training/live_model.h"
@@ -28,8 +28,13 @@ void softmax_in_place(std::vector<double>& v) {
 }  // namespace
 
 Search::Search(const SearchIndex& index, const storage::Store& store, const Catalog& catalog,
-               const LiveModel& live, const Config& config)
-    : index_(index), store_(store), catalog_(catalog), live_(live), config_(config) {}
+               const LiveModel& live, EncoderCache& cache, const Config& config)
+    : index_(index),
+      store_(store),
+      catalog_(catalog),
+      live_(live),
+      config_(config),
+      encoder_(store, cache, config.history_cap) {}
 
 Status Search::search(const SearchRequest& request, SearchResults* out) const {
   *out = {};
@@ -43,10 +48,9 @@ Status Search::search(const SearchRequest& request, SearchResults* out) const {
   if (request.personal_weight && !(*request.personal_weight >= 0 && *request.personal_weight <= 1)) {
     return Status::invalid_argument("`personal_weight` must be between 0 and 1");
   }
-  ItemFilter filter;
-  filter.tags = request.tags;
+  const ItemFilter filter(catalog_.snapshot(), request.tags, {});
   const auto hits = index_.search(request.query, std::max(request.k, config_.search_candidates),
-                                  [&](uint32_t doc) { return filter.accepts(catalog_, doc); });
+                                  [&](uint32_t doc) { return filter.accepts(doc); });
   out->strategy = "text";
   if (hits.empty()) return Status::ok();
 
@@ -54,17 +58,13 @@ Status Search::search(const SearchRequest& request, SearchResults* out) const {
   std::vector<double> logit(hits.size(), 0.0);
   bool personalised = false;
   if (const auto live = live_.load()) {
-    std::vector<uint32_t> history;
-    if (Status s = request_history(store_, config_.history_cap, request.user, request.history, &history);
-        !s.is_ok()) {
-      return s;
-    }
-    ServingModel::Encoded enc;
-    if (live->encode(history, &enc)) {
+    EncodedUser enc;
+    if (Status s = encoder_.encode(live.get(), request.user, request.history, &enc); !s.is_ok()) return s;
+    if (enc.encoded()) {
       std::vector<int32_t> indices(hits.size());
       for (size_t i = 0; i < hits.size(); ++i) indices[i] = live->model_index(hits[i].doc);
       std::vector<float> scores(hits.size());
-      live->net->score(enc.user, indices, scores);
+      live->net->score(enc.vec, indices, scores);
       double sum = 0;
       size_t known = 0;
       for (size_t i = 0; i < hits.size(); ++i) {

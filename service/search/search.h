@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "service/recommend/user_encoder.h"
 
 namespace attnrec::storage { class Store; }
 
@@ -26,6 +27,7 @@ namespace attnrec::service {
 
 struct Config;
 class Catalog;
+class EncoderCache;
 class LiveModel;
 class SearchIndex;
 
@@ -59,7 +61,7 @@ class Search {
  public:
   // Every reference must outlive this object.
   Search(const SearchIndex& index, const storage::Store& store, const Catalog& catalog,
-         const LiveModel& live, const Config& config);
+         const LiveModel& live, EncoderCache& cache, const Config& config);
 
   // kInvalidArgument for an empty or over-long query, a bad k or weight.
   Status search(const SearchRequest& request, SearchResults* out) const;
@@ -70,6 +72,7 @@ class Search {
   const Catalog& catalog_;
   const LiveModel& live_;
   const Config& config_;
+  const UserEncoder encoder_;
 };
 
 }  // namespace attnrec::service

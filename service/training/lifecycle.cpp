@@ -48,7 +48,7 @@ Status ModelLifecycle::load_live() {
   ModelRecord record;
   Status s = registry_.get(version, &record);
   if (s.is_ok()) {
-    auto net = model::load_checkpoint(registry_.checkpoint_path(version));
+    auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
     if (net) {
       live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
       return Status::ok();
@@ -72,7 +72,7 @@ Status ModelLifecycle::activate(std::string_view version) {
   std::lock_guard lock(activate_mu_);
   ModelRecord record;
   if (Status s = registry_.get(version, &record); !s.is_ok()) return s;
-  auto net = model::load_checkpoint(registry_.checkpoint_path(version));
+  auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
   if (!net) {
     return Status::conflict("model " + quoted(version) + " cannot be loaded, the live model keeps serving: " +
                             net.error());

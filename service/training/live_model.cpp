@@ -1,6 +1,7 @@
 #include "service/training/live_model.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "storage/store.h"
 
@@ -15,11 +16,18 @@ std::vector<int32_t> ServingModel::encode_items(std::span<const uint32_t> store_
   return out;
 }
 
-bool ServingModel::encode(std::span<const uint32_t> store_items, Encoded* out) const {
-  out->items = encode_items(store_items);
-  if (out->items.empty()) return false;
-  out->user.assign(static_cast<size_t>(net->dim()), 0.0f);
-  return net->encode(out->items, out->user);
+bool ServingModel::encode(std::span<const uint32_t> store_items, std::vector<float>* user) const {
+  thread_local std::vector<int32_t> items;  // reused: no allocation per request
+  items.clear();
+  for (uint32_t item : store_items) {
+    if (const int32_t idx = model_index(item)) items.push_back(idx);
+  }
+  user->clear();
+  if (items.empty()) return false;
+  user->resize(static_cast<size_t>(net->dim()));
+  if (net->encode(items, *user)) return true;
+  user->clear();
+  return false;
 }
 
 std::shared_ptr<const ServingModel> make_serving_model(std::shared_ptr<const model::Model> net,
@@ -41,6 +49,8 @@ std::shared_ptr<const ServingModel> make_serving_model(std::shared_ptr<const mod
   m->net = std::move(net);
   m->version = std::move(version);
   m->valid_ndcg = valid_ndcg;
+  static std::atomic<uint64_t> next_serial{1};
+  m->serial = next_serial.fetch_add(1);
   return m;
 }
 

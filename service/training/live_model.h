@@ -7,12 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/published.h"
 #include "model/model.h"
 
 namespace attnrec::storage { class Store; }
@@ -33,33 +34,33 @@ struct ServingModel {
   // The model indices of a history of store ids, unknown items dropped.
   std::vector<int32_t> encode_items(std::span<const uint32_t> store_items) const;
 
-  // The model's view of a history of store ids: its model indices (oldest
-  // first) and the user vector [d]. False when the model knows none of the items.
-  struct Encoded {
-    std::vector<int32_t> items;
-    std::vector<float> user;
-  };
-  bool encode(std::span<const uint32_t> store_items, Encoded* out) const;
+  // The user vector [d] of a history of store ids (unknown items dropped).
+  // False, leaving `user` empty, when the model knows none of the items.
+  bool encode(std::span<const uint32_t> store_items, std::vector<float>* user) const;
+
+  // Unique within the process (never reused): tells caches which model
+  // computed what.
+  uint64_t serial = 0;
 };
 
-// The model requests use now. load() and store() exchange a shared_ptr under
-// a mutex held only for the pointer copy: a request never waits for a model
-// to load, and one that loaded the old model finishes with it. (A mutex, not
-// std::atomic<std::shared_ptr>: libstdc++ 12's lock bit is invisible to TSan.)
+// The model requests use now: published once per activation, read by every
+// request without a lock (base/published.h). A request never waits for a
+// model to load, and one that loaded the old model finishes with it.
 class LiveModel {
  public:
-  std::shared_ptr<const ServingModel> load() const {
-    std::lock_guard lock(mu_);
-    return model_;
-  }
+  std::shared_ptr<const ServingModel> load() const { return model_.load(); }
+  // Publishes `model`, then calls the swap listener (caches of the old
+  // model's results drop them).
   void store(std::shared_ptr<const ServingModel> model) {
-    std::lock_guard lock(mu_);
-    model_.swap(model);  // the old model is freed with the argument, after unlocking
+    model_.store(std::move(model));
+    if (on_swap_) on_swap_();
   }
+  // Set once, before the first store() (not synchronised with it).
+  void set_on_swap(std::function<void()> fn) { on_swap_ = std::move(fn); }
 
  private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const ServingModel> model_;  // guarded by mu_
+  Published<ServingModel> model_;
+  std::function<void()> on_swap_;
 };
 
 // Builds the maps for `net` against the store's item dictionary.

@@ -76,4 +76,19 @@ bool decode_history(std::string_view bytes, std::vector<HistoryRecord>* out) {
   return true;
 }
 
+bool decode_history_items(std::string_view bytes, size_t limit, std::vector<uint32_t>* out) {
+  const size_t start = out->size();
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    if (bytes.size() - pos < kHistoryFixed) return false;
+    out->push_back(keys::get_u32(bytes.data() + pos + 16));
+    pos += kHistoryFixed;
+    std::string_view type;
+    if (!get_type(bytes, &pos, &type)) return false;
+  }
+  const size_t n = out->size() - start;
+  if (n > limit) out->erase(out->begin() + std::ptrdiff_t(start), out->end() - std::ptrdiff_t(limit));
+  return true;
+}
+
 }  // namespace attnrec::storage

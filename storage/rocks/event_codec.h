@@ -47,5 +47,8 @@ void append_history_record(const HistoryRecord& r, std::string* out);
 // Appends every entry of `bytes` to out; false on malformed bytes (out is
 // then partially filled).
 bool decode_history(std::string_view bytes, std::vector<HistoryRecord>* out);
+// The item ids of the last `limit` entries of `bytes`, oldest first,
+// appended to out; false on malformed bytes.
+bool decode_history_items(std::string_view bytes, size_t limit, std::vector<uint32_t>* out);
 
 }  // namespace attnrec::storage

@@ -217,6 +217,20 @@ Status RocksStore::history(uint32_t user, size_t limit, std::vector<HistoryEntry
   return Status::ok();
 }
 
+Status RocksStore::history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const {
+  out->clear();
+  if (user == 0 || limit == 0) return Status::ok();
+  rocksdb::PinnableSlice value;  // read in place from the block cache, no copy
+  const rocksdb::Status rs =
+      db_.db()->Get(rocksdb::ReadOptions(), db_.cf(kHistoryCf), keys::u32_key(user), &value);
+  if (rs.IsNotFound()) return Status::ok();
+  if (!rs.ok()) return from_rocks(rs, "read history", db_.path());
+  if (!decode_history_items({value.data(), value.size()}, limit, out)) {
+    return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
+  }
+  return Status::ok();
+}
+
 Status RocksStore::scan_events(const std::function<void(uint32_t, uint32_t, int64_t, float)>& fn) const {
   Status bad;
   Status s = scan(

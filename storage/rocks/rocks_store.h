@@ -39,6 +39,7 @@ class RocksStore final : public Store {
 
   Status write_events(std::span<const Event> events, WriteResult* result) override;
   Status history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const override;
+  Status history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const override;
   Status erase_user(std::string_view user, std::vector<ErasedEvent>* erased) override;
   Status scan_events(const std::function<void(uint32_t, uint32_t, int64_t, float)>& fn) const override;
   std::unique_ptr<SequenceSnapshot> snapshot() const override;

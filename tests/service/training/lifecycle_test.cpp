@@ -155,6 +155,67 @@ TEST_CASE("a retrain job learns the sequential pattern and serves it", "[models]
   CHECK(out.strategy == "popularity");
 }
 
+TEST_CASE("a recommendation right after an ingest reflects it, through the encoder cache", "[models]") {
+  TempDir dir;
+  auto rec = open_at(dir.path());
+  ingest_chains(*rec, 120);
+  train(*rec);
+  RecommendRequest req;
+  req.user = "u5";
+  req.k = 3;
+  REQUIRE(recommended(*rec, req).front() == next_of(5));
+  const ServiceStats before = rec->stats();
+  REQUIRE(recommended(*rec, req).front() == next_of(5));  // the same answer, from the cache
+  const ServiceStats after = rec->stats();
+  CHECK(after.encoder_cache_hits == before.encoder_cache_hits + 1);
+  CHECK(after.encoder_cache_misses == before.encoder_cache_misses);
+  CHECK(after.encoder_cache_entries >= 1);
+
+  // u5 jumps to i20: the chain now continues at i21. A stale cached vector
+  // would still answer next_of(5) (i13), which u5 has not seen.
+  IngestResult r;
+  const std::vector<EventInput> jump{attnrec::testing::event("u5", "i20", 1700000100000)};
+  REQUIRE(rec->events().ingest(jump, &r).is_ok());
+  CHECK(recommended(*rec, req).front() == "i21");
+  CHECK(rec->stats().encoder_cache_misses == after.encoder_cache_misses + 1);
+
+  // A new model drops every cached vector.
+  train(*rec, [](TrainOptions& o) {
+    o.activate_always = true;
+    o.train.seed = 8;
+  });
+  CHECK(rec->stats().encoder_cache_entries == 0);
+  CHECK(recommended(*rec, req).front() == "i21");
+
+  // An erased user's vector is gone with the user.
+  REQUIRE(rec->events().erase_user("u5").is_ok());
+  CHECK(rec->stats().encoder_cache_entries == 0);
+}
+
+TEST_CASE("with the encoder cache off every request runs the encoder and answers the same", "[models]") {
+  TempDir dir;
+  Config config;
+  config.data_dir = dir.path();
+  config.popularity_refresh_ms = 0;
+  config.train.threads = 2;
+  config.model.d = 32;
+  config.model.maxlen = 16;
+  config.encoder_cache_users = 0;
+  std::unique_ptr<Service> rec;
+  REQUIRE(Service::open(config, &rec).is_ok());
+  ingest_chains(*rec, 120);
+  train(*rec);
+  RecommendRequest req;
+  req.user = "u5";
+  req.k = 3;
+  CHECK(recommended(*rec, req).front() == next_of(5));
+  CHECK(recommended(*rec, req).front() == next_of(5));
+  const ServiceStats s = rec->stats();
+  CHECK(s.encoder_cache_hits == 0);
+  CHECK(s.encoder_cache_entries == 0);
+  CHECK(s.encoder_cache_capacity == 0);
+}
+
 TEST_CASE("rank, similar and explain use the live model", "[models]") {
   TempDir dir;
   auto rec = open_at(dir.path());

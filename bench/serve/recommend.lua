@@ -1,0 +1,12 @@
+-- GET /v1/users/{user}/recommendations?k=10 for users drawn uniformly from
+-- 1..USERS (environment, default 6040: ML-1M's users in ml-1m.txt).
+dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
+local users = tonumber(os.getenv("USERS") or "6040")
+local headers = {}
+local key = os.getenv("API_KEY")
+if key and key ~= "" then headers["Authorization"] = "Bearer " .. key end
+function setup(thread) thread:set("seed", math.random(1, 1e9)) end
+function init() math.randomseed(seed) end
+request = function()
+  return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/recommendations?k=10", headers)
+end

@@ -1,0 +1,13 @@
+-- Shared by the bench/serve scenarios: a JSON line of the run's figures.
+-- wrk counts non-2xx/3xx answers in summary.errors.status.
+function done(summary, latency, requests)
+  local s = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests":%d,"seconds":%.2f,"rps":%.0f,"p50_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,' ..
+    '"max_ms":%.3f,"non2xx":%d,"socket_errors":%d}\n',
+    summary.requests, s, summary.requests / s,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000, latency.max / 1000,
+    summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

@@ -1,0 +1,81 @@
+// Tests of service/recommend/encoder_cache.*: bounds, freshness, counters.
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "service/recommend/encoder_cache.h"
+
+using attnrec::service::EncoderCache;
+
+TEST_CASE("the encoder cache keeps at most its capacity, evicting the least recent", "[encoder_cache]") {
+  EncoderCache cache(16);  // one entry per shard (16 shards)
+  std::vector<float> v;
+  const std::vector<float> a{1, 2}, b{3, 4};
+  cache.put(1, 7, cache.epoch(1), a);
+  REQUIRE(cache.get(1, 7, &v));
+  CHECK(v == a);
+  cache.put(17, 7, cache.epoch(17), b);  // the same shard as user 1: evicts it
+  CHECK_FALSE(cache.get(1, 7, &v));
+  REQUIRE(cache.get(17, 7, &v));
+  CHECK(v == b);
+  for (uint32_t u = 100; u < 200; ++u) cache.put(u, 7, cache.epoch(u), a);
+  CHECK(cache.stats().entries <= 16);
+  CHECK(cache.stats().capacity == 16);
+}
+
+TEST_CASE("the encoder cache never serves another model's vector or a stale history", "[encoder_cache]") {
+  EncoderCache cache(1000);
+  std::vector<float> v;
+  const std::vector<float> a{1, 2};
+  cache.put(5, 1, cache.epoch(5), a);
+  CHECK_FALSE(cache.get(5, 2, &v));  // model 2 did not compute it
+  CHECK(cache.get(5, 1, &v));
+
+  cache.invalidate(5);  // the history changed
+  CHECK_FALSE(cache.get(5, 1, &v));
+
+  // A vector computed from a history read before an invalidation is refused.
+  const uint64_t epoch = cache.epoch(5);
+  cache.invalidate(5);
+  cache.put(5, 1, epoch, a);
+  CHECK_FALSE(cache.get(5, 1, &v));
+
+  cache.put(5, 1, cache.epoch(5), a);
+  cache.clear();  // a model swap
+  CHECK_FALSE(cache.get(5, 1, &v));
+  CHECK(cache.stats().entries == 0);
+
+  const auto s = cache.stats();
+  CHECK(s.hits == 1);
+  CHECK(s.misses == 4);
+}
+
+TEST_CASE("an encoder cache of capacity 0 is off", "[encoder_cache]") {
+  EncoderCache cache(0);
+  std::vector<float> v;
+  cache.put(1, 1, cache.epoch(1), std::vector<float>{1});
+  CHECK_FALSE(cache.enabled());
+  CHECK_FALSE(cache.get(1, 1, &v));
+  CHECK(cache.stats().entries == 0);
+  CHECK(cache.stats().misses == 0);
+}
+
+TEST_CASE("the encoder cache is safe under concurrent use", "[encoder_cache][concurrency]") {
+  EncoderCache cache(64);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&cache, t] {
+      std::vector<float> v;
+      const std::vector<float> mine(8, float(t));
+      for (uint32_t i = 0; i < 5000; ++i) {
+        const uint32_t user = (i * 7 + uint32_t(t)) % 200;
+        if (cache.get(user, 1, &v)) REQUIRE(v.size() == 8);
+        if (i % 5 == 0) cache.invalidate(user);
+        cache.put(user, 1, cache.epoch(user), mine);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(cache.stats().entries <= 64);
+}
