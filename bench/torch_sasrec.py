@@ -9,7 +9,13 @@ the reference, attention uses only the causal mask (padding rows are zeroed
 after the embedding; masking padding keys too would leave fully padded query
 rows with no key and NaN); padding positions are excluded from the loss.
 
-Used by bench/train_speed/run.sh as the baseline. Debian's torch 1.13 does
+Used by bench/train_speed/run.sh as the baseline, and with --infer by
+bench/infer/run.sh: per-user serving cost (encoder forward plus a
+full-catalog top-10 with the history excluded, torch.no_grad, one thread),
+in two forms: "reference" (the sequence left-padded to maxlen and every
+position computed, as pmixer/SASRec.pytorch's predict) and "deployment"
+(the unpadded history, and the last block computes only the last
+position's query, attention and FFN: what a batch-of-one server would do). Debian's torch 1.13 does
 its GEMMs through libblas.so.3: make sure that is OpenBLAS (the summary line
 lists the BLAS libraries loaded), not the netlib reference BLAS. Prints one JSON line per
 epoch and a summary line; run with Debian's /usr/bin/python3 (torch 1.13).
@@ -41,33 +47,40 @@ def read_pairs(path):
 
 
 class Block(nn.Module):
-    def __init__(self, d, heads, dropout):
+    def __init__(self, d, heads, dropout, ffn=0):
         super().__init__()
         self.ln1 = nn.LayerNorm(d, eps=1e-6)
         self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
         self.drop_a = nn.Dropout(dropout)
         self.ln2 = nn.LayerNorm(d, eps=1e-6)
-        self.w1 = nn.Linear(d, d)
-        self.w2 = nn.Linear(d, d)
+        self.w1 = nn.Linear(d, ffn or d)
+        self.w2 = nn.Linear(ffn or d, d)
         self.drop1 = nn.Dropout(dropout)
         self.drop2 = nn.Dropout(dropout)
 
-    def forward(self, x, causal):
+    def forward(self, x, causal, last_only=False):
         h = self.ln1(x)
-        a, _ = self.attn(h, h, h, attn_mask=causal, need_weights=False)
-        x = x + self.drop_a(a)
+        if last_only:
+            # The last position attends to every position: no mask needed.
+            q = h[:, -1:]
+            a, _ = self.attn(q, h, h, need_weights=False)
+            x = x[:, -1:] + self.drop_a(a)
+        else:
+            a, _ = self.attn(h, h, h, attn_mask=causal, need_weights=False)
+            x = x + self.drop_a(a)
         h = self.ln2(x)
         return x + self.drop2(self.w2(self.drop1(F.relu(self.w1(h)))))
 
 
 class SASRec(nn.Module):
-    def __init__(self, n_items, maxlen, d, blocks, heads, dropout):
+    def __init__(self, n_items, maxlen, d, blocks, heads, dropout, ffn=0):
         super().__init__()
         self.d = d
+        self.maxlen = maxlen
         self.item_emb = nn.Embedding(n_items + 1, d, padding_idx=0)
         self.pos_emb = nn.Embedding(maxlen, d)
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(Block(d, heads, dropout) for _ in range(blocks))
+        self.blocks = nn.ModuleList(Block(d, heads, dropout, ffn) for _ in range(blocks))
         self.ln = nn.LayerNorm(d, eps=1e-6)
         for name, p in self.named_parameters():
             if p.dim() > 1:
@@ -84,6 +97,14 @@ class SASRec(nn.Module):
         for b in self.blocks:
             x = b(x, causal)
         return self.ln(x)
+
+    def encode_last(self, seq):  # seq: [1, n] unpadded, n <= maxlen -> [1, d]
+        n = seq.shape[1]
+        x = self.item_emb(seq) * math.sqrt(self.d) + self.pos_emb.weight[self.maxlen - n:].unsqueeze(0)
+        causal = torch.triu(torch.ones(n, n, dtype=torch.bool), 1)
+        for i, b in enumerate(self.blocks):
+            x = b(x, causal, last_only=i + 1 == len(self.blocks))
+        return self.ln(x)[:, -1]
 
 
 def sample_neg(n_items, seen):
@@ -151,6 +172,54 @@ def evaluate(model, seqs, n_items, maxlen, protocol, batch=256):
             "hr@10": hr / len(users), "ndcg@10": ndcg / len(users), "users": len(users)}
 
 
+@torch.no_grad()
+def infer(args):
+    """Per-user serving cost, one user at a time, over every user in file order."""
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    seqs, n_items = read_pairs(args.input)
+    model = SASRec(n_items, args.maxlen, args.dim, args.blocks, args.heads, 0.0, args.ffn)
+    model.eval()
+    E = model.item_emb.weight
+
+    def top10(u, hist):
+        scores = u @ E.T  # [1, N + 1]
+        scores[0, 0] = -float("inf")
+        scores[0, hist] = -float("inf")
+        return torch.topk(scores[0], 10).indices
+
+    def reference(s):
+        h = s[-args.maxlen:]
+        seq = torch.zeros((1, args.maxlen), dtype=torch.int64)
+        seq[0, args.maxlen - len(h):] = torch.tensor(h)
+        return top10(model(seq)[:, -1, :], torch.tensor(s))
+
+    def deployment(s):
+        seq = torch.tensor([s[-args.maxlen:]], dtype=torch.int64)
+        return top10(model.encode_last(seq), torch.tensor(s))
+
+    for name, fn in (("reference", reference), ("deployment", deployment)):
+        for s in seqs[:20]:  # warm-up
+            fn(s)
+        times, cpu = [], []
+        for _ in range(args.repeats):
+            for s in seqs:
+                c0 = time.thread_time()
+                t0 = time.perf_counter()
+                fn(s)
+                times.append((time.perf_counter() - t0) * 1e6)
+                cpu.append((time.thread_time() - c0) * 1e6)
+        times.sort()
+        cpu.sort()
+        pct = lambda v, p: v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))]
+        print(json.dumps({"impl": "torch", "mode": name, "items": n_items, "d": args.dim,
+                          "heads": args.heads, "ffn": args.ffn or args.dim, "users": len(times),
+                          "mean_us": sum(times) / len(times), "p50_us": times[len(times) // 2],
+                          "p99_us": pct(times, 0.99), "cpu_mean_us": sum(cpu) / len(cpu),
+                          "cpu_p50_us": pct(cpu, 0.5), "cpu_p99_us": pct(cpu, 0.99),
+                          "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", required=True)
@@ -170,14 +239,20 @@ def main():
                     help="stop after the epoch that ends past this much training time (0: none)")
     ap.add_argument("--target", type=float, default=0.60,
                     help="sampled-100 test NDCG@10 whose first crossing the summary reports")
+    ap.add_argument("--ffn", type=int, default=0, help="feed-forward width (0: dim)")
+    ap.add_argument("--infer", action="store_true",
+                    help="time per-user serving (one thread) instead of training")
+    ap.add_argument("--repeats", type=int, default=1, help="--infer: passes over the users")
     args = ap.parse_args()
+    if args.infer:
+        return infer(args)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     seqs, n_items = read_pairs(args.input)
     train = [s[:-2] if len(s) >= 3 else s for s in seqs]
     train = [t for t in train if len(t) >= 2]
-    model = SASRec(n_items, args.maxlen, args.dim, args.blocks, args.heads, args.dropout)
+    model = SASRec(n_items, args.maxlen, args.dim, args.blocks, args.heads, args.dropout, args.ffn)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98))
     start = time.time()
     epoch_times = []

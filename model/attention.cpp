@@ -7,12 +7,18 @@
 namespace attnrec::model {
 
 template <class T>
-void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window) {
+void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window, int query_rows,
+                                bool backward) {
   // A local cache only ever holds [m, W] bands, or [n, n] with n <= W.
   const int cols = window >= 1 ? std::min(window, maxlen) : maxlen;
-  for (Mat<T>* m : {&q, &k, &v, &o, &dq, &dk, &dv, &dout}) m->resize(maxlen, d);
-  p.assign(size_t(heads), Mat<T>(maxlen, cols));
-  dp.resize(maxlen, cols);
+  const int m = query_rows < 0 ? maxlen : std::min(query_rows, maxlen);
+  for (Mat<T>* x : {&k, &v}) x->resize(maxlen, d);
+  for (Mat<T>* x : {&q, &o}) x->resize(m, d);
+  p.assign(size_t(heads), Mat<T>(m, cols));
+  if (backward) {
+    for (Mat<T>* x : {&dq, &dk, &dv, &dout}) x->resize(maxlen, d);
+    dp.resize(maxlen, cols);
+  }
 }
 
 namespace {

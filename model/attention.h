@@ -41,9 +41,13 @@ struct AttentionCache {
   // scratch for backward
   Mat<T> dq, dk, dv, dout;
   Mat<T> dp;              // same shape as p[head]
-  // Sizes the buffers for up to maxlen rows; `window` as in
-  // attention_forward (a local cache holds [maxlen, min(W, maxlen)] per head).
-  void reserve(int maxlen, int d, int heads, int window = 0);
+  // Sizes the buffers for up to maxlen rows, of which up to query_rows are
+  // query rows (maxlen when < 0; 1 for the last block of a last_only
+  // forward); `window` as in attention_forward (a local cache holds
+  // [query_rows, min(W, maxlen)] per head). Without `backward` the backward
+  // scratch stays empty.
+  void reserve(int maxlen, int d, int heads, int window = 0, int query_rows = -1,
+               bool backward = true);
 };
 
 // y = MHA(h)[q0:]: [n - q0, d]. Keeps what backward needs in `c`.

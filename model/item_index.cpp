@@ -1,6 +1,7 @@
 #include "model/item_index.h"
 
 #include "model/exact_index.h"
+#include "model/hnsw_index.h"
 
 namespace attnrec::model {
 
@@ -21,8 +22,13 @@ std::optional<IndexKind> parse_index_kind(std::string_view name) {
 }
 
 std::unique_ptr<ItemIndex> build_index(CMatMap<float> items, const IndexOptions& options) {
-  // HnswIndex is not built yet: every kind is exact for now.
-  (void)options;
+  const int64_t n = items.rows() - 1;
+  const bool hnsw = options.kind == IndexKind::kHnsw ||
+                    (options.kind == IndexKind::kAuto && n >= options.auto_hnsw_items);
+  if (hnsw) {
+    if (auto index = HnswIndex::build(items, options)) return index;
+    // hnswlib could not build (memory): exact is slower but never wrong.
+  }
   return std::make_unique<ExactIndex>(items);
 }
 

@@ -1,6 +1,7 @@
 #include "model/layers.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -33,8 +34,9 @@ void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<
 }
 
 template <class T>
-void FfnCache<T>::reserve(int rows, int d, int f) {
+void FfnCache<T>::reserve(int rows, int d, int f, bool backward) {
   z1.resize(rows, f);
+  if (!backward) return;
   a1.resize(rows, f);
   mask1.resize(rows, f);
   mask2.resize(rows, d);
@@ -64,8 +66,9 @@ T gelu_grad(T x) {
 template <class T>
 void ffn_forward(CRef<T> x, const Block<T>& B, Activation act, int n, bool dropout,
                  FfnCache<T>& c, MRef<T> y) {
+  assert(c.a1.rows() > 0 || !dropout);
   auto z1 = c.z1.topRows(n);
-  auto a1 = c.a1.topRows(n);
+  auto a1 = c.a1.rows() > 0 ? c.a1.topRows(n) : c.z1.topRows(n);  // in place without backward
   z1.noalias() = x * B.w1;                                         // [n, f] = [n, d] x [d, f]
   z1.rowwise() += B.b1.row(0);                                     // [n, f]
   if (act == Activation::kRelu) {

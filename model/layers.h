@@ -20,6 +20,7 @@ namespace attnrec::model {
 
 // ---- LayerNorm: y = (x - mean) / sqrt(var + eps) * g + b, per row ----------
 // g, b: [1, d]; x, y, xhat: [n, d]; rstd: [n] (1 / sqrt(var + eps)).
+// y and xhat may be the same buffer when no backward follows (inference).
 template <class T>
 void layernorm_forward(CRef<T> x, const CMatMap<T>& g, const CMatMap<T>& b, T eps,
                        MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd);
@@ -33,12 +34,14 @@ void layernorm_backward(CRef<T> dy, CRef<T> xhat, const Eigen::Ref<const ColVec<
 template <class T>
 struct FfnCache {
   Mat<T> z1;     // [n, f] pre-activation
-  Mat<T> a1;     // [n, f] activation after dropout
+  Mat<T> a1;     // [n, f] activation after dropout; empty: computed in place in z1
   Mat<T> mask1;  // [n, f] or empty
   Mat<T> mask2;  // [n, d] or empty
   Mat<T> dz1;    // [n, f] scratch for backward
   Mat<T> dz2;    // [n, d] scratch for backward
-  void reserve(int rows, int d, int f);
+  // Without `backward` only z1 is allocated (no a1, masks or scratch): a
+  // forward without dropout then overwrites z1 with the activation.
+  void reserve(int rows, int d, int f, bool backward = true);
 };
 
 template <class T>

@@ -11,9 +11,12 @@ namespace attnrec::model {
 namespace {
 
 // Per-thread inference scratch, rebuilt only when the model shape changes.
+// Encoding needs only a last_only workspace; explain() runs a full forward
+// and gets its own on first use (rarely called, so most threads never pay).
 struct InferenceScratch {
   Config shape;
-  std::unique_ptr<Workspace<float>> ws;
+  std::unique_ptr<Workspace<float>> ws;       // Pass::kLastOnly
+  std::unique_ptr<Workspace<float>> full_ws;  // Pass::kInference, for explain()
   std::vector<int32_t> items;
   std::vector<float> user;
 };
@@ -28,7 +31,8 @@ InferenceScratch& scratch_for(const Config& cfg) {
   thread_local InferenceScratch s;
   if (!s.ws || !same_shape(s.shape, cfg)) {
     s.shape = cfg;
-    s.ws = std::make_unique<Workspace<float>>(cfg);
+    s.ws = std::make_unique<Workspace<float>>(cfg, Pass::kLastOnly);
+    s.full_ws.reset();
     s.items.reserve(size_t(cfg.maxlen));
   }
   return s;
@@ -127,10 +131,11 @@ Explanation Model::explain(std::span<const int32_t> history) const {
   InferenceScratch& s = scratch_for(config());
   if (!select_items(history, config(), s)) return ex;
   // Full forward: every block's cache then holds all rows of P.
-  forward<float>(params_, s.items, *s.ws, nullptr, /*last_only=*/false);
+  if (!s.full_ws) s.full_ws = std::make_unique<Workspace<float>>(config(), Pass::kInference);
+  forward<float>(params_, s.items, *s.full_ws, nullptr, /*last_only=*/false);
   const int n = int(s.items.size());
   ex.used_history = s.items;
-  for (const BlockCache<float>& b : s.ws->blocks) {
+  for (const BlockCache<float>& b : s.full_ws->blocks) {
     auto& per_head = ex.weights.emplace_back();
     for (int h = 0; h < config().heads; ++h) {
       attention_weights<float>(b.att, h, n - 1, per_head.emplace_back(size_t(n)));

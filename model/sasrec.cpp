@@ -6,25 +6,59 @@
 namespace attnrec::model {
 
 template <class T>
-Workspace<T>::Workspace(const Config& config) {
-  const int L = config.maxlen, d = config.d, f = config.ffn_width();
+Workspace<T>::Workspace(const Config& config, Pass pass_) : pass(pass_) {
+  const int L = config.maxlen, d = config.d, f = config.ffn_width(), nb = config.blocks;
+  const bool train = pass == Pass::kTrain;
+  // Query rows of block b: every position, or only the last one in the
+  // last block of a last_only forward.
+  const auto query_rows = [&](int b) { return pass == Pass::kLastOnly && b + 1 == nb ? 1 : L; };
   items.reserve(size_t(L));
-  mask_emb.resize(L, d);
-  stream.assign(size_t(config.blocks) + 1, Mat<T>(L, d));
-  blocks.resize(size_t(config.blocks));
-  for (BlockCache<T>& b : blocks) {
-    for (Mat<T>* m : {&b.xhat1, &b.h1, &b.a, &b.mask_a, &b.xhat2, &b.h2, &b.f}) m->resize(L, d);
-    b.rstd1.resize(L);
-    b.rstd2.resize(L);
-    b.att.reserve(L, d, config.heads, config.attention_window());
-    b.ffn.reserve(L, d, f);
+  if (train) mask_emb.resize(L, d);
+  stream.resize(size_t(nb) + 1);
+  stream[0].resize(L, d);
+  for (int b = 0; b < nb; ++b) stream[size_t(b) + 1].resize(query_rows(b), d);
+  blocks.resize(size_t(nb));
+  for (int b = 0; b < nb; ++b) {
+    BlockCache<T>& c = blocks[size_t(b)];
+    const int m = query_rows(b);
+    c.h1.resize(L, d);
+    c.rstd1.resize(L);
+    for (Mat<T>* x : {&c.a, &c.h2, &c.f}) x->resize(m, d);
+    c.rstd2.resize(m);
+    if (train) {
+      for (Mat<T>* x : {&c.xhat1, &c.mask_a, &c.xhat2}) x->resize(L, d);
+    }
+    c.att.reserve(L, d, config.heads, config.attention_window(), m, train);
+    c.ffn.reserve(m, d, f, train);
   }
-  xhatf.resize(L, d);
-  rstdf.resize(L);
-  out.resize(L, d);
-  dx.resize(L, d);
-  dh.resize(L, d);
-  da.resize(L, d);
+  const int out_rows = pass == Pass::kLastOnly ? 1 : L;
+  rstdf.resize(out_rows);
+  out.resize(out_rows, d);
+  if (train) {
+    xhatf.resize(L, d);
+    for (Mat<T>* x : {&dx, &dh, &da}) x->resize(L, d);
+  }
+}
+
+template <class T>
+size_t Workspace<T>::bytes() const {
+  size_t n = 0;
+  const auto add = [&n](const auto& m) { n += size_t(m.size()); };
+  add(mask_emb);
+  for (const Mat<T>& m : stream) add(m);
+  for (const BlockCache<T>& c : blocks) {
+    for (const Mat<T>* m : {&c.xhat1, &c.h1, &c.a, &c.mask_a, &c.xhat2, &c.h2, &c.f}) add(*m);
+    add(c.rstd1);
+    add(c.rstd2);
+    const AttentionCache<T>& a = c.att;
+    for (const Mat<T>* m : {&a.q, &a.k, &a.v, &a.o, &a.dq, &a.dk, &a.dv, &a.dout, &a.dp}) add(*m);
+    for (const Mat<T>& m : a.p) add(m);
+    const FfnCache<T>& f = c.ffn;
+    for (const Mat<T>* m : {&f.z1, &f.a1, &f.mask1, &f.mask2, &f.dz1, &f.dz2}) add(*m);
+  }
+  for (const Mat<T>* m : {&xhatf, &out, &dx, &dh, &da}) add(*m);
+  add(rstdf);
+  return n * sizeof(T) + items.capacity() * sizeof(int32_t);
 }
 
 template <class T>
@@ -33,8 +67,11 @@ void block_forward(const Block<T>& B, const Config& cfg, CRef<T> x, int q0, Rng*
   const int rows = int(x.rows()), m = rows - q0;               // m: query rows kept
   assert(x_out.rows() == m);
   const bool drop = rng != nullptr;
+  // Without backward buffers (inference) LayerNorm's xhat goes over its output.
+  const bool keep_xhat = c.xhat1.rows() > 0;
   auto h1 = c.h1.topRows(rows);
-  layernorm_forward<T>(x, B.ln1_g, B.ln1_b, T(cfg.ln_eps), h1, c.xhat1.topRows(rows),
+  layernorm_forward<T>(x, B.ln1_g, B.ln1_b, T(cfg.ln_eps), h1,
+                       keep_xhat ? c.xhat1.topRows(rows) : h1,
                        c.rstd1.head(rows));                     // [rows, d]
   auto a = c.a.topRows(m);
   attention_forward<T>(h1, q0, B, cfg.heads, cfg.attention_window(), c.att,
@@ -45,8 +82,8 @@ void block_forward(const Block<T>& B, const Config& cfg, CRef<T> x, int q0, Rng*
   }
   x_out = x.bottomRows(m) + a;                                  // [m, d] residual: x_mid
   auto h2 = c.h2.topRows(m);
-  layernorm_forward<T>(x_out, B.ln2_g, B.ln2_b, T(cfg.ln_eps), h2, c.xhat2.topRows(m),
-                       c.rstd2.head(m));                        // [m, d]
+  layernorm_forward<T>(x_out, B.ln2_g, B.ln2_b, T(cfg.ln_eps), h2,
+                       keep_xhat ? c.xhat2.topRows(m) : h2, c.rstd2.head(m));  // [m, d]
   if (drop) {
     dropout_mask<T>(c.ffn.mask1.topRows(m), cfg.dropout, *rng);
     dropout_mask<T>(c.ffn.mask2.topRows(m), cfg.dropout, *rng);
@@ -86,6 +123,8 @@ void forward(const Params<T>& W, std::span<const int32_t> items, Workspace<T>& w
   }
   const int n = int(items.size()), L = cfg.maxlen, d = cfg.d;
   const bool drop = rng != nullptr && cfg.dropout > 0.0f;
+  assert(!drop || ws.pass == Pass::kTrain);
+  assert(last_only || ws.pass != Pass::kLastOnly);
   ws.n = n;
   ws.dropout = drop;
   ws.q0_last = last_only ? n - 1 : 0;
@@ -113,8 +152,9 @@ void forward(const Params<T>& W, std::span<const int32_t> items, Workspace<T>& w
                      ws.blocks[b], ws.stream[b + 1].topRows(m));  // [m, d] = block([rows, d])
     rows = m;
   }
-  layernorm_forward<T>(ws.stream.back().topRows(rows), net.lnf_g, net.lnf_b, T(cfg.ln_eps),
-                       ws.out.topRows(rows), ws.xhatf.topRows(rows),
+  auto out = ws.out.topRows(rows);
+  layernorm_forward<T>(ws.stream.back().topRows(rows), net.lnf_g, net.lnf_b, T(cfg.ln_eps), out,
+                       ws.xhatf.rows() > 0 ? ws.xhatf.topRows(rows) : out,
                        ws.rstdf.head(rows));                    // [rows, d]
 }
 
@@ -124,7 +164,7 @@ void backward(const Params<T>& W, Workspace<T>& ws, CRef<T> d_out, Params<T>& G)
   const Sasrec<T>& net = W.net();
   SasrecGrad<T>& grad = G.mut();
   const int n = ws.n, L = cfg.maxlen;
-  assert(ws.q0_last == 0 && d_out.rows() == n);
+  assert(ws.pass == Pass::kTrain && ws.q0_last == 0 && d_out.rows() == n);
   auto dx = ws.dx.topRows(n);
   dx.setZero();
   layernorm_backward<T>(d_out, ws.xhatf.topRows(n), ws.rstdf.head(n), net.lnf_g, grad.lnf_g,

@@ -30,6 +30,7 @@ namespace attnrec::model {
 
 template <class T>
 struct BlockCache {
+  // xhat1, xhat2, mask_a: kTrain only. Rows of a, h2, f, rstd2: query rows.
   Mat<T> xhat1, h1;      // [n, d] LN1 normalised input / output
   ColVec<T> rstd1;       // [n]
   AttentionCache<T> att;
@@ -57,25 +58,38 @@ template <class T>
 void block_backward(const Block<T>& B, BlockGrad<T>& dB, const Config& cfg, bool dropout,
                     BlockCache<T>& c, MRef<T> dx, MRef<T> dh, MRef<T> da);
 
+// What a Workspace is sized for. Inference needs no backward scratch, no
+// dropout masks and no LayerNorm xhat (written over the LN output), and the
+// last block of a last_only forward only one query row.
+enum class Pass {
+  kTrain,      // any forward, then backward: every buffer
+  kInference,  // forwards without dropout or backward (explain: every row)
+  kLastOnly,   // forward(..., last_only = true) without dropout: serving
+};
+
 template <class T>
 struct Workspace {
-  explicit Workspace(const Config& config);
+  explicit Workspace(const Config& config, Pass pass = Pass::kTrain);
+  // Bytes of every buffer held (reported in the commit introducing Pass).
+  size_t bytes() const;
 
+  Pass pass;
   int n = 0;                      // rows of the current sequence
   int q0_last = 0;                // first query row computed in the last block
   bool dropout = false;           // masks are active for this forward
   std::vector<int32_t> items;     // [n] current input items
-  Mat<T> mask_emb;                // [n, d]
-  std::vector<Mat<T>> stream;     // blocks + 1 residual streams, [n, d] each
+  Mat<T> mask_emb;                // [n, d] (kTrain only)
+  std::vector<Mat<T>> stream;     // blocks + 1 residual streams, [n, d] each ([1, d] last of kLastOnly)
   std::vector<BlockCache<T>> blocks;
-  Mat<T> xhatf;                   // [n, d] final LN
+  Mat<T> xhatf;                   // [n, d] final LN (kTrain only)
   ColVec<T> rstdf;
-  Mat<T> out;                     // [n, d] encoder output (rows q0_last.. valid)
-  Mat<T> dx, dh, da;              // [n, d] backward scratch
+  Mat<T> out;                     // [n, d] encoder output (rows q0_last.. valid; [1, d] kLastOnly)
+  Mat<T> dx, dh, da;              // [n, d] backward scratch (kTrain only)
 };
 
 // Runs the encoder over `items` (1..N, at most L of them, oldest first).
-// `rng` non-null enables dropout (training). `last_only` computes only the
+// `rng` non-null enables dropout (training; needs a kTrain workspace; a
+// kLastOnly one needs last_only). `last_only` computes only the
 // output row of the last position (inference); the result is then
 // ws.out.row(0) and backward is not allowed. With local attention (window
 // W) last_only also skips the items the last row cannot see: all but the

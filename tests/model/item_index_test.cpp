@@ -7,6 +7,7 @@
 #include <random>
 
 #include "model/exact_index.h"
+#include "model/hnsw_index.h"
 #include "model/model.h"
 
 using namespace attnrec::model;
@@ -224,4 +225,119 @@ TEST_CASE("Model::similar is cosine over the embeddings and never returns the it
     CHECK(bitmap_test(allowed, s.item));
   }
   CHECK(m->similar(0, 5).empty());
+}
+
+namespace {
+
+// Clustered vectors (as trained embeddings are): 200 centres, items around
+// them, norms varying; users near a centre.
+Mat<float> clustered_items(int n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  Mat<float> c(200, d);
+  for (Eigen::Index i = 0; i < c.size(); ++i) c.data()[i] = g(rng);
+  Mat<float> E(n + 1, d);
+  E.row(0).setZero();
+  std::uniform_int_distribution<int> pick(0, 199);
+  for (int i = 1; i <= n; ++i) {
+    const int k = pick(rng);
+    const float s = std::exp(0.25f * g(rng));
+    for (int j = 0; j < d; ++j) E(i, j) = s * (c(k, j) + 0.6f * g(rng));
+  }
+  return E;
+}
+
+}  // namespace
+
+TEST_CASE("HNSW recall@10 against the exact index is at least 0.95", "[item_index][hnsw]") {
+  const int n = 20'000, d = 32;
+  const Mat<float> E = clustered_items(n, d, 21);
+  IndexOptions opt;
+  opt.kind = IndexKind::kHnsw;
+  opt.build_threads = 2;
+  opt.hnsw_ef_construction = 100;  // half the default's build time, recall still above 0.95
+  const auto hnsw = build_index(view(E), opt);
+  REQUIRE(hnsw->kind() == "hnsw");
+  CHECK(hnsw->memory_bytes() > size_t(n) * d * sizeof(float));
+  const ExactIndex exact(view(E));
+  std::vector<ScoredItem> want, got;
+  int hits = 0, total = 0;
+  const Mat<float> users = clustered_items(200, d, 22).bottomRows(200);
+  for (int q = 0; q < 200; ++q) {
+    const std::vector<float> user(users.row(q).data(), users.row(q).data() + d);
+    exact.search(user, 10, {}, &want);
+    hnsw->search(user, 10, {}, &got);
+    REQUIRE(got.size() == 10);
+    for (size_t j = 1; j < got.size(); ++j) CHECK(!ranks_before(got[j], got[j - 1]));
+    for (const ScoredItem& g : got) {
+      hits += std::any_of(want.begin(), want.end(), [&](const ScoredItem& w) { return w.item == g.item; });
+      // Scores are the dot products, not hnswlib's distances.
+      CHECK(g.score == Approx(E.row(g.item).dot(users.row(q))).margin(1e-3));
+    }
+    total += 10;
+  }
+  const double recall = double(hits) / total;
+  INFO("recall@10 " << recall);
+  CHECK(recall >= 0.95);
+}
+
+TEST_CASE("HNSW with a filter returns only allowed items, min(k, passing) of them",
+          "[item_index][hnsw]") {
+  const int n = 5'000, d = 16;
+  const Mat<float> E = clustered_items(n, d, 31);
+  IndexOptions opt;
+  opt.kind = IndexKind::kHnsw;
+  opt.build_threads = 2;
+  const auto hnsw = build_index(view(E), opt);
+  REQUIRE(hnsw->kind() == "hnsw");
+  std::vector<ScoredItem> got;
+  const std::vector<float> user = user_of(E, 77);
+  // From half the catalog down to a handful of items: the graph search,
+  // its widening and the exact scan all answer.
+  for (int every : {2, 10, 100, 1000}) {
+    INFO("one item in " << every << " allowed");
+    std::vector<uint64_t> allowed(bitmap_words(n), 0);
+    const std::vector<int32_t> excluded = {every, 2 * every, 1000};
+    int count = 0, passing = 0;
+    for (int32_t i = 1; i <= n; ++i) {
+      if (i % every == 0 && i != 1000) {
+        bitmap_set(allowed, i);
+        ++count;
+        passing += std::find(excluded.begin(), excluded.end(), i) == excluded.end();
+      }
+    }
+    const SearchFilter f{.allowed = allowed, .excluded = excluded};
+    hnsw->search(user, 10, f, &got);
+    CHECK(int(got.size()) == std::min(10, passing));
+    for (const ScoredItem& s : got) {
+      CHECK(bitmap_test(allowed, s.item));
+      CHECK(std::find(excluded.begin(), excluded.end(), s.item) == excluded.end());
+    }
+    if (count <= HnswIndex::kScanAllowed) check_same(got, reference(E, user, 10, f));  // scanned: exact
+  }
+  // Excluded only: the excluded items never come back.
+  std::vector<int32_t> near;
+  ExactIndex(view(E)).search(user, 30, {}, &got);
+  for (const ScoredItem& s : got) near.push_back(s.item);
+  hnsw->search(user, 10, {.allowed = {}, .excluded = near}, &got);
+  CHECK(got.size() == 10);
+  for (const ScoredItem& s : got) CHECK(std::find(near.begin(), near.end(), s.item) == near.end());
+  hnsw->search(user, 0, {}, &got);
+  CHECK(got.empty());
+}
+
+TEST_CASE("auto picks HNSW from auto_hnsw_items on, and a Model serves through it", "[item_index][hnsw]") {
+  IndexOptions opt;
+  opt.auto_hnsw_items = 500;
+  opt.build_threads = 1;
+  const Mat<float> E = clustered_items(499, 8, 41);
+  CHECK(build_index(view(E), opt)->kind() == "exact");
+  const Mat<float> F = clustered_items(500, 8, 42);
+  CHECK(build_index(view(F), opt)->kind() == "hnsw");
+  const auto m = small_model(600, opt);
+  CHECK(m->index().kind() == "hnsw");
+  const std::vector<int32_t> hist = {5, 6, 7};
+  const auto top = m->recommend(hist, 10, {.allowed = {}, .excluded = hist});
+  CHECK(top.size() == 10);
+  for (const ScoredItem& s : top) CHECK(std::find(hist.begin(), hist.end(), s.item) == hist.end());
 }

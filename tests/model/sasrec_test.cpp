@@ -85,6 +85,34 @@ TEST_CASE("last-only inference equals the last row of the full forward", "[sasre
   CHECK((full - ws.out.row(0)).norm() < 1e-5f * full.norm());
 }
 
+TEST_CASE("inference workspaces give the training workspace's outputs with fewer bytes",
+          "[sasrec]") {
+  for (const Activation act : {Activation::kRelu, Activation::kGelu}) {
+    for (const int window : {0, 2}) {
+      Config cfg = model_config(act);
+      if (window > 0) {
+        cfg.attention = Attention::kLocal;
+        cfg.window = window;
+      }
+      INFO("activation " << int(act) << " window " << window);
+      const Params<float> w = random_params(cfg, 8).cast<float>();
+      Workspace<float> train(cfg), full(cfg, Pass::kInference), last(cfg, Pass::kLastOnly);
+      CHECK(full.bytes() < train.bytes());
+      CHECK(last.bytes() < full.bytes());
+      for (const std::vector<int32_t>& items :
+           {std::vector<int32_t>{1, 2, 3, 4, 5, 6}, std::vector<int32_t>{7}, std::vector<int32_t>{4, 9, 2}}) {
+        const int n = int(items.size());
+        forward<float>(w, items, train, nullptr);
+        forward<float>(w, items, full, nullptr);
+        CHECK((train.out.topRows(n) - full.out.topRows(n)).norm() == 0.0f);
+        forward<float>(w, items, train, nullptr, true);
+        forward<float>(w, items, last, nullptr, true);
+        CHECK((train.out.row(0) - last.out.row(0)).norm() == 0.0f);
+      }
+    }
+  }
+}
+
 TEST_CASE("dropout changes the training forward and is reproducible under a seed", "[sasrec]") {
   Config cfg = model_config(Activation::kRelu);
   cfg.dropout = 0.3f;
