@@ -24,23 +24,29 @@ std::shared_ptr<const EligibleItems> EligibleCache::get(
   return e;
 }
 
-ItemFilter::ItemFilter(std::shared_ptr<const CatalogSnapshot> catalog, std::vector<std::string> tags,
-                       std::vector<uint32_t> excluded)
-    : catalog_(std::move(catalog)), tags_(std::move(tags)), excluded_(std::move(excluded)) {
-  std::sort(excluded_.begin(), excluded_.end());
-}
+ItemFilter::ItemFilter(std::shared_ptr<const CatalogSnapshot> catalog, std::span<const std::string> tags,
+                       std::span<const uint32_t> excluded, std::span<const uint32_t> also_excluded)
+    : catalog_(std::move(catalog)), tags_(tags), excluded_(excluded), also_excluded_(also_excluded) {}
 
 bool ItemFilter::accepts(uint32_t item) const {
   if (catalog_->blocked(item)) return false;
-  if (std::binary_search(excluded_.begin(), excluded_.end(), item)) return false;
+  if (!sorted_ready_) {  // the model path never needs this: sort only here
+    sorted_.assign(excluded_.begin(), excluded_.end());
+    sorted_.insert(sorted_.end(), also_excluded_.begin(), also_excluded_.end());
+    std::sort(sorted_.begin(), sorted_.end());
+    sorted_ready_ = true;
+  }
+  if (std::binary_search(sorted_.begin(), sorted_.end(), item)) return false;
   return tags_.empty() || catalog_->has_any_tag(item, tags_);
 }
 
 model::SearchFilter ItemFilter::for_model(const ServingModel& model, const EligibleItems& eligible,
                                           ModelScratch* scratch) const {
   scratch->excluded.clear();
-  for (uint32_t id : excluded_) {
-    if (const int32_t idx = model.model_index(id)) scratch->excluded.push_back(idx);
+  for (const auto list : {excluded_, also_excluded_}) {
+    for (uint32_t id : list) {
+      if (const int32_t idx = model.model_index(id)) scratch->excluded.push_back(idx);
+    }
   }
   model::SearchFilter filter;
   filter.excluded = scratch->excluded;

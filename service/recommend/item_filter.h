@@ -39,11 +39,13 @@ class EligibleCache {
   mutable Published<EligibleItems> last_;
 };
 
+// Borrows `tags` and `excluded` (store ids, any order): they must outlive it.
+// Not thread-safe (accepts() sorts a copy of `excluded` on first use): one
+// filter per request.
 class ItemFilter {
  public:
-  // `excluded` are store ids (any order).
-  ItemFilter(std::shared_ptr<const CatalogSnapshot> catalog, std::vector<std::string> tags,
-             std::vector<uint32_t> excluded);
+  ItemFilter(std::shared_ptr<const CatalogSnapshot> catalog, std::span<const std::string> tags,
+             std::span<const uint32_t> excluded, std::span<const uint32_t> also_excluded = {});
 
   // True when the item (a store id) may be returned. Items without a catalog
   // entry pass only filters that need none (no tags).
@@ -62,8 +64,10 @@ class ItemFilter {
 
  private:
   std::shared_ptr<const CatalogSnapshot> catalog_;
-  std::vector<std::string> tags_;
-  std::vector<uint32_t> excluded_;  // sorted
+  std::span<const std::string> tags_;
+  std::span<const uint32_t> excluded_, also_excluded_;
+  mutable std::vector<uint32_t> sorted_;  // both exclusion lists, once accepts() needs them
+  mutable bool sorted_ready_ = false;
 };
 
 }  // namespace attnrec::service

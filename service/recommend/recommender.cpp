@@ -83,12 +83,14 @@ Status Recommender::recommend(const RecommendRequest& request, Recommendations* 
   if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {
     return s;
   }
-  std::vector<uint32_t> excluded;
-  if (request.exclude_seen) excluded = tmp.user.history;
+  std::vector<uint32_t> excluded;  // the request's own exclusions
   for (const auto& item : request.exclude) {
     if (const uint32_t id = store_.find_item(item)) excluded.push_back(id);
   }
-  const ItemFilter filter(catalog_.snapshot(), request.tags, std::move(excluded));
+  const ItemFilter filter(catalog_.snapshot(), request.tags,
+                          request.exclude_seen ? std::span<const uint32_t>(tmp.user.history)
+                                               : std::span<const uint32_t>(),
+                          excluded);
   if (!live || !tmp.user.encoded()) {
     popular(request.k, filter, out);
     return Status::ok();

@@ -96,6 +96,30 @@ TEST_CASE("server: routing errors are JSON", "[api][server]") {
   CHECK_THAT(res.body(), Catch::Contains("route=\"/v1/events\""));
 }
 
+TEST_CASE("server: a full CPU queue answers 429 with Retry-After and other pools go on", "[api][server]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.cpu_threads = 1;
+  options.max_cpu_queue = 0;  // every model request finds the queue full
+  Running r(dir.path(), options);
+  auto c = r.client();
+  auto res = c.get("/v1/users/u1/recommendations");
+  CHECK(res.result_int() == 429);
+  CHECK(res["Retry-After"] == "1");
+  CHECK(body_of(res).at("error").at("code") == "overloaded");
+  res = c.request("POST", "/v1/rank", R"({"user":"u1","items":["a"]})");
+  CHECK(res.result_int() == 429);
+  // Ingest runs on the I/O pool: unaffected, and the refused requests wrote nothing.
+  res = c.request("POST", "/v1/events", R"({"user":"u1","item":"i1"})");
+  CHECK(res.result_int() == 200);
+  CHECK(history_size(c, "u1") == 1);
+  res = c.get("/metrics");
+  CHECK_THAT(res.body(), Catch::Contains(
+      R"(attnrec_http_requests_total{method="GET",route="/v1/users/{user}/recommendations",status="429"} 1)"));
+  CHECK_THAT(res.body(), Catch::Contains(
+      R"(attnrec_http_requests_total{method="POST",route="/v1/events",status="200"} 1)"));
+}
+
 TEST_CASE("server: body over the limit is refused from Content-Length, unread", "[api][server]") {
   testing::TempDir dir;
   auto options = Running::test_options();
