@@ -1,11 +1,12 @@
 #include "model/checkpoint.h"
 
 #include <bit>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "base/durable_file.h"
 
 namespace attnrec::model {
 
@@ -92,19 +93,8 @@ Status save_checkpoint(const Model& model, const std::string& path) {
   std::memcpy(out.data() + 16, &payload, sizeof payload);
   put<uint64_t>(out, fnv1a(out.data(), out.size()));
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::io_error(tmp + ": cannot create file");
-    f.write(out.data(), std::streamsize(out.size()));
-    f.flush();
-    if (!f) return Status::io_error(tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + " into place");
-  }
-  return Status::ok();
+  // A crash leaves the old file, or none, or this one whole (base/durable_file.h).
+  return write_file_durably(path, out);
 }
 
 Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path) {
