@@ -180,7 +180,7 @@ TEST_CASE("the crash points of a durable write come in the safe order", "[durabl
   }
 }
 
-TEST_CASE("copy_file_durably copies the bytes; a missing source is NotFound", "[durable]") {
+TEST_CASE("copy_file_durably copies the bytes, and a missing source is NotFound", "[durable]") {
   TempDir dir;
   std::string bytes;
   for (int i = 0; i < 100000; ++i) bytes += char(i * 7);

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "temp_dir.h"
+
 using namespace attnrec::model;
 
 namespace {
@@ -26,12 +28,13 @@ Model small_model(Attention attention = Attention::kFull, int32_t window = 0) {
 }
 
 std::string bytes_of(const Model& m) {
-  const std::string path = "/tmp/attnrec_checkpoint_test.bin";
+  // A directory of its own: CTest runs test cases in parallel processes.
+  const attnrec::testing::TempDir dir;
+  const std::string path = dir.sub("m.bin");
   REQUIRE(save_checkpoint(m, path).is_ok());
   std::ifstream f(path, std::ios::binary);
   std::ostringstream ss;
   ss << f.rdbuf();
-  std::remove(path.c_str());
   return ss.str();
 }
 
@@ -56,10 +59,10 @@ void reseal(std::string& b) {
 
 TEST_CASE("checkpoint round trip keeps config, item ids and every weight", "[checkpoint]") {
   const Model m = small_model();
-  const std::string path = "/tmp/attnrec_checkpoint_rt.bin";
+  const attnrec::testing::TempDir dir;
+  const std::string path = dir.sub("m.bin");
   REQUIRE(save_checkpoint(m, path).is_ok());
   auto loaded = load_checkpoint(path);
-  std::remove(path.c_str());
   REQUIRE(loaded.ok());
   const Model& l = *loaded.value();
   CHECK(l.item_ids() == m.item_ids());
