@@ -5,9 +5,10 @@
 //
 // Crash safety: a version's checkpoint is written durably (model/checkpoint.h,
 // base/durable_file.h) before add() stores its record, and the record before
-// set_active() names it, each store write synced; so after a crash or power
-// loss at any step every record names a whole file and the active version
-// is the old one or the new one. A crash can leave DATA_DIR/models/*.tmp
+// set_active() names it; store writes are synced (Config::sync_writes, the
+// default; without it a power cut loses a suffix of them, never a middle).
+// So after a crash or power loss at any step every record names a whole
+// file and the active version is the old one or the new one. A crash can leave DATA_DIR/models/*.tmp
 // (removed by remove_temporary_files) and a checkpoint without a record (an
 // unused version number, never reused).
 //
