@@ -3,13 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "base/durable_file.h"
 #include "model/checkpoint.h"
 #include "model/dataset.h"
 #include "model/evaluator.h"
@@ -129,10 +128,8 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
   const service::TrainJob& job = ctx.job();
   if (job.version.empty()) fail("training stopped before a model was written");
   if (!f.out.empty()) {
-    std::error_code ec;
-    std::filesystem::copy_file(config.data_dir + "/models/" + job.version + ".sasrec", f.out,
-                               std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) fail(f.out + ": cannot write: " + ec.message());
+    const Status s = copy_file_durably(config.data_dir + "/models/" + job.version + ".sasrec", f.out);
+    if (!s.is_ok()) fail(s.message());
   }
   std::cerr << "model " << job.version << (job.activated ? " activated" : " registered, not activated") << ": "
             << job.decision << "\n";
@@ -183,11 +180,7 @@ void run_train(const TrainFlags& f) {
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
 
   if (const auto saved = m::save_checkpoint(*result.model, f.out); !saved.is_ok()) fail(saved.message());
-  {
-    std::ofstream js(f.out + ".json");
-    js << run.report_json;
-    if (!js) fail(f.out + ".json: cannot write");
-  }
+  if (const Status s = write_file_durably(f.out + ".json", run.report_json); !s.is_ok()) fail(s.message());
   std::cout << service::serialize_json(json::object{{"model", f.out},
                                                     {"best_epoch", result.best_epoch},
                                                     {"train_seconds", result.seconds},

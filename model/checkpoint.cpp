@@ -1,11 +1,12 @@
 #include "model/checkpoint.h"
 
 #include <bit>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "base/durable_file.h"
 
 namespace attnrec::model {
 
@@ -59,6 +60,7 @@ class Reader {
     return true;
   }
   bool at_end() const { return pos_ == end_; }
+  size_t remaining() const { return end_ - pos_; }
 
  private:
   const std::string& b_;
@@ -92,19 +94,8 @@ Status save_checkpoint(const Model& model, const std::string& path) {
   std::memcpy(out.data() + 16, &payload, sizeof payload);
   put<uint64_t>(out, fnv1a(out.data(), out.size()));
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Status::io_error(tmp + ": cannot create file");
-    f.write(out.data(), std::streamsize(out.size()));
-    f.flush();
-    if (!f) return Status::io_error(tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::io_error(path + ": cannot rename " + tmp + " into place");
-  }
-  return Status::ok();
+  // A crash leaves the old file, or none, or this one whole (base/durable_file.h).
+  return write_file_durably(path, out);
 }
 
 Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path,
@@ -179,13 +170,27 @@ Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,
     return fail("item id list has " + std::to_string(n_ids) + " entries, config says " +
                 std::to_string(c.num_items) + " items");
   }
+  // Sizes are checked against the bytes present before anything is
+  // allocated: a header that passes the checksum can still announce
+  // billions of items or a huge network.
+  if (n_ids > r.remaining() / sizeof(uint32_t)) {
+    return fail("truncated item id list: " + std::to_string(n_ids) + " ids need at least " +
+                std::to_string(uint64_t(n_ids) * sizeof(uint32_t)) + " bytes, " +
+                std::to_string(r.remaining()) + " remain");
+  }
   std::vector<std::string> ids(n_ids);
   std::unordered_map<std::string, int> unique;
   for (std::string& id : ids) {
     if (!r.get_str(id)) return fail("truncated item id list");
     if (!unique.emplace(id, 0).second) return fail("duplicate item id '" + id + "'");
   }
-  Params<float> params(std::make_shared<Layout>(c));
+  auto layout = std::make_shared<Layout>(c);  // the table of tensors only
+  if (layout->size() > r.remaining() / sizeof(float)) {
+    return fail("truncated: the config needs " + std::to_string(layout->size()) + " weights (" +
+                std::to_string(uint64_t(layout->size()) * sizeof(float)) + " bytes), " +
+                std::to_string(r.remaining()) + " bytes remain");
+  }
+  Params<float> params(std::move(layout));
   const auto& specs = params.layout().tensors();
   uint32_t n_tensors = 0;
   if (!r.get(n_tensors)) return fail("truncated tensor table");

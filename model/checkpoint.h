@@ -40,8 +40,10 @@ namespace attnrec::model {
 inline constexpr uint32_t kCheckpointVersion = 2;     // written
 inline constexpr uint32_t kCheckpointMinVersion = 1;  // oldest still read
 
-// Writes atomically (a temporary file renamed over `path`); kIOError when the
-// file cannot be created, written or renamed into place.
+// Writes durably (base/durable_file.h: PATH.tmp, fsync, rename, fsync of the
+// directory): after a crash `path` holds the old file or the whole new one.
+// kIOError naming the file when it cannot be created, written, synced or
+// renamed into place.
 Status save_checkpoint(const Model& model, const std::string& path);
 
 // The loaded Model builds the item index `index` asks for.

@@ -1,10 +1,15 @@
 #include "model/config.h"
 
+#include <limits>
+
 namespace attnrec::model {
 
 Status Config::validate() const {
   auto bad = [](const char* why) { return Status::invalid_argument(why); };
-  if (num_items < 1) return bad("num_items must be >= 1");
+  // Row 0 of the item table is padding: N + 1 rows must fit in int32.
+  if (num_items < 1 || num_items == std::numeric_limits<int32_t>::max()) {
+    return bad("num_items must be in 1..2147483646");
+  }
   if (maxlen < 1 || maxlen > 100000) return bad("maxlen must be in 1..100000");
   if (d < 1 || d > 4096) return bad("d must be in 1..4096");
   if (blocks < 1 || blocks > 64) return bad("blocks must be in 1..64");

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -12,6 +12,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "base/durable_file.h"
 #include "service/json_codec.h"
 #include "service/demo/movie_catalog.h"
 #include "service/demo/user_behaviour.h"
@@ -104,24 +105,19 @@ Status generate_demo_data(const DemoOptions& options, DemoData* data, DemoSummar
 
 namespace {
 
-// Writes `lines` JSON objects to `path` through a temporary file, so that a
-// failed run never leaves half a file under the final name.
+// Writes `lines` JSON objects to `path` durably (base/durable_file.h), so
+// that a failed run or a crash never leaves half a file under the name.
 template <typename Fn>
 Status write_lines(const fs::path& path, size_t count, Fn&& line) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::internal(tmp.string() + ": cannot create");
-    for (size_t i = 0; i < count; ++i) {
-      out << boost::json::serialize(line(i)) << '\n';
-    }
-    out.flush();
-    if (!out) return Status::internal(tmp.string() + ": write failed");
+  std::unique_ptr<DurableFile> out;
+  if (Status s = DurableFile::create(path.string(), &out); !s.is_ok()) return s;
+  std::string text;
+  for (size_t i = 0; i < count; ++i) {
+    text = boost::json::serialize(line(i));
+    text += '\n';
+    if (Status s = out->append(text); !s.is_ok()) return s;
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::internal(path.string() + ": " + ec.message());
-  return Status::ok();
+  return out->commit();
 }
 
 }  // namespace

@@ -43,20 +43,42 @@ TrainOptions ModelLifecycle::default_options() const {
 }
 
 Status ModelLifecycle::load_live() {
-  const std::string version = registry_.active();
-  if (version.empty()) return Status::ok();
-  ModelRecord record;
-  Status s = registry_.get(version, &record);
-  if (s.is_ok()) {
-    auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
-    if (net) {
-      live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
-      return Status::ok();
+  // What a crash left: temporary files of interrupted writes.
+  std::vector<std::string> removed;
+  if (Status s = registry_.remove_temporary_files(&removed); !s.is_ok()) {
+    std::cerr << "warning: " << s.message() << "\n";
+  }
+  for (const std::string& f : removed) {
+    std::cerr << "warning: removed " << f << ", left by an interrupted write\n";
+  }
+
+  // The active version, else the one active before it, else popularity.
+  const std::string active = registry_.active();
+  if (active.empty()) return Status::ok();
+  std::vector<std::string> candidates{active};
+  if (const std::string previous = registry_.previous_active(); !previous.empty() && previous != active) {
+    candidates.push_back(previous);
+  }
+  std::string failures;
+  for (const std::string& version : candidates) {
+    ModelRecord record;
+    Status s = registry_.get(version, &record);
+    if (s.is_ok()) {
+      auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
+      if (net) {
+        if (version != active) {
+          std::cerr << "warning: the active model " << active << " could not be loaded (" << failures
+                    << "); serving the previously active " << version << " until a model is activated\n";
+        }
+        live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
+        return Status::ok();
+      }
+      s = net.status();
     }
-    s = Status::corruption(net.error());
+    failures += (failures.empty() ? "" : "; ") + s.message();
   }
   // Serving goes on with the popularity fallback; the operator sees why.
-  std::cerr << "warning: the active model " << version << " could not be loaded (" << s.message()
+  std::cerr << "warning: the active model " << active << " could not be loaded (" << failures
             << "); serving the popularity fallback until a model is activated\n";
   return Status::ok();
 }

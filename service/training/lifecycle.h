@@ -38,9 +38,12 @@ class ModelLifecycle {
   ModelLifecycle(const ModelLifecycle&) = delete;
   ModelLifecycle& operator=(const ModelLifecycle&) = delete;
 
-  // Loads the active version into the live model, then starts the job
-  // worker and the schedule. A version that cannot be loaded is reported on
-  // stderr and the popularity fallback serves until one is activated.
+  // Removes the temporary files a crash left in DATA_DIR/models/, loads the
+  // active version into the live model, then starts the job worker and the
+  // schedule. When the active version cannot be loaded (record or file
+  // missing, file failing its checks) the previously active version serves,
+  // or else the popularity fallback, until a model is activated; either is
+  // reported on stderr and the start succeeds.
   Status start();
 
   // The settings a job runs with when nothing is overridden.

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <system_error>
 
 #include <boost/json.hpp>
 
+#include "base/crash_point.h"
+#include "base/durable_file.h"
 #include "service/json_codec.h"
 #include "service/validate.h"
 #include "storage/store.h"
@@ -16,6 +19,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kActiveKey = "active_model";
+constexpr std::string_view kPreviousKey = "previous_active_model";
 constexpr std::string_view kSeqKey = "model_seq";
 
 // "v12" -> 12, for ordering; 0 for anything else.
@@ -95,20 +99,46 @@ Status ModelRegistry::next_version(std::string* version) {
   ++seq;
   if (Status s = store_.set_meta(kSeqKey, std::to_string(seq)); !s.is_ok()) return s;
   *version = "v" + std::to_string(seq);
+  crash_point("registry.version_reserved", *version);
   return Status::ok();
 }
 
+std::string ModelRegistry::models_dir() const {
+  return (std::filesystem::path(data_dir_) / "models").string();
+}
+
 std::string ModelRegistry::checkpoint_path(std::string_view version) const {
-  const std::filesystem::path dir = std::filesystem::path(data_dir_) / "models";
+  // A failure shows when the checkpoint is written.
+  (void)create_directories_durably(models_dir());
+  return (std::filesystem::path(models_dir()) / (std::string(version) + ".sasrec")).string();
+}
+
+Status ModelRegistry::remove_temporary_files(std::vector<std::string>* removed) const {
+  removed->clear();
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  return (dir / (std::string(version) + ".sasrec")).string();
+  fs::directory_iterator it(models_dir(), ec);
+  if (ec == std::errc::no_such_file_or_directory) return Status::ok();
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() != kTempSuffix) continue;
+    std::error_code rm;
+    if (!fs::remove(p, rm) && rm) {
+      return Status::io_error(p.string() + ": cannot remove the leftover of an interrupted write: " +
+                              rm.message());
+    }
+    removed->push_back(p.string());
+  }
+  if (ec) return Status::io_error(models_dir() + ": cannot list: " + ec.message());
+  return Status::ok();
 }
 
 Status ModelRegistry::add(const ModelRecord& record) {
   if (record.version.empty()) return Status::internal("model record without a version");
   std::lock_guard lock(mu_);
-  return store_.put_model(record.version, encode_record(record));
+  if (Status s = store_.put_model(record.version, encode_record(record)); !s.is_ok()) return s;
+  crash_point("registry.recorded", record.version);
+  return Status::ok();
 }
 
 Status ModelRegistry::get(std::string_view version, ModelRecord* record) const {
@@ -147,9 +177,23 @@ std::string ModelRegistry::active() const {
   return store_.get_meta(kActiveKey, &value).is_ok() ? value : std::string();
 }
 
+std::string ModelRegistry::previous_active() const {
+  std::lock_guard lock(mu_);
+  std::string value;
+  return store_.get_meta(kPreviousKey, &value).is_ok() ? value : std::string();
+}
+
 Status ModelRegistry::set_active(std::string_view version) {
   std::lock_guard lock(mu_);
-  return store_.set_meta(kActiveKey, version);
+  std::string current;
+  if (store_.get_meta(kActiveKey, &current).is_ok() && !current.empty() && current != version) {
+    // A crash after this write leaves previous == active: harmless.
+    if (Status s = store_.set_meta(kPreviousKey, current); !s.is_ok()) return s;
+    crash_point("registry.previous_recorded", current);
+  }
+  if (Status s = store_.set_meta(kActiveKey, version); !s.is_ok()) return s;
+  crash_point("registry.activated", std::string(version));
+  return Status::ok();
 }
 
 }  // namespace attnrec::service

@@ -1,7 +1,16 @@
 // Versions of trained models: checkpoint files under DATA_DIR/models/ and a
 // record per version in the store's `models` column family (JSON text, a
 // private format of this file), plus which version is active (meta key
-// "active_model").
+// "active_model") and which was active before it ("previous_active_model").
+//
+// Crash safety: a version's checkpoint is written durably (model/checkpoint.h,
+// base/durable_file.h) before add() stores its record, and the record before
+// set_active() names it; store writes are synced (Config::sync_writes, the
+// default; without it a power cut loses a suffix of them, never a middle).
+// So after a crash or power loss at any step every record names a whole
+// file and the active version is the old one or the new one. A crash can leave DATA_DIR/models/*.tmp
+// (removed by remove_temporary_files) and a checkpoint without a record (an
+// unused version number, never reused).
 //
 // Thread safety: all methods may be called concurrently (one mutex).
 #pragma once
@@ -37,6 +46,9 @@ class ModelRegistry {
   Status next_version(std::string* version);
   // Absolute path of a version's checkpoint file (the directory is created).
   std::string checkpoint_path(std::string_view version) const;
+  // Deletes what interrupted writes left in DATA_DIR/models/ (*.tmp) and
+  // lists the files removed; call before any write starts.
+  Status remove_temporary_files(std::vector<std::string>* removed) const;
 
   Status add(const ModelRecord& record);
   // kNotFound for an unknown version; kCorruption for an unreadable record.
@@ -46,9 +58,14 @@ class ModelRegistry {
 
   // Empty when no version was ever activated.
   std::string active() const;
+  // The version that was active before the current one; empty if none.
+  std::string previous_active() const;
+  // Makes `version` active, remembering the one it replaces as previous.
   Status set_active(std::string_view version);
 
  private:
+  std::string models_dir() const;
+
   storage::Store& store_;
   const std::string data_dir_;
   mutable std::mutex mu_;

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "temp_dir.h"
+
 using namespace attnrec::model;
 
 namespace {
@@ -27,12 +29,13 @@ Model small_model(Attention attention = Attention::kFull, int32_t window = 0) {
 }
 
 std::string bytes_of(const Model& m) {
-  const std::string path = "/tmp/attnrec_checkpoint_test.bin";
+  // A directory of its own: CTest runs test cases in parallel processes.
+  const attnrec::testing::TempDir dir;
+  const std::string path = dir.sub("m.bin");
   REQUIRE(save_checkpoint(m, path).is_ok());
   std::ifstream f(path, std::ios::binary);
   std::ostringstream ss;
   ss << f.rdbuf();
-  std::remove(path.c_str());
   return ss.str();
 }
 
@@ -57,10 +60,10 @@ void reseal(std::string& b) {
 
 TEST_CASE("checkpoint round trip keeps config, item ids and every weight", "[checkpoint]") {
   const Model m = small_model();
-  const std::string path = "/tmp/attnrec_checkpoint_rt.bin";
+  const attnrec::testing::TempDir dir;
+  const std::string path = dir.sub("m.bin");
   REQUIRE(save_checkpoint(m, path).is_ok());
   auto loaded = load_checkpoint(path);
-  std::remove(path.c_str());
   REQUIRE(loaded.ok());
   const Model& l = *loaded.value();
   CHECK(l.item_ids() == m.item_ids());
@@ -222,4 +225,62 @@ TEST_CASE("checkpoint reader refuses a version-2 config with a bad attention kin
   // Full attention with a window is refused too (the window would be ignored).
   const std::string full = edit(kAttention, int32_t(Attention::kFull));
   CHECK(full.find("window") != std::string::npos);
+}
+
+namespace {
+
+// A sealed version-2 file: header, a config of full attention, the item id
+// count, then `rest`; the payload size and checksum match, so only the
+// structure can refuse it.
+std::string sealed(int32_t num_items, uint32_t n_ids, int32_t maxlen, int32_t d, int32_t blocks, int32_t d_ff,
+                   const std::string& rest) {
+  std::string b("ATNRSAS\0", 8);
+  auto put = [&](auto v) { b.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(uint32_t(2));
+  put(uint32_t(0));
+  put(uint64_t(0));
+  for (int32_t v : {num_items, maxlen, d, blocks, /*heads*/ 1, d_ff, /*relu*/ 0}) put(v);
+  put(0.0f);
+  put(1e-5f);
+  put(int32_t(0));  // full attention
+  put(int32_t(0));  // window
+  put(n_ids);
+  b += rest;
+  const uint64_t payload = b.size() - 24;
+  std::memcpy(b.data() + 16, &payload, 8);
+  b.append(8, '\0');
+  reseal(b);
+  return b;
+}
+
+}  // namespace
+
+// Found while fuzzing the loader (fuzz/checkpoint_fuzz.cpp): sealed headers
+// announcing more than the file holds made it allocate first (tens of GB:
+// bad_alloc out of parse_checkpoint, or an out-of-memory abort) instead of
+// refusing the file.
+TEST_CASE("checkpoint reader refuses sizes the file cannot hold before allocating them", "[checkpoint]") {
+  SECTION("2^31 - 1 item ids announced, none present") {
+    const std::string msg = refuse(sealed(0x7ffffffe, 0x7ffffffe, 1, 1, 1, 0, ""));
+    CHECK(msg.find("truncated item id list") != std::string::npos);
+  }
+  SECTION("200 million item ids announced, none present") {
+    const std::string msg = refuse(sealed(200000000, 200000000, 1, 1, 1, 0, ""));
+    CHECK(msg.find("truncated item id list") != std::string::npos);
+  }
+  SECTION("a valid config of 150 GB of weights, two ids and no weights present") {
+    std::string ids;
+    for (const char* id : {"a", "b"}) {
+      const uint32_t n = 1;
+      ids.append(reinterpret_cast<const char*>(&n), 4);
+      ids += id;
+    }
+    const std::string msg = refuse(sealed(2, 2, 100000, 4096, 64, 65536, ids));
+    INFO(msg);
+    CHECK(msg.find("truncated: the config needs") != std::string::npos);
+  }
+  SECTION("num_items of 2^31 - 1 is an invalid config (row 0 is padding)") {
+    const std::string msg = refuse(sealed(0x7fffffff, 0x7fffffff, 1, 1, 1, 0, ""));
+    CHECK(msg.find("num_items must be in 1..2147483646") != std::string::npos);
+  }
 }
