@@ -9,11 +9,13 @@ namespace attnrec::model {
 
 namespace {
 
-// Per-thread scratch of search(): one chunk's scores and the sorted
-// excluded list. Sized on first use; never shrinks.
+// Per-thread scratch of search(): one chunk's scores and the excluded items
+// as a bitmap (all zero between calls: search() clears the bits it set;
+// cheaper than sorting a history of hundreds per query). Sized on first
+// use; never shrinks.
 struct SearchScratch {
   FlatVec<float> scores;          // [kChunk]
-  std::vector<int32_t> excluded;  // in range, ascending
+  std::vector<uint64_t> excluded;  // bit i: item i is excluded
 };
 
 SearchScratch& search_scratch() {
@@ -48,17 +50,18 @@ void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& 
   if (k <= 0) return;
   SearchScratch& s = search_scratch();
   s.scores.resize(kChunk);
-  s.excluded.clear();
+  constexpr int kWords = kChunk / 64;
+  if (s.excluded.size() < size_t(chunks_) * kWords) s.excluded.resize(size_t(chunks_) * kWords, 0);
+  bool any_excluded = false;
   for (int32_t it : filter.excluded) {
-    if (it >= 1 && it < rows_) s.excluded.push_back(it);
+    if (it >= 1 && it < rows_) {
+      bitmap_set(s.excluded, it);
+      any_excluded = true;
+    }
   }
-  std::sort(s.excluded.begin(), s.excluded.end());
-  const int32_t* ex = s.excluded.data();
-  const int32_t* const ex_end = ex + s.excluded.size();
   const bool filtered = !filter.allowed.empty();
   assert(!filtered || filter.allowed.size() >= bitmap_words(num_items()));
 
-  constexpr int kWords = kChunk / 64;
   const Eigen::Map<const Eigen::VectorXf> u(user.data(), d_);
   Eigen::Map<Eigen::VectorXf, Eigen::Aligned64> sc(s.scores.data(), kChunk);
   for (Eigen::Index c = 0; c < chunks_; ++c) {
@@ -76,8 +79,13 @@ void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& 
     }
     sc.noalias() = chunk(c) * u;  // [kChunk] = [kChunk, d] x [d]
     if (c == 0) sc[0] = -INFINITY;  // padding
-    while (ex != ex_end && *ex < c0) ++ex;
-    for (; ex != ex_end && *ex < c0 + m; ++ex) sc[*ex - c0] = -INFINITY;
+    if (any_excluded) {
+      for (int w = 0; w < kWords; ++w) {
+        for (uint64_t bits = s.excluded[size_t(c) * kWords + size_t(w)]; bits != 0; bits &= bits - 1) {
+          sc[w * 64 + std::countr_zero(bits)] = -INFINITY;
+        }
+      }
+    }
 
     // Items are offered in ascending order, so an item tying the worst kept
     // score loses (ties go to the smaller index): `>` is the whole test.
@@ -101,6 +109,9 @@ void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& 
         }
       }
     }
+  }
+  for (int32_t it : filter.excluded) {  // back to all zero for the next call
+    if (it >= 1 && it < rows_) s.excluded[size_t(it) >> 6] = 0;
   }
   top.finish();
 }
