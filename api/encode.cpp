@@ -28,32 +28,35 @@ json::value time_or_null(int64_t ms) { return ms > 0 ? json::value(service::form
 
 }  // namespace
 
-json::object encode_recommendations(const service::Recommendations& recs, bool explain) {
-  json::array items;
+json::object encode_recommendations(const service::Recommendations& recs, bool explain,
+                                    json::storage_ptr sp) {
+  json::array items(sp);
   items.reserve(recs.items.size());
   for (const auto& scored : recs.items) {
-    json::object entry{{"id", scored.item}, {"score", scored.score}};
+    json::object entry({{"id", scored.item}, {"score", scored.score}}, sp);
     if (explain) {
-      json::array because;
+      json::array because(sp);
       for (const auto& b : scored.because) because.emplace_back(b);
       entry["because"] = std::move(because);
     }
     items.emplace_back(std::move(entry));
   }
-  return json::object{{"strategy", recs.strategy},
-                      {"model_version", version_or_null(recs.model_version)},
-                      {"items", std::move(items)}};
+  return json::object({{"strategy", recs.strategy},
+                       {"model_version", version_or_null(recs.model_version)},
+                       {"items", std::move(items)}},
+                      sp);
 }
 
-json::object encode_rank_results(const service::RankResults& ranked) {
-  json::array items;
+json::object encode_rank_results(const service::RankResults& ranked, json::storage_ptr sp) {
+  json::array items(sp);
   items.reserve(ranked.items.size());
   for (const auto& r : ranked.items) {
-    items.emplace_back(json::object{{"id", r.item}, {"score", r.score}, {"fallback", r.fallback}});
+    items.emplace_back(json::object({{"id", r.item}, {"score", r.score}, {"fallback", r.fallback}}, sp));
   }
-  return json::object{{"strategy", ranked.strategy},
-                      {"model_version", version_or_null(ranked.model_version)},
-                      {"items", std::move(items)}};
+  return json::object({{"strategy", ranked.strategy},
+                       {"model_version", version_or_null(ranked.model_version)},
+                       {"items", std::move(items)}},
+                      sp);
 }
 
 json::object encode_attention(const service::AttentionMap& ex) {

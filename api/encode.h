@@ -20,9 +20,12 @@ namespace attnrec::api {
 boost::json::object encode_history_event(const service::HistoryEvent& event);
 // {"strategy","model_version"(null without a model),"items":[{"id","score"
 //  (,"because":[..] with explain)}]}
-boost::json::object encode_recommendations(const service::Recommendations& recs, bool explain);
+// `sp`: where the JSON's memory comes from (a request-local monotonic
+// resource on the hot paths: no malloc per element).
+boost::json::object encode_recommendations(const service::Recommendations& recs, bool explain,
+                                           boost::json::storage_ptr sp = {});
 // {"strategy","model_version","items":[{"id","score","fallback"}]}
-boost::json::object encode_rank_results(const service::RankResults& ranked);
+boost::json::object encode_rank_results(const service::RankResults& ranked, boost::json::storage_ptr sp = {});
 // {"model_version","score","layers":[{"heads":[{"weights":[{"item","position","weight"}]}]}]}
 boost::json::object encode_attention(const service::AttentionMap& map);
 // {"strategy","model_version","items":[{"id","title","score","text_score","personal_score"}]}

@@ -52,9 +52,11 @@ HttpResponse post_rank(const RequestContext& ctx) {
   if (auto e = string_list_field(body, "items", &request.items)) return std::move(*e);
   service::RankResults ranked;
   if (const Status s = ctx.svc.recommender().rank(request, &ranked); !s.is_ok()) return status_response(s);
-  json::object out = encode_rank_results(ranked);
+  unsigned char buffer[16 << 10];
+  json::monotonic_resource mr(buffer, sizeof buffer);
+  json::object out = encode_rank_results(ranked, &mr);
   if (!request.user.empty()) out["user"] = request.user;
-  return json_response(http::status::ok, out);
+  return json_response(http::status::ok, json::value(std::move(out)));
 }
 
 HttpResponse get_similar(const RequestContext& ctx) {

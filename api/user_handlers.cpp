@@ -60,9 +60,11 @@ HttpResponse get_recommendations(const RequestContext& ctx) {
   if (const Status s = ctx.svc.recommender().recommend(request, &recs); !s.is_ok()) {
     return status_response(s);
   }
-  json::object out = encode_recommendations(recs, request.explain);
+  unsigned char buffer[16 << 10];  // the JSON of k <= ~100 items without a malloc
+  json::monotonic_resource mr(buffer, sizeof buffer);
+  json::object out = encode_recommendations(recs, request.explain, &mr);
   out["user"] = request.user;
-  return json_response(http::status::ok, out);
+  return json_response(http::status::ok, json::value(std::move(out)));
 }
 
 }  // namespace attnrec::api

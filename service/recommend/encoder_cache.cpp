@@ -15,7 +15,8 @@ uint64_t EncoderCache::epoch(uint32_t user) const {
   return s.epoch;
 }
 
-bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>* vec) const {
+bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>* vec,
+                       std::vector<uint32_t>* history) const {
   if (!enabled()) return false;
   Shard& s = shard(user);
   {
@@ -24,6 +25,7 @@ bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>*
     if (it != s.by_user.end() && it->second->model_serial == model_serial) {
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       vec->assign(it->second->vec.begin(), it->second->vec.end());
+      history->assign(it->second->history.begin(), it->second->history.end());
       hits_.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
@@ -33,7 +35,7 @@ bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>*
 }
 
 void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
-                       std::span<const float> vec) {
+                       std::span<const float> vec, std::span<const uint32_t> history) {
   if (!enabled()) return;
   Shard& s = shard(user);
   std::lock_guard lock(s.mu);
@@ -41,6 +43,7 @@ void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
   if (const auto it = s.by_user.find(user); it != s.by_user.end()) {
     it->second->model_serial = model_serial;
     it->second->vec.assign(vec.begin(), vec.end());
+    it->second->history.assign(history.begin(), history.end());
     s.lru.splice(s.lru.begin(), s.lru, it->second);
     return;
   }
@@ -48,7 +51,7 @@ void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
     s.by_user.erase(s.lru.back().user);
     s.lru.pop_back();
   }
-  s.lru.push_front({user, model_serial, {vec.begin(), vec.end()}});
+  s.lru.push_front({user, model_serial, {vec.begin(), vec.end()}, {history.begin(), history.end()}});
   s.by_user.emplace(user, s.lru.begin());
 }
 

@@ -1,6 +1,9 @@
 // EncoderCache: each stored user's encoder output (the user vector) under one
-// model, so that a repeated recommendation skips the forward pass. Bounded
-// (LRU over `capacity` users; 0 turns it off), sharded by user.
+// model, with the history it was computed from (store ids, for excluding
+// seen items), so that a repeated recommendation skips both the store read
+// and the forward pass. Bounded (LRU over `capacity` users; 0 turns it off),
+// sharded by user. An entry costs about 4 * (d + history length) bytes plus
+// ~100 of bookkeeping.
 //
 // Freshness: an entry is dropped when the user's history changes
 // (invalidate, called after an ingest or erase is stored) and never served
@@ -32,10 +35,13 @@ class EncoderCache {
   bool enabled() const { return capacity_ > 0; }
   // To pass to put(); read before the user's history is read.
   uint64_t epoch(uint32_t user) const;
-  // The vector `model_serial` computed for `user`; false on a miss.
-  bool get(uint32_t user, uint64_t model_serial, std::vector<float>* vec) const;
-  // Keeps `vec` unless `user` was invalidated since `epoch` was read.
-  void put(uint32_t user, uint64_t model_serial, uint64_t epoch, std::span<const float> vec);
+  // The vector `model_serial` computed for `user` and the history it came
+  // from; false on a miss.
+  bool get(uint32_t user, uint64_t model_serial, std::vector<float>* vec,
+           std::vector<uint32_t>* history) const;
+  // Keeps `vec` and `history` unless `user` was invalidated since `epoch` was read.
+  void put(uint32_t user, uint64_t model_serial, uint64_t epoch, std::span<const float> vec,
+           std::span<const uint32_t> history);
   void invalidate(uint32_t user);
   void clear();
 
@@ -50,6 +56,7 @@ class EncoderCache {
     uint32_t user = 0;
     uint64_t model_serial = 0;
     std::vector<float> vec;
+    std::vector<uint32_t> history;
   };
   struct Shard {
     mutable std::mutex mu;

@@ -22,12 +22,14 @@ Status UserEncoder::encode(const ServingModel* model, std::string_view user,
   }
   const uint32_t uid = store_.find_user(user);
   if (!uid) return Status::ok();
+  if (model && cache_.get(uid, model->serial, &out->vec, &out->history)) return Status::ok();
   // Read before the history: a put after a concurrent ingest is then refused.
   const uint64_t epoch = cache_.epoch(uid);
   if (Status s = store_.history_items(uid, history_cap_, &out->history); !s.is_ok()) return s;
   if (!model || out->history.empty()) return Status::ok();
-  if (cache_.get(uid, model->serial, &out->vec)) return Status::ok();
-  if (model->encode(out->history, &out->vec)) cache_.put(uid, model->serial, epoch, out->vec);
+  if (model->encode(out->history, &out->vec)) {
+    cache_.put(uid, model->serial, epoch, out->vec, out->history);
+  }
   return Status::ok();
 }
 
