@@ -7,6 +7,13 @@ local key = os.getenv("API_KEY")
 if key and key ~= "" then headers["Authorization"] = "Bearer " .. key end
 function setup(thread) thread:set("seed", math.random(1, 1e9)) end
 function init() math.randomseed(seed) end
+-- RATE (requests/s over all CONNS connections) paces each connection: the
+-- offered load stays the same whatever the number of connections.
+local rate, conns = tonumber(os.getenv("RATE") or ""), tonumber(os.getenv("CONNS") or "")
+if rate and conns then
+  local gap = 1000 * conns / rate
+  function delay() return gap end
+end
 request = function()
   return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/recommendations?k=10", headers)
 end

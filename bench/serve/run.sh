@@ -11,6 +11,9 @@
 #   recommend-nocache    the same with --encoder-cache 0 (every request runs the encoder)
 #   recommend-256        recommend with 256 connections
 #   recommend-nocache-256
+#   paced-64, paced-256  recommend at an offered 10,000 requests/s (RATE), each
+#                        connection paced (wrk's delay()): the same load over
+#                        64 or 256 connections, for latency against connections
 #   mixed                90% recommend, 10% single-event ingest for the same users
 #   rank                 POST /v1/rank, 100 random candidates, random stored user
 #   search               GET /v1/search, 1-2 title words, personalised for a random user
@@ -94,7 +97,7 @@ PY
 prepare
 scenarios=("$@")
 if ((${#scenarios[@]} == 0)); then
-  scenarios=(recommend recommend-nocache recommend-256 recommend-nocache-256 mixed rank search session
+  scenarios=(recommend recommend-nocache recommend-256 recommend-nocache-256 paced-64 paced-256 mixed rank search session
              ingest-single ingest-batch100)
 fi
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $BIN"
@@ -106,6 +109,8 @@ for s in "${scenarios[@]}"; do
     recommend-nocache) run "$s" recommend.lua 64 --encoder-cache 0 ;;
     recommend-256) run "$s" recommend.lua 256 ;;
     recommend-nocache-256) run "$s" recommend.lua 256 --encoder-cache 0 ;;
+    paced-64) RATE="${RATE:-10000}" CONNS=64 run "$s" recommend.lua 64 ;;
+    paced-256) RATE="${RATE:-10000}" CONNS=256 run "$s" recommend.lua 256 ;;
     mixed) run "$s" mixed.lua 64 ;;
     rank) run "$s" rank.lua 64 ;;
     search) run "$s" search.lua 64 ;;
