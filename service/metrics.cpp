@@ -100,42 +100,34 @@ std::string Metrics::render(const ServiceStats& stats) const {
     out << "attnrec_http_request_duration_seconds_sum{" << labels << "} " << double(s.sum_ns) * 1e-9 << '\n';
     out << "attnrec_http_request_duration_seconds_count{" << labels << "} " << s.count << '\n';
   }
-  out << "# HELP attnrec_events_ingested_total Events stored since start.\n"
-         "# TYPE attnrec_events_ingested_total counter\n"
-         "attnrec_events_ingested_total " << events_ingested_.load() << '\n'
-      << "# HELP attnrec_events_duplicate_total Events skipped as repeats of an idempotency key.\n"
-         "# TYPE attnrec_events_duplicate_total counter\n"
-         "attnrec_events_duplicate_total " << events_duplicate_.load() << '\n'
-      << "# HELP attnrec_events_rejected_total Events in rejected ingest requests.\n"
-         "# TYPE attnrec_events_rejected_total counter\n"
-         "attnrec_events_rejected_total " << events_rejected_.load() << '\n'
-      << "# HELP attnrec_store_events Events in the store.\n"
-         "# TYPE attnrec_store_events gauge\n"
-         "attnrec_store_events " << stats.events << '\n'
-      << "# HELP attnrec_store_users Users in the store.\n"
-         "# TYPE attnrec_store_users gauge\n"
-         "attnrec_store_users " << stats.users << '\n'
-      << "# HELP attnrec_store_items Items known to the store.\n"
-         "# TYPE attnrec_store_items gauge\n"
-         "attnrec_store_items " << stats.items << '\n'
-      << "# HELP attnrec_store_catalog_items Items with a catalog entry.\n"
-         "# TYPE attnrec_store_catalog_items gauge\n"
-         "attnrec_store_catalog_items " << stats.catalog_items << '\n'
-      << "# HELP attnrec_store_disk_bytes Approximate bytes on disk.\n"
-         "# TYPE attnrec_store_disk_bytes gauge\n"
-         "attnrec_store_disk_bytes " << stats.disk_bytes << '\n'
-      << "# HELP attnrec_encoder_cache_hits_total Requests answered with a cached user vector.\n"
-         "# TYPE attnrec_encoder_cache_hits_total counter\n"
-         "attnrec_encoder_cache_hits_total " << stats.encoder_cache_hits << '\n'
-      << "# HELP attnrec_encoder_cache_misses_total Requests that ran the encoder (cache on).\n"
-         "# TYPE attnrec_encoder_cache_misses_total counter\n"
-         "attnrec_encoder_cache_misses_total " << stats.encoder_cache_misses << '\n'
-      << "# HELP attnrec_encoder_cache_entries Users with a cached vector.\n"
-         "# TYPE attnrec_encoder_cache_entries gauge\n"
-         "attnrec_encoder_cache_entries " << stats.encoder_cache_entries << '\n'
-      << "# HELP attnrec_encoder_cache_capacity Users the cache may hold (0 = off).\n"
-         "# TYPE attnrec_encoder_cache_capacity gauge\n"
-         "attnrec_encoder_cache_capacity " << stats.encoder_cache_capacity << '\n';
+  // One unlabelled series each: name, help, type, value.
+  const struct {
+    const char* name;
+    const char* help;
+    const char* type;
+    uint64_t value;
+  } plain[] = {
+      {"attnrec_events_ingested_total", "Events stored since start.", "counter", events_ingested_.load()},
+      {"attnrec_events_duplicate_total", "Events skipped as repeats of an idempotency key.", "counter",
+       events_duplicate_.load()},
+      {"attnrec_events_rejected_total", "Events in rejected ingest requests.", "counter", events_rejected_.load()},
+      {"attnrec_store_events", "Events in the store.", "gauge", stats.events},
+      {"attnrec_store_users", "Users in the store.", "gauge", stats.users},
+      {"attnrec_store_items", "Items known to the store.", "gauge", stats.items},
+      {"attnrec_store_catalog_items", "Items with a catalog entry.", "gauge", stats.catalog_items},
+      {"attnrec_store_disk_bytes", "Approximate bytes on disk.", "gauge", stats.disk_bytes},
+      {"attnrec_encoder_cache_hits_total", "Requests answered with a cached user vector.", "counter",
+       stats.encoder_cache_hits},
+      {"attnrec_encoder_cache_misses_total", "Requests that ran the encoder (cache on).", "counter",
+       stats.encoder_cache_misses},
+      {"attnrec_encoder_cache_entries", "Users with a cached vector.", "gauge", stats.encoder_cache_entries},
+      {"attnrec_encoder_cache_capacity", "Users the cache may hold (0 = off).", "gauge",
+       stats.encoder_cache_capacity},
+  };
+  for (const auto& m : plain) {
+    out << "# HELP " << m.name << ' ' << m.help << "\n# TYPE " << m.name << ' ' << m.type << '\n'
+        << m.name << ' ' << m.value << '\n';
+  }
   return out.str();
 }
 

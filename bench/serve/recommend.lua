@@ -1,12 +1,9 @@
 -- GET /v1/users/{user}/recommendations?k=10 for users drawn uniformly from
--- 1..USERS (environment, default 6040: ML-1M's users in ml-1m.txt).
+-- 1..USERS (wrk_common.lua).
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
-local users = tonumber(os.getenv("USERS") or "6040")
 local headers = {}
 local key = os.getenv("API_KEY")
 if key and key ~= "" then headers["Authorization"] = "Bearer " .. key end
-function setup(thread) thread:set("seed", math.random(1, 1e9)) end
-function init() math.randomseed(seed) end
 -- RATE (requests/s over all CONNS connections) paces each connection: the
 -- offered load stays the same whatever the number of connections.
 local rate, conns = tonumber(os.getenv("RATE") or ""), tonumber(os.getenv("CONNS") or "")
@@ -15,5 +12,5 @@ if rate and conns then
   function delay() return gap end
 end
 request = function()
-  return wrk.format("GET", "/v1/users/" .. math.random(1, users) .. "/recommendations?k=10", headers)
+  return wrk.format("GET", "/v1/users/" .. math.random(1, USERS) .. "/recommendations?k=10", headers)
 end

@@ -1,13 +1,10 @@
 -- GET /v1/search: one or two words from movie titles, personalised for a
 -- random stored user.
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
-local users = tonumber(os.getenv("USERS") or "6040")
 local words = {"love", "star", "man", "night", "war", "story", "american", "dead", "city",
                "house", "king", "girl", "life", "world", "time", "big", "last", "dark", "blue", "lost"}
-function setup(thread) thread:set("seed", math.random(1, 1e9)) end
-function init() math.randomseed(seed) end
 request = function()
   local q = words[math.random(#words)]
   if math.random() < 0.5 then q = q .. "+" .. words[math.random(#words)] end
-  return wrk.format("GET", "/v1/search?q=" .. q .. "&k=10&user=" .. math.random(1, users))
+  return wrk.format("GET", "/v1/search?q=" .. q .. "&k=10&user=" .. math.random(1, USERS))
 end

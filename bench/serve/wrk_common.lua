@@ -1,4 +1,11 @@
--- Shared by the bench/serve scenarios: a JSON line of the run's figures.
+-- Shared by the bench/serve scenarios: the data set's sizes, per-thread
+-- seeding, the JSON header, and a JSON line of the run's figures at the end.
+USERS = tonumber(os.getenv("USERS") or "6040")  -- ML-1M's users and items in ml-1m.txt
+ITEMS = tonumber(os.getenv("ITEMS") or "3416")
+JSON = {["Content-Type"] = "application/json"}
+function setup(thread) thread:set("seed", math.random(1, 1e9)) end
+function init() math.randomseed(seed) end
+
 -- wrk counts non-2xx/3xx answers in summary.errors.status.
 function done(summary, latency, requests)
   local s = summary.duration / 1e6
