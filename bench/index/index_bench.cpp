@@ -12,7 +12,9 @@
 // N(0, I), not items themselves.
 //
 // usage: index_bench [--sizes 10000,30000,...] [--queries Q] [--threads T]
-//                    [--ef E] [--m M] [--dim D] [--csv FILE]
+//                    [--ef E] [--efc EFC] [--m M] [--dim D] [--csv FILE]
+// (--ef: ef_search, --efc: ef_construction, --m: graph degree; the
+// IndexOptions defaults otherwise)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -140,6 +142,8 @@ int main(int argc, char** argv) {
       threads = std::atoi(v.c_str());
     } else if (f == "--ef") {
       opt.hnsw_ef_search = std::atoi(v.c_str());
+    } else if (f == "--efc") {
+      opt.hnsw_ef_construction = std::atoi(v.c_str());
     } else if (f == "--m") {
       opt.hnsw_m = std::atoi(v.c_str());
     } else if (f == "--dim") {
