@@ -22,7 +22,7 @@ plot csv every ::1 using 3:(strcol(1) eq "full" ? $8 : NaN) with linespoints lw 
      csv every ::1 using 3:(strcol(1) eq "full" ? $10 : NaN) with linespoints lw 1 pt 6 dt 2 title "full attention, p99", \
      csv every ::1 using 3:(strcol(1) eq "local" ? $8 : NaN) with linespoints lw 2 pt 5 title "local W=50, mean", \
      csv every ::1 using 3:(strcol(1) eq "local" ? $10 : NaN) with linespoints lw 1 pt 4 dt 2 title "local W=50, p99", \
-     [50:800] a * (x / 200.0) with lines lc rgb "gray" dt 3 title "O(L) through full@200", \
+     [50:800] a * (x / 200.0) with lines lc rgb "#505050" dt 2 title "O(L) through full@200", \
      [50:800] a * (x / 200.0)**2 with lines lc rgb "black" dt 3 title "O(L^2) through full@200"
 set title "single-thread throughput (users per CPU-second)"
 set key top right
