@@ -14,6 +14,8 @@ void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window, int qu
   const int m = query_rows < 0 ? maxlen : std::min(query_rows, maxlen);
   for (Mat<T>* x : {&k, &v}) x->resize(maxlen, d);
   for (Mat<T>* x : {&q, &o}) x->resize(m, d);
+  qk.resize(d);
+  ph.resize(d);
   p.assign(size_t(heads), Mat<T>(m, cols));
   if (backward) {
     for (Mat<T>* x : {&dq, &dk, &dv, &dout}) x->resize(maxlen, d);
@@ -99,13 +101,38 @@ void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, int wind
   auto K = c.k.topRows(n);                           // rows < k0 left unset
   auto V = c.v.topRows(n);
   auto O = c.o.topRows(m);
-  Q.noalias() = h.bottomRows(m) * B.wq;              // [m, d] = [m, d] x [d, d]
-  Q.rowwise() += B.bq.row(0);                        // [m, d] += [1, d]
-  Q *= scale;                                        // [m, d], folds 1/sqrt(dh) into Q
-  K.bottomRows(n - k0).noalias() = h.bottomRows(n - k0) * B.wk;  // [n-k0, d] = [n-k0, d] x [d, d]
-  K.bottomRows(n - k0).rowwise() += B.bk.row(0);     // [n-k0, d] += [1, d]
-  V.bottomRows(n - k0).noalias() = h.bottomRows(n - k0) * B.wv;  // [n-k0, d] = [n-k0, d] x [d, d]
-  V.bottomRows(n - k0).rowwise() += B.bv.row(0);     // [n-k0, d] += [1, d]
+  // Each projection starts from its bias and accumulates the product onto
+  // it (a GEMM's `=` would zero the destination first); 1/sqrt(dh) is
+  // folded into Q through the GEMM's alpha.
+  fill_rows(Q, B.bq.row(0) * scale);                 // [m, d]
+  Q.noalias() += (h.bottomRows(m) * B.wq) * scale;   // [m, d] += [m, d] x [d, d]
+  if (m == 1 && W == 0) {
+    // One query row over every key (the last block of a last_only
+    // forward): K and V are never formed. With q = Q[0] and head columns c,
+    //   score_j = q_c . (h_j Wk_c + bk_c) = h_j . (q_c Wk_c^T) + q_c . bk_c
+    // and the constant q_c . bk_c cancels in the softmax; with weights p
+    // summing to 1, sum_j p_j (h_j Wv_c + bv_c) = (p^T h) Wv_c + bv_c.
+    // Cost O(n d) per head instead of the O(n d^2) K/V projections.
+    for (int hd = 0; hd < heads; ++hd) {
+      const auto q = Q.row(0).segment(hd * dh, dh);  // [1, dh]
+      auto s = c.p[size_t(hd)].row(0).head(n);       // [1, n]
+      RowVec<T>& qk = c.qk;                          // [1, d]
+      RowVec<T>& ph = c.ph;                          // [1, d]
+      qk.noalias() = q * B.wk.middleCols(hd * dh, dh).transpose();  // [1, d] = [1, dh] x [dh, d]
+      s.noalias() = qk * h.transpose();              // [1, n] = [1, d] x [d, n]
+      softmax_inplace<T>(s);                         // [1, n]
+      ph.noalias() = s * h;                          // [1, d] = [1, n] x [n, d]
+      O.row(0).segment(hd * dh, dh) = B.bv.row(0).segment(hd * dh, dh);
+      O.row(0).segment(hd * dh, dh).noalias() += ph * B.wv.middleCols(hd * dh, dh);  // [1, dh]
+    }
+    y = B.bo.row(0);                                 // [1, d]
+    y.noalias() += O * B.wo;                         // [1, d] += [1, d] x [d, d]
+    return;
+  }
+  fill_rows(K.bottomRows(n - k0), B.bk.row(0));                  // [n-k0, d]
+  K.bottomRows(n - k0).noalias() += h.bottomRows(n - k0) * B.wk;  // [n-k0, d] += [n-k0, d] x [d, d]
+  fill_rows(V.bottomRows(n - k0), B.bv.row(0));                  // [n-k0, d]
+  V.bottomRows(n - k0).noalias() += h.bottomRows(n - k0) * B.wv;  // [n-k0, d] += [n-k0, d] x [d, d]
   for (int hd = 0; hd < heads; ++hd) {
     const auto Qh = Q.middleCols(hd * dh, dh);       // [m, dh]
     const auto Kh = K.middleCols(hd * dh, dh);       // [n, dh]
@@ -128,8 +155,8 @@ void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, int wind
       Oh.noalias() = P * Vh;                         // [m, dh] = [m, n] x [n, dh]
     }
   }
-  y.noalias() = O * B.wo;                            // [m, d] = [m, d] x [d, d]
-  y.rowwise() += B.bo.row(0);                        // [m, d] += [1, d]
+  fill_rows(y, B.bo.row(0));                         // [m, d]
+  y.noalias() += O * B.wo;                           // [m, d] += [m, d] x [d, d]
 }
 
 template <class T>

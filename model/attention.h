@@ -27,8 +27,10 @@ namespace attnrec::model {
 
 template <class T>
 struct AttentionCache {
-  Mat<T> q, k, v;         // [n, d] projections (q: rows q0..n-1 only)
+  Mat<T> q, k, v;         // [n, d] projections (q: rows q0..n-1 only; k, v
+                          // not formed by a one-query-row full-attention forward)
   Mat<T> o;               // [n, d] concatenated head outputs
+  RowVec<T> qk, ph;       // [1, d] scratch of a one-query-row forward
   // Per head attention probabilities of query rows q0..n-1, row-major:
   //   band == 0: [m, n], p(r, j) = weight of query q0 + r on key j (0 above
   //              the diagonal);

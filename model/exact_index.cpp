@@ -23,6 +23,27 @@ SearchScratch& search_scratch() {
   return s;
 }
 
+// Per-thread scratch of search_batch(): the batch's chunk scores, one
+// sorted excluded list per user.
+struct BatchScratch {
+  Mat<float> scores;                            // [B, kChunk]
+  std::vector<std::vector<int32_t>> excluded;   // [B], each in range, ascending
+};
+
+BatchScratch& batch_scratch() {
+  thread_local BatchScratch s;
+  return s;
+}
+
+// Sorted in-range excluded items of `filter` into `out`.
+void sorted_excluded(const SearchFilter& filter, Eigen::Index rows, std::vector<int32_t>& out) {
+  out.clear();
+  for (int32_t it : filter.excluded) {
+    if (it >= 1 && it < rows) out.push_back(it);
+  }
+  std::sort(out.begin(), out.end());
+}
+
 }  // namespace
 
 ExactIndex::ExactIndex(CMatMap<float> items, bool normalize_rows)
@@ -114,6 +135,68 @@ void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& 
     if (it >= 1 && it < rows_) s.excluded[size_t(it) >> 6] = 0;
   }
   top.finish();
+}
+
+void ExactIndex::search_batch(CRef<float> users, int k, std::span<const SearchFilter> filters,
+                              std::span<std::vector<ScoredItem>> outs) const {
+  const Eigen::Index B = users.rows();
+  assert(users.cols() == d_ && Eigen::Index(filters.size()) == B && Eigen::Index(outs.size()) == B);
+  if (k <= 0 || B == 0) {
+    for (auto& o : outs) o.clear();
+    return;
+  }
+  BatchScratch& s = batch_scratch();
+  s.scores.resize(B, kChunk);
+  if (Eigen::Index(s.excluded.size()) < B) s.excluded.resize(size_t(B));
+  std::vector<TopK> tops;  // B small objects; the answers live in outs
+  tops.reserve(size_t(B));
+  std::vector<const int32_t*> ex(size_t(B), nullptr);  // each user's cursor in its excluded list
+  for (Eigen::Index b = 0; b < B; ++b) {
+    tops.emplace_back(k, &outs[size_t(b)]);
+    sorted_excluded(filters[size_t(b)], rows_, s.excluded[size_t(b)]);
+    ex[size_t(b)] = s.excluded[size_t(b)].data();
+    assert(filters[size_t(b)].allowed.empty() ||
+           filters[size_t(b)].allowed.size() >= bitmap_words(num_items()));
+  }
+  constexpr int kWords = kChunk / 64;
+  for (Eigen::Index c = 0; c < chunks_; ++c) {
+    const Eigen::Index c0 = c * kChunk;
+    const int m = int(std::min<Eigen::Index>(kChunk, rows_ - c0));  // real items in the chunk
+    s.scores.noalias() = users * chunk(c).transpose();  // [B, kChunk] = [B, d] x [d, kChunk]
+    for (Eigen::Index b = 0; b < B; ++b) {
+      const SearchFilter& filter = filters[size_t(b)];
+      float* sc = &s.scores(b, 0);
+      if (c == 0) sc[0] = -INFINITY;  // padding
+      const int32_t*& e = ex[size_t(b)];
+      const int32_t* const e_end = s.excluded[size_t(b)].data() + s.excluded[size_t(b)].size();
+      while (e != e_end && *e < c0) ++e;
+      for (; e != e_end && *e < c0 + m; ++e) sc[*e - c0] = -INFINITY;
+      TopK& top = tops[size_t(b)];
+      float thr = top.threshold();
+      if (filter.allowed.empty()) {
+        for (int r = 0; r < m; ++r) {
+          if (sc[r] > thr) {
+            top.offer(int32_t(c0 + r), sc[r]);
+            thr = top.threshold();
+          }
+        }
+        continue;
+      }
+      for (int w = 0; w < kWords; ++w) {
+        const size_t wi = size_t(c) * kWords + size_t(w);
+        for (uint64_t bits = wi < filter.allowed.size() ? filter.allowed[wi] : 0; bits != 0;
+             bits &= bits - 1) {
+          const int r = w * 64 + std::countr_zero(bits);
+          if (r >= m) break;  // bits past N
+          if (sc[r] > thr) {
+            top.offer(int32_t(c0 + r), sc[r]);
+            thr = top.threshold();
+          }
+        }
+      }
+    }
+  }
+  for (TopK& top : tops) top.finish();
 }
 
 void ExactIndex::score_all(CRef<float> users, MRef<float> scores) const {

@@ -41,6 +41,14 @@ class ExactIndex final : public ItemIndex {
   std::string_view kind() const override { return "exact"; }
   size_t memory_bytes() const override { return data_.size() * sizeof(float); }
 
+  // search() for B users at once: each chunk is scored for all of them by
+  // one [B, d] x [d, kChunk] product (the chunk is read once per batch, not
+  // once per user), then each user's filter and selection run as in
+  // search(); outs[b] is what search(users.row(b), k, filters[b], ...) gives.
+  // users: [B, d]; filters.size() == outs.size() == B.
+  void search_batch(CRef<float> users, int k, std::span<const SearchFilter> filters,
+                    std::span<std::vector<ScoredItem>> outs) const;
+
   // Every item's score for B users at once (full-catalog evaluation):
   // scores(b, i) = dot(users.row(b), item i) for i in 1..N, scores(b, 0) =
   // -inf. users: [B, d]; scores: [B, N + 1].

@@ -12,11 +12,16 @@ void layernorm_forward(CRef<T> x, const CMatMap<T>& g, const CMatMap<T>& b, T ep
                        MRef<T> y, MRef<T> xhat, Eigen::Ref<ColVec<T>> rstd) {
   const auto gain = g.row(0).array();                                          // [1, d]
   const auto bias = b.row(0).array();                                          // [1, d]
-  const ColVec<T> mean = x.rowwise().mean();                                   // [n]
-  xhat = x.colwise() - mean;                                                   // [n, d]
-  rstd = ((xhat.array().square().rowwise().mean()) + eps).rsqrt().matrix();    // [n]
-  xhat = xhat.array().colwise() * rstd.array();                                // [n, d]
-  y = (xhat.array().rowwise() * gain).rowwise() + bias;                        // [n, d]
+  const T inv_d = T(1) / T(x.cols());
+  // One row at a time: the row stays in L1 across its three passes.
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const T mean = x.row(i).sum() * inv_d;                                     // [1]
+    xhat.row(i).array() = x.row(i).array() - mean;                             // [1, d]
+    const T r = T(1) / std::sqrt(xhat.row(i).squaredNorm() * inv_d + eps);     // [1]
+    rstd(i) = r;
+    xhat.row(i) *= r;                                                          // [1, d]
+    y.row(i).array() = xhat.row(i).array() * gain + bias;                      // [1, d]
+  }
 }
 
 template <class T>
@@ -69,16 +74,18 @@ void ffn_forward(CRef<T> x, const Block<T>& B, Activation act, int n, bool dropo
   assert(c.a1.rows() > 0 || !dropout);
   auto z1 = c.z1.topRows(n);
   auto a1 = c.a1.rows() > 0 ? c.a1.topRows(n) : c.z1.topRows(n);  // in place without backward
-  z1.noalias() = x * B.w1;                                         // [n, f] = [n, d] x [d, f]
-  z1.rowwise() += B.b1.row(0);                                     // [n, f]
+  // Bias first, product accumulated onto it: Eigen's `=` of a GEMM would
+  // zero the destination first and the bias would be a third pass.
+  fill_rows(z1, B.b1.row(0));                                      // [n, f]
+  z1.noalias() += x * B.w1;                                        // [n, f] += [n, d] x [d, f]
   if (act == Activation::kRelu) {
     a1 = z1.cwiseMax(T(0));                                        // [n, f]
   } else {
     a1 = z1.unaryExpr([](T v) { return gelu(v); });                // [n, f]
   }
   if (dropout) a1.array() *= c.mask1.topRows(n).array();           // [n, f]
-  y.noalias() = a1 * B.w2;                                         // [n, d] = [n, f] x [f, d]
-  y.rowwise() += B.b2.row(0);                                      // [n, d]
+  fill_rows(y, B.b2.row(0));                                       // [n, d]
+  y.noalias() += a1 * B.w2;                                        // [n, d] += [n, f] x [f, d]
   if (dropout) y.array() *= c.mask2.topRows(n).array();            // [n, d]
 }
 

@@ -27,4 +27,11 @@ using MRef = Eigen::Ref<Mat<T>>;
 template <class T>
 using CRef = Eigen::Ref<const Mat<T>>;
 
+// dst.row(i) = row for every i: the bias a product is then accumulated onto
+// (Eigen's Replicate would compute an index modulo per coefficient).
+template <class Dst, class Row>
+void fill_rows(Dst&& dst, const Row& row) {
+  for (Eigen::Index i = 0; i < dst.rows(); ++i) dst.row(i) = row;
+}
+
 }  // namespace attnrec::model

@@ -11,8 +11,13 @@
 // product search has to cope with that). Users: 0.7 * a random centre + 0.5
 // N(0, I), not items themselves.
 //
+// Also per size: ExactIndex::search_batch over batches of 8 and of 32
+// consecutive users, mean microseconds per user (last two CSV columns).
+//
 // usage: index_bench [--sizes 10000,30000,...] [--queries Q] [--threads T]
-//                    [--ef E] [--m M] [--dim D] [--csv FILE]
+//                    [--ef E] [--efc EFC] [--m M] [--dim D] [--csv FILE]
+// (--ef: ef_search, --efc: ef_construction, --m: graph degree; the
+// IndexOptions defaults otherwise)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,6 +45,7 @@ struct Row {
   double hnsw_mean = 0, hnsw_p50 = 0, hnsw_p99 = 0;
   double recall = 0, build_s = 0;
   size_t exact_bytes = 0, hnsw_bytes = 0;
+  double batch8_us = 0, batch32_us = 0;  // exact search_batch, mean us per user
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -99,6 +105,32 @@ std::vector<double> time_queries(const m::ItemIndex& index, const std::vector<st
   return us;
 }
 
+// Mean microseconds per user of ExactIndex::search_batch over batches of B
+// consecutive users (the last partial batch dropped).
+double time_batches(const m::ExactIndex& index, const std::vector<std::vector<float>>& users, int B) {
+  const int d = index.dim();
+  const size_t batches = users.size() / size_t(B);
+  if (batches == 0) return 0;
+  m::Mat<float> U(B, d);
+  std::vector<m::SearchFilter> filters(static_cast<size_t>(B));
+  std::vector<std::vector<m::ScoredItem>> outs(static_cast<size_t>(B));
+  const auto load_batch = [&](size_t q0) {
+    for (int b = 0; b < B; ++b) {
+      for (int j = 0; j < d; ++j) U(b, j) = users[q0 + size_t(b)][size_t(j)];
+    }
+  };
+  load_batch(0);
+  index.search_batch(U, 10, filters, outs);  // warm-up
+  double total = 0;
+  for (size_t t = 0; t < batches; ++t) {
+    load_batch(t * size_t(B));
+    const auto t0 = Clock::now();
+    index.search_batch(U, 10, filters, outs);
+    total += std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+  }
+  return total / double(batches * size_t(B));
+}
+
 void print_row(const Row& r) {
   std::printf("| %lld | %d | %.0f / %.0f / %.0f | %.0f / %.0f / %.0f | %.3f | %.1f | %.0f | %.0f |\n",
               static_cast<long long>(r.n), r.queries, r.exact_mean, r.exact_p50, r.exact_p99, r.hnsw_mean,
@@ -108,7 +140,7 @@ void print_row(const Row& r) {
 void write_csv_row(std::ofstream& f, const Row& r) {
   f << r.n << ',' << r.queries << ',' << r.exact_mean << ',' << r.exact_p50 << ',' << r.exact_p99 << ','
     << r.hnsw_mean << ',' << r.hnsw_p50 << ',' << r.hnsw_p99 << ',' << r.recall << ',' << r.build_s << ','
-    << r.exact_bytes << ',' << r.hnsw_bytes << '\n';
+    << r.exact_bytes << ',' << r.hnsw_bytes << ',' << r.batch8_us << ',' << r.batch32_us << '\n';
 }
 
 std::string load() {
@@ -140,6 +172,8 @@ int main(int argc, char** argv) {
       threads = std::atoi(v.c_str());
     } else if (f == "--ef") {
       opt.hnsw_ef_search = std::atoi(v.c_str());
+    } else if (f == "--efc") {
+      opt.hnsw_ef_construction = std::atoi(v.c_str());
     } else if (f == "--m") {
       opt.hnsw_m = std::atoi(v.c_str());
     } else if (f == "--dim") {
@@ -163,7 +197,8 @@ int main(int argc, char** argv) {
   if (!csv.empty()) {
     csv_out = std::make_unique<std::ofstream>(csv);
     *csv_out << "items,queries,exact_mean_us,exact_p50_us,exact_p99_us,hnsw_mean_us,hnsw_p50_us,hnsw_p99_us,"
-                "hnsw_recall10,hnsw_build_s,exact_bytes,hnsw_bytes\n";
+                "hnsw_recall10,hnsw_build_s,exact_bytes,hnsw_bytes,exact_batch8_us_per_user,"
+                "exact_batch32_us_per_user\n";
   }
   std::printf("\n| items | queries | exact mean / p50 / p99 (us) | HNSW mean / p50 / p99 (us) | HNSW recall@10 | "
               "HNSW build (s, %d threads) | exact MB | HNSW MB |\n|---|---|---|---|---|---|---|---|\n",
@@ -198,7 +233,11 @@ int main(int argc, char** argv) {
     r.hnsw_mean = mean(th), r.hnsw_p50 = percentile(th, 0.5), r.hnsw_p99 = percentile(th, 0.99);
     r.exact_bytes = exact.memory_bytes();
     r.hnsw_bytes = hnsw->memory_bytes();
+    r.batch8_us = time_batches(exact, users, 8);
+    r.batch32_us = time_batches(exact, users, 32);
     print_row(r);
+    std::printf("    exact search_batch: %.0f us per user in batches of 8, %.0f in batches of 32 (single: mean %.0f)\n",
+                r.batch8_us, r.batch32_us, r.exact_mean);
     std::printf("    (load %s)\n", load().c_str());
     std::fflush(stdout);
     if (csv_out) {

@@ -138,6 +138,33 @@ TEST_CASE("attention on the last query row only equals the full computation", "[
   CHECK((full.row(n - 1) - last.row(0)).norm() < 1e-12);
 }
 
+TEST_CASE("one query row (K and V never formed) gives the full forward's last row and weights, "
+          "1 to 4 heads, 1 to 7 rows", "[attention]") {
+  for (const int heads : {1, 2, 4}) {
+    const Config cfg = attn_config(heads);
+    Params<double> w = random_params(cfg, 21);
+    const Block<double>& B = w.net().blocks[0];
+    std::mt19937_64 rng(22);
+    for (const int n : {1, 2, 7}) {
+      INFO("heads " << heads << " rows " << n);
+      const Mat<double> h = random_mat(n, cfg.d, rng);
+      AttentionCache<double> cache;
+      cache.reserve(cfg.maxlen, cfg.d, heads);
+      Mat<double> full(n, cfg.d), last(1, cfg.d);
+      attention_forward<double>(h, 0, B, heads, 0, cache, full);
+      std::vector<std::vector<double>> want(size_t(heads), std::vector<double>(size_t(n), 0.0));
+      for (int hd = 0; hd < heads; ++hd) attention_weights<double>(cache, hd, n - 1, want[size_t(hd)]);
+      attention_forward<double>(h, n - 1, B, heads, 0, cache, last);
+      CHECK((full.row(n - 1) - last.row(0)).norm() < 1e-12 * (1 + full.row(n - 1).norm()));
+      std::vector<double> got(size_t(n), 0.0);
+      for (int hd = 0; hd < heads; ++hd) {
+        attention_weights<double>(cache, hd, n - 1, got);
+        for (int j = 0; j < n; ++j) CHECK(got[size_t(j)] == Approx(want[size_t(hd)][size_t(j)]).margin(1e-12));
+      }
+    }
+  }
+}
+
 TEST_CASE("local attention backward matches finite differences (W 1, 2, 4, n, > n, with 1 and "
           "2 heads)", "[attention][grad]") {
   const int n = 6;
