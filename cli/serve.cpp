@@ -220,7 +220,7 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
   cmd->add_option("--encoder-cache", flags->config.encoder_cache_users,
-                  "Users whose encoder output is cached (LRU, ~0.4 KB each; 0 = off)")
+                  "Users whose encoder output and history are cached (LRU, ~4 bytes per d and per history item each; 0 = off)")
       ->envname("ATTNREC_ENCODER_CACHE")
       ->check(CLI::Range(size_t{0}, size_t{1} << 32))
       ->capture_default_str();

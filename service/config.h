@@ -27,7 +27,8 @@ struct Config {
   size_t max_batch_items = 10000;   // items per batch upsert
   size_t max_k = 1000;              // largest k a caller may ask for
   size_t history_cap = 512;         // newest events kept per user for serving
-  // Users whose encoder output is cached (LRU; about 0.4 KB each with the
+  // Users whose encoder output and history are cached (LRU; about
+  // 4 * (d + history length) + 100 bytes each, ~1 KB on ML-1M with the
   // default model); 0 turns the cache off (service/recommend/encoder_cache.h).
   size_t encoder_cache_users = 100'000;
   model::IndexOptions item_index;   // exact | hnsw | auto, per serving model
