@@ -44,6 +44,33 @@ void sorted_excluded(const SearchFilter& filter, Eigen::Index rows, std::vector<
   std::sort(out.begin(), out.end());
 }
 
+// Offers a chunk's m scores (items c0 .. c0 + m - 1) to `top`: all of them,
+// or with `allowed` (the chunk's kChunk / 64 bitmap words) only the allowed
+// ones. Items come in ascending order, so an item tying the worst kept score
+// loses (ties go to the smaller index): `>` is the whole test.
+void offer_chunk(TopK& top, const float* sc, int m, Eigen::Index c0, const uint64_t* allowed) {
+  float thr = top.threshold();
+  if (!allowed) {
+    for (int r = 0; r < m; ++r) {
+      if (sc[r] > thr) {
+        top.offer(int32_t(c0 + r), sc[r]);
+        thr = top.threshold();
+      }
+    }
+    return;
+  }
+  for (int w = 0; w < ExactIndex::kChunk / 64; ++w) {
+    for (uint64_t bits = allowed[w]; bits != 0; bits &= bits - 1) {
+      const int r = w * 64 + std::countr_zero(bits);
+      if (r >= m) break;  // bits past N
+      if (sc[r] > thr) {
+        top.offer(int32_t(c0 + r), sc[r]);
+        thr = top.threshold();
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ExactIndex::ExactIndex(CMatMap<float> items, bool normalize_rows)
@@ -108,28 +135,7 @@ void ExactIndex::search(std::span<const float> user, int k, const SearchFilter& 
       }
     }
 
-    // Items are offered in ascending order, so an item tying the worst kept
-    // score loses (ties go to the smaller index): `>` is the whole test.
-    float thr = top.threshold();
-    if (!filtered) {
-      for (int r = 0; r < m; ++r) {
-        if (sc[r] > thr) {
-          top.offer(int32_t(c0 + r), sc[r]);
-          thr = top.threshold();
-        }
-      }
-      continue;
-    }
-    for (int w = 0; w < kWords; ++w) {
-      for (uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-        const int r = w * 64 + std::countr_zero(bits);
-        if (r >= m) break;  // bits past N
-        if (sc[r] > thr) {
-          top.offer(int32_t(c0 + r), sc[r]);
-          thr = top.threshold();
-        }
-      }
-    }
+    offer_chunk(top, sc.data(), m, c0, filtered ? words : nullptr);
   }
   for (int32_t it : filter.excluded) {  // back to all zero for the next call
     if (it >= 1 && it < rows_) s.excluded[size_t(it) >> 6] = 0;
@@ -171,29 +177,12 @@ void ExactIndex::search_batch(CRef<float> users, int k, std::span<const SearchFi
       const int32_t* const e_end = s.excluded[size_t(b)].data() + s.excluded[size_t(b)].size();
       while (e != e_end && *e < c0) ++e;
       for (; e != e_end && *e < c0 + m; ++e) sc[*e - c0] = -INFINITY;
-      TopK& top = tops[size_t(b)];
-      float thr = top.threshold();
-      if (filter.allowed.empty()) {
-        for (int r = 0; r < m; ++r) {
-          if (sc[r] > thr) {
-            top.offer(int32_t(c0 + r), sc[r]);
-            thr = top.threshold();
-          }
-        }
-        continue;
-      }
-      for (int w = 0; w < kWords; ++w) {
+      uint64_t words[kWords] = {};
+      for (int w = 0; w < kWords && !filter.allowed.empty(); ++w) {
         const size_t wi = size_t(c) * kWords + size_t(w);
-        for (uint64_t bits = wi < filter.allowed.size() ? filter.allowed[wi] : 0; bits != 0;
-             bits &= bits - 1) {
-          const int r = w * 64 + std::countr_zero(bits);
-          if (r >= m) break;  // bits past N
-          if (sc[r] > thr) {
-            top.offer(int32_t(c0 + r), sc[r]);
-            thr = top.threshold();
-          }
-        }
+        words[w] = wi < filter.allowed.size() ? filter.allowed[wi] : 0;
       }
+      offer_chunk(tops[size_t(b)], sc, m, c0, filter.allowed.empty() ? nullptr : words);
     }
   }
   for (TopK& top : tops) top.finish();
