@@ -30,11 +30,15 @@
 #include <string>
 #include <vector>
 
+#include "bench/latency_stats.h"
 #include "model/exact_index.h"
 #include "model/hnsw_index.h"
 
 namespace m = attnrec::model;
 using Clock = std::chrono::steady_clock;
+
+using attnrec::bench::mean;
+using attnrec::bench::percentile;
 
 namespace {
 
@@ -48,15 +52,6 @@ struct Row {
   double batch8_us = 0, batch32_us = 0;  // exact search_batch, mean us per user
 };
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
-}
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s / double(v.size());
-}
 
 m::Mat<float> centres(int d, std::mt19937_64& rng) {
   std::normal_distribution<float> g(0, 1);

@@ -31,12 +31,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/latency_stats.h"
 #include "model/dataset.h"
 #include "model/model.h"
 #include "model/sasrec.h"
 
 namespace m = attnrec::model;
 using Clock = std::chrono::steady_clock;
+
+using attnrec::bench::mean;
+using attnrec::bench::percentile;
 
 namespace {
 
@@ -48,16 +52,7 @@ double thread_cpu_us() {
   return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
-}
 
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s / double(v.size());
-}
 
 struct Stats {
   size_t users = 0;

@@ -39,13 +39,13 @@ TEST_CASE("loads racing stores see only whole values, in order", "[published][co
   for (int t = 0; t < 3; ++t) {
     readers.emplace_back([&] {
       int last = 0;
-      while (!done.load()) {
+      do {  // at least one load, however fast the writer is
         const auto v = p.load();
         if (v->size() != 100 || v->front() != v->back()) ++torn;  // never a torn value
         if (v->front() < last) ++older;                           // never an older one than before
         last = v->front();
         ++loads;
-      }
+      } while (!done.load());
     });
   }
   for (int i = 1; i <= 2000; ++i) p.store(std::make_shared<const std::vector<int>>(100, i));

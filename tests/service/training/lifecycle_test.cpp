@@ -49,7 +49,8 @@ void ingest_chains(Service& rec, int users) {
   REQUIRE(rec.events().ingest(batch, &r).is_ok());
 }
 
-std::unique_ptr<Service> open_at(const std::string& dir) {
+// `tweak` changes the small test settings further.
+std::unique_ptr<Service> open_at(const std::string& dir, const std::function<void(Config&)>& tweak = {}) {
   Config config;
   config.data_dir = dir;
   config.popularity_refresh_ms = 0;
@@ -57,6 +58,7 @@ std::unique_ptr<Service> open_at(const std::string& dir) {
   config.model.d = 32;
   config.model.maxlen = 16;
   config.model.dropout = 0.1f;
+  if (tweak) tweak(config);
   std::unique_ptr<Service> rec;
   Status s = Service::open(config, &rec);
   INFO(s.message());
@@ -194,15 +196,7 @@ TEST_CASE("a recommendation right after an ingest reflects it, through the encod
 
 TEST_CASE("with the encoder cache off every request runs the encoder and answers the same", "[models]") {
   TempDir dir;
-  Config config;
-  config.data_dir = dir.path();
-  config.popularity_refresh_ms = 0;
-  config.train.threads = 2;
-  config.model.d = 32;
-  config.model.maxlen = 16;
-  config.encoder_cache_users = 0;
-  std::unique_ptr<Service> rec;
-  REQUIRE(Service::open(config, &rec).is_ok());
+  auto rec = open_at(dir.path(), [](Config& c) { c.encoder_cache_users = 0; });
   ingest_chains(*rec, 120);
   train(*rec);
   RecommendRequest req;
