@@ -62,6 +62,13 @@ rocksdb::ColumnFamilyOptions cf_options(Cf c, const Options& options,
       o.write_buffer_size = 64 << 20;
       o.max_write_buffer_number = 4;
       break;
+    case kDedupCf:
+      // Ingest looks up every idempotency key, nearly always a miss: a
+      // memtable bloom filter answers most misses without a skip-list descent.
+      o.memtable_prefix_bloom_size_ratio = 0.05;
+      o.memtable_whole_key_filtering = true;
+      o.write_buffer_size = 16 << 20;
+      break;
     case kHistoryCf:
       o.merge_operator = make_history_merge_operator(options.history_cap);
       o.write_buffer_size = 64 << 20;

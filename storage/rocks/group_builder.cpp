@@ -37,11 +37,11 @@ Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
         break;
       case WriteRequest::Kind::kPutCatalog:
         for (const auto& [name, record] : r->records) {
-          batch_.Put(db_.cf(kCatalogCf), keys::u32_key(item_id(name)), record);
+          ops_.put(kCatalogCf, keys::u32_key(item_id(name)), record);
         }
         break;
       case WriteRequest::Kind::kPut:
-        batch_.Put(db_.cf(r->cf), slice(r->key), slice(r->value));
+        ops_.put(r->cf, r->key, r->value);
         break;
       case WriteRequest::Kind::kEraseUser:
         s = add_erase_user(r);
@@ -53,8 +53,9 @@ Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
     return Status::invalid_argument("id space exhausted: more than 2^32-1 users or items in " + db_.path());
   }
 
-  for (auto& [user, op] : history_ops_) batch_.Merge(db_.cf(kHistoryCf), keys::u32_key(user), op);
+  for (auto& [user, op] : history_ops_) ops_.merge(kHistoryCf, keys::u32_key(user), op);
   put_counters(before);
+  ops_.write_to(db_, &batch_);
   return Status::ok();
 }
 
@@ -105,9 +106,9 @@ Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::s
     const uint64_t seq = counters_.next_seq++;
     value.clear();
     encode_event_value({item, e.weight, e.type, e.id}, &value);
-    batch_.Put(db_.cf(kEventsCf), keys::event_key(user, e.ts_ms, seq), value);
+    ops_.put(kEventsCf, keys::event_key(user, e.ts_ms, seq), value);
     append_history_record({e.ts_ms, seq, item, e.weight, e.type}, &history_ops_[user]);
-    if (!e.id.empty()) batch_.Put(db_.cf(kDedupCf), slice(e.id), keys::u64_value(seq));
+    if (!e.id.empty()) ops_.put(kDedupCf, e.id, keys::u64_value(seq));
     ++result.written;
   }
   counters_.live_events += result.written;
@@ -135,7 +136,7 @@ Status GroupBuilder::add_erase_user(WriteRequest* r) {
     if (!decode_event_value({it->value().data(), it->value().size()}, &v)) {
       return Status::corruption("malformed event of user \"" + std::string(r->key) + "\" in " + db_.path());
     }
-    if (!v.key.empty()) batch_.Delete(db_.cf(kDedupCf), slice(v.key));
+    if (!v.key.empty()) ops_.erase(kDedupCf, v.key);
     if (r->erased) {
       keys::EventKey k;
       if (!keys::parse_event_key({it->key().data(), it->key().size()}, &k)) {
@@ -147,29 +148,26 @@ Status GroupBuilder::add_erase_user(WriteRequest* r) {
   }
   if (!it->status().ok()) return from_rocks(it->status(), "read events to erase user", db_.path());
 
-  batch_.DeleteRange(db_.cf(kEventsCf), begin, end);
-  batch_.Delete(db_.cf(kHistoryCf), keys::u32_key(user));
-  batch_.Delete(db_.cf(kUserIdsCf), slice(r->key));
-  batch_.Delete(db_.cf(kUsersCf), keys::u32_key(user));
+  ops_.erase_range(kEventsCf, begin, end);
+  ops_.erase(kHistoryCf, keys::u32_key(user));
+  ops_.erase(kUserIdsCf, r->key);
+  ops_.erase(kUsersCf, keys::u32_key(user));
   counters_.live_events -= count;
   erased_users_.push_back(user);
   return Status::ok();
 }
 
 uint32_t GroupBuilder::user_id(std::string_view name) {
-  return allocate(name, users_, kUserIdsCf, kUsersCf, &counters_.next_user, &pending_users_, &new_users_, &batch_,
-                  db_);
+  return allocate(name, users_, kUserIdsCf, kUsersCf, &counters_.next_user, &pending_users_, &new_users_, &ops_);
 }
 
 uint32_t GroupBuilder::item_id(std::string_view name) {
-  return allocate(name, items_, kItemIdsCf, kItemsCf, &counters_.next_item, &pending_items_, &new_items_, &batch_,
-                  db_);
+  return allocate(name, items_, kItemIdsCf, kItemsCf, &counters_.next_item, &pending_items_, &new_items_, &ops_);
 }
 
 uint32_t GroupBuilder::allocate(std::string_view name, const IdDictionary& dict, Cf name_cf, Cf id_cf,
                                 uint64_t* next, std::unordered_map<std::string_view, uint32_t>* pending,
-                                std::vector<std::pair<uint32_t, std::string>>* created, rocksdb::WriteBatch* batch,
-                                const Database& db) {
+                                std::vector<std::pair<uint32_t, std::string>>* created, SortedBatch* ops) {
   if (uint32_t id = dict.find(name)) return id;
   auto [it, inserted] = pending->emplace(name, 0);
   if (!inserted) return it->second;
@@ -177,15 +175,15 @@ uint32_t GroupBuilder::allocate(std::string_view name, const IdDictionary& dict,
   const auto id = static_cast<uint32_t>((*next)++);
   it->second = id;
   const std::string id_key = keys::u32_key(id);
-  batch->Put(db.cf(name_cf), slice(name), id_key);
-  batch->Put(db.cf(id_cf), id_key, slice(name));
+  ops->put(name_cf, name, id_key);
+  ops->put(id_cf, id_key, name);
   created->emplace_back(id, std::string(name));
   return id;
 }
 
 void GroupBuilder::put_counters(const Counters& before) {
   auto put = [&](std::string_view key, uint64_t now, uint64_t was) {
-    if (now != was) batch_.Put(db_.cf(kMetaCf), slice(key), keys::u64_value(now));
+    if (now != was) ops_.put(kMetaCf, key, keys::u64_value(now));
   };
   put(keys::kNextUser, counters_.next_user, before.next_user);
   put(keys::kNextItem, counters_.next_item, before.next_item);

@@ -23,6 +23,7 @@
 
 #include "storage/rocks/database.h"
 #include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/sorted_batch.h"
 #include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
 
@@ -81,15 +82,15 @@ class GroupBuilder {
   uint32_t item_id(std::string_view name);
   static uint32_t allocate(std::string_view name, const IdDictionary& dict, Cf name_cf, Cf id_cf,
                            uint64_t* next, std::unordered_map<std::string_view, uint32_t>* pending,
-                           std::vector<std::pair<uint32_t, std::string>>* created, rocksdb::WriteBatch* batch,
-                           const Database& db);
+                           std::vector<std::pair<uint32_t, std::string>>* created, SortedBatch* ops);
   void put_counters(const Counters& before);
 
   const Database& db_;
   const IdDictionary& users_;
   const IdDictionary& items_;
   Counters counters_;
-  rocksdb::WriteBatch batch_;
+  SortedBatch ops_;           // what build() adds, in arrival order
+  rocksdb::WriteBatch batch_;  // ops_ sorted, once build() succeeded
   // Ids allocated in this group, by name (views into the requests).
   std::unordered_map<std::string_view, uint32_t> pending_users_;
   std::unordered_map<std::string_view, uint32_t> pending_items_;
