@@ -117,6 +117,7 @@ json::object encode_train_job(const service::TrainJob& job) {
                                            {"batch", job.batch},
                                            {"batches", job.batches},
                                            {"loss", job.loss},
+                                           {"seqs_per_sec", job.seqs_per_sec},
                                            {"eta_seconds", job.eta_seconds}}},
                  {"epochs", std::move(epochs)},
                  {"metrics", std::move(metrics)},

@@ -1,5 +1,6 @@
 #include "api/train_options.h"
 
+#include <cstdint>
 #include <string>
 
 #include "api/body_fields.h"
@@ -41,7 +42,7 @@ MaybeError choice_field(const json::object& body, std::string_view name,
 
 MaybeError decode_train_options(const json::object& body, service::TrainOptions* options) {
   if (auto e = only_fields(body, {"epochs", "max_minutes", "patience", "batch", "lr", "weight_decay",
-                                  "negatives", "seed", "threads", "maxlen", "dim", "blocks", "heads",
+                                  "negatives", "lazy_embedding_items", "seed", "threads", "maxlen", "dim", "blocks", "heads",
                                   "dropout", "ffn", "ema", "warmup", "eval_every", "eval_users",
                                   "train_on_valid", "all_windows", "lr_decay", "activation", "loss",
                                   "activate", "attention", "window"})) {
@@ -57,6 +58,7 @@ MaybeError decode_train_options(const json::object& body, service::TrainOptions*
       (e = real_field(body, "lr", 1e-7, 1.0, &t.lr)) ||
       (e = real_field(body, "weight_decay", 0.0, 1.0, &t.weight_decay)) ||
       (e = int_field(body, "negatives", 0, 100000, &t.negatives)) ||
+      (e = int_field(body, "lazy_embedding_items", 0, INT32_MAX, &t.lazy_embedding_items)) ||
       (e = int_field(body, "seed", 0, size_t{1} << 62, &t.seed)) ||
       (e = int_field(body, "threads", 1, 256, &t.threads)) ||
       (e = int_field(body, "maxlen", 1, 4096, &m.maxlen)) ||

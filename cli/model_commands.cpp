@@ -101,7 +101,8 @@ class CliJobContext : public service::JobContext {
     } else if (job_.batch > 0 && (job_.epoch != shown_epoch_ || job_.batch != shown_batch_)) {
       shown_epoch_ = job_.epoch;
       shown_batch_ = job_.batch;
-      printer_.batch(job_.epoch, job_.epochs, job_.batch, job_.batches, job_.loss, 0, job_.eta_seconds);
+      printer_.batch(job_.epoch, job_.epochs, job_.batch, job_.batches, job_.loss, job_.seqs_per_sec,
+                     job_.eta_seconds);
     }
   }
   const service::TrainJob& job() const { return job_; }
@@ -233,6 +234,10 @@ void add_train(CLI::App& app) {
               "(time-to-quality curves; never used for selection, left out of the clock)");
   c->add_option("--batch", f->train.batch, "Sequences per step")->capture_default_str();
   c->add_option("--negatives", f->train.negatives, "Negatives (0 = 1 for bce, 256 for sampled-ce)")->capture_default_str();
+  c->add_option("--lazy-embedding-items", f->train.lazy_embedding_items,
+                "Catalogs of at least this many items update only the embedding rows each batch touched (0 = always dense)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   c->add_option("--seed", f->train.seed, "Random seed")->capture_default_str();
   c->add_option("--threads", f->train.threads, "Training threads")->capture_default_str();
   c->add_flag("--quiet", f->quiet, "No per-batch progress");

@@ -8,7 +8,7 @@ namespace attnrec::model {
 Adam::Adam(size_t size, float beta1, float beta2, float weight_decay, float eps)
     : m_(size, 0.0f), v_(size, 0.0f), beta1_(beta1), beta2_(beta2), wd_(weight_decay), eps_(eps) {}
 
-void Adam::step(std::span<float> w, std::span<const float> g, float lr) {
+void Adam::step(std::span<float> w, std::span<const float> g, float lr, const LazyRows* lazy) {
   assert(w.size() == m_.size() && g.size() == m_.size());
   ++t_;
   const float c1 = 1.0f - float(std::pow(double(beta1_), double(t_)));
@@ -20,11 +20,24 @@ void Adam::step(std::span<float> w, std::span<const float> g, float lr) {
   float* __restrict v = v_.data();
   float* __restrict p = w.data();
   const float* __restrict d = g.data();
-  for (size_t i = 0, n = m_.size(); i < n; ++i) {
-    m[i] = b1 * m[i] + (1.0f - b1) * d[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * d[i] * d[i];
-    p[i] -= step * m[i] / (std::sqrt(v[i]) * rc2 + eps) + lr * wd * p[i];
+  auto update = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      m[i] = b1 * m[i] + (1.0f - b1) * d[i];
+      v[i] = b2 * v[i] + (1.0f - b2) * d[i] * d[i];
+      p[i] -= step * m[i] / (std::sqrt(v[i]) * rc2 + eps) + lr * wd * p[i];
+    }
+  };
+  if (lazy == nullptr) {
+    update(0, m_.size());
+    return;
   }
+  assert(lazy->offset + lazy->rows * lazy->width <= m_.size());
+  update(0, lazy->offset);
+  for (int32_t r : lazy->touched) {
+    const size_t begin = lazy->offset + size_t(r) * lazy->width;
+    update(begin, begin + lazy->width);
+  }
+  update(lazy->offset + lazy->rows * lazy->width, m_.size());
 }
 
 }  // namespace attnrec::model

@@ -40,6 +40,7 @@ struct Trainer::ThreadState {
   std::vector<int32_t> negatives;
   double loss = 0;
   std::vector<size_t> work;      // indices into the batch
+  std::vector<int32_t> rows;     // embedding rows with a gradient (lazy mode; repeats allowed)
 };
 
 Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
@@ -79,6 +80,11 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       samples_.push_back({int32_t(u), int32_t(w), t.subspan(end - n, n), t.subspan(end - n + 1, n)});
     }
   }
+  const CMatMap<float>& E = std::as_const(params_).net().item_emb;
+  emb_offset_ = size_t(E.data() - std::as_const(params_).flat().data());
+  emb_rows_ = size_t(E.rows());
+  lazy_ = train_.loss != Loss::kCe && train_.lazy_embedding_items > 0 &&
+          config_.num_items >= train_.lazy_embedding_items;
   const int nthreads = std::max(1, train_.threads);
   for (int i = 0; i < nthreads; ++i) threads_.push_back(std::make_unique<ThreadState>(params_));
   const int64_t batches = int64_t((samples_.size() + size_t(train_.batch) - 1) / size_t(train_.batch));
@@ -136,6 +142,48 @@ void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState&
       break;
   }
   backward<float>(params_, ts.ws, dH, ts.grad);
+  if (lazy_) {
+    ts.rows.insert(ts.rows.end(), s.inputs.begin(), s.inputs.end());
+    ts.rows.insert(ts.rows.end(), s.targets.begin(), s.targets.end());
+    ts.rows.insert(ts.rows.end(), ts.negatives.begin(), ts.negatives.end());
+  }
+}
+
+void Trainer::clear_gradient(ThreadState& ts) const {
+  if (!lazy_) {
+    ts.grad.set_zero();
+    return;
+  }
+  const std::span<float> g = ts.grad.flat();
+  const size_t d = size_t(config_.d), emb_end = emb_offset_ + emb_rows_ * d;
+  std::fill(g.begin(), g.begin() + ptrdiff_t(emb_offset_), 0.0f);
+  std::fill(g.begin() + ptrdiff_t(emb_end), g.end(), 0.0f);
+  for (int32_t r : ts.rows) std::fill_n(g.begin() + ptrdiff_t(emb_offset_ + size_t(r) * d), d, 0.0f);
+  ts.rows.clear();
+}
+
+void Trainer::reduce_gradients() {
+  const std::span<float> g = threads_[0]->grad.flat();
+  auto add = [&](size_t begin, size_t end) {
+    for (size_t t = 1; t < threads_.size(); ++t) {
+      const FlatVec<float>& gt = std::as_const(threads_[t]->grad).flat();
+      for (size_t i = begin; i < end; ++i) g[i] += gt[i];
+    }
+  };
+  if (!lazy_) {
+    add(0, g.size());
+    return;
+  }
+  // Every thread's buffer is zero outside the rows it touched, so summing
+  // the union of the rows is the whole sum.
+  batch_rows_.clear();
+  for (const auto& ts : threads_) batch_rows_.insert(batch_rows_.end(), ts->rows.begin(), ts->rows.end());
+  std::sort(batch_rows_.begin(), batch_rows_.end());
+  batch_rows_.erase(std::unique(batch_rows_.begin(), batch_rows_.end()), batch_rows_.end());
+  const size_t d = size_t(config_.d), emb_end = emb_offset_ + emb_rows_ * d;
+  add(0, emb_offset_);
+  for (int32_t r : batch_rows_) add(emb_offset_ + size_t(r) * d, emb_offset_ + size_t(r + 1) * d);
+  add(emb_end, g.size());
 }
 
 double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
@@ -152,6 +200,7 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
   const double out_cost = train_.loss == Loss::kCe ? double(config_.num_items) : double(train_.num_negatives());
   double epoch_loss = 0;
   int64_t positions = 0, seqs_done = 0;
+  epoch_sequences_ = 0;
   std::vector<double> load(static_cast<size_t>(T));
   for (int b = 0; b < batches; ++b) {
     const size_t lo = size_t(b) * B, hi = std::min(order.size(), lo + B);
@@ -159,7 +208,7 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
     for (auto& ts : threads_) {
       ts->work.clear();
       ts->loss = 0;
-      ts->grad.set_zero();
+      clear_gradient(*ts);
     }
     // Deterministic balancing: each sequence goes to the least-loaded thread.
     std::fill(load.begin(), load.end(), 0.0);
@@ -188,12 +237,15 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
       return batch_loss;
     }
     // Reduce in thread order (deterministic), then one Adam step.
-    const std::span<float> g = threads_[0]->grad.flat();
-    for (int t = 1; t < T; ++t) {
-      const FlatVec<float>& gt = std::as_const(threads_[size_t(t)]->grad).flat();
-      for (size_t i = 0; i < g.size(); ++i) g[i] += gt[i];
+    reduce_gradients();
+    if (lazy_) {
+      catch_up_average(batch_rows_);  // while their weights are still the ones averaged
+      const LazyRows rows{.offset = emb_offset_, .rows = emb_rows_, .width = size_t(config_.d),
+                          .touched = batch_rows_};
+      adam_.step(params_.flat(), threads_[0]->grad.flat(), learning_rate(), &rows);
+    } else {
+      adam_.step(params_.flat(), threads_[0]->grad.flat(), learning_rate());
     }
-    adam_.step(params_.flat(), g, learning_rate());
     params_.mut().item_emb.row(0).setZero();
     update_average();
     for (auto& ts : threads_) epoch_loss += ts->loss;
@@ -214,6 +266,11 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
         return epoch_loss / double(std::max<int64_t>(positions, 1));
       }
     }
+    epoch_sequences_ = seqs_done;
+    if (b + 1 < batches && Clock::now() >= deadline_) {
+      out_of_time_ = true;
+      break;
+    }
   }
   // A finite loss with an overflowing gradient leaves non-finite weights,
   // which the next batch's loss would show; check before they are validated.
@@ -224,23 +281,70 @@ double Trainer::train_epoch(int epoch, const ProgressFn& progress) {
   return epoch_loss / double(std::max<int64_t>(positions, 1));
 }
 
+// A row whose weights w stood still while the average decayed by a total
+// factor f = exp(log_decay_sum_ - mark) has the average w + (a - w) f, a
+// being its stored average: the dense update applied step by step.
+void Trainer::catch_up_average(std::span<const int32_t> rows) {
+  if (average_.empty()) return;
+  const FlatVec<float>& w = std::as_const(params_).flat();
+  const size_t d = size_t(config_.d);
+  for (int32_t r : rows) {
+    if (row_mark_[size_t(r)] == log_decay_sum_) continue;  // averaged last step: exact as it is
+    const float f = float(std::exp(log_decay_sum_ - row_mark_[size_t(r)]));
+    for (size_t i = emb_offset_ + size_t(r) * d, end = i + d; i < end; ++i) {
+      average_[i] = w[i] + (average_[i] - w[i]) * f;
+    }
+    row_mark_[size_t(r)] = log_decay_sum_;
+  }
+}
+
 void Trainer::update_average() {
   if (train_.ema_decay <= 0) return;
   const FlatVec<float>& w = std::as_const(params_).flat();
   if (average_.empty()) {
     average_ = w;
+    if (lazy_) row_mark_.assign(emb_rows_, 0.0);
     return;
   }
   // Early on the average would be dominated by the random initialisation, so
   // the decay ramps up with the step count (as TensorFlow's num_updates).
   const double steps = double(adam_.steps());
   const float decay = float(std::min<double>(train_.ema_decay, (1.0 + steps) / (10.0 + steps)));
-  for (size_t i = 0; i < w.size(); ++i) average_[i] += (1.0f - decay) * (w[i] - average_[i]);
+  auto average = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) average_[i] += (1.0f - decay) * (w[i] - average_[i]);
+  };
+  if (!lazy_) {
+    average(0, w.size());
+    return;
+  }
+  // The touched rows were caught up before the step; the others wait.
+  const size_t d = size_t(config_.d);
+  log_decay_sum_ += std::log(double(decay));
+  average(0, emb_offset_);
+  for (int32_t r : batch_rows_) {
+    average(emb_offset_ + size_t(r) * d, emb_offset_ + size_t(r + 1) * d);
+    row_mark_[size_t(r)] = log_decay_sum_;
+  }
+  average(emb_offset_ + emb_rows_ * d, w.size());
+}
+
+FlatVec<float> Trainer::averaged_weights() const {
+  FlatVec<float> a = average_;
+  if (!lazy_ || a.empty()) return a;
+  const FlatVec<float>& w = std::as_const(params_).flat();
+  const size_t d = size_t(config_.d);
+  for (size_t r = 0; r < emb_rows_; ++r) {
+    if (row_mark_[r] == log_decay_sum_) continue;
+    const float f = float(std::exp(log_decay_sum_ - row_mark_[r]));
+    for (size_t i = emb_offset_ + r * d, end = i + d; i < end; ++i) a[i] = w[i] + (a[i] - w[i]) * f;
+  }
+  return a;
 }
 
 std::shared_ptr<const Model> Trainer::snapshot() const {
   Params<float> copy = params_;
-  if (!average_.empty()) std::copy(average_.begin(), average_.end(), copy.flat().begin());
+  const FlatVec<float> average = averaged_weights();
+  if (!average.empty()) std::copy(average.begin(), average.end(), copy.flat().begin());
   return std::make_shared<const Model>(std::move(copy), data_.item_ids, kEvalIndex);
 }
 
@@ -251,14 +355,22 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   double best_ndcg = -1;
   int evals_since_best = 0;
   double traced_seconds = 0;  // test tracing, left out of every clock
+  double eval_seconds = 0;    // the last validation's, kept free at the deadline
   result.stop_reason = "epochs";
   for (int epoch = 1; epoch <= train_.epochs; ++epoch) {
     const auto t0 = Clock::now();
+    if (train_.max_minutes > 0) {
+      // An epoch can be longer than the budget (a large catalog): it stops at
+      // the deadline and is validated like a whole one.
+      deadline_ = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                              train_.max_minutes * 60.0 + traced_seconds - eval_seconds));
+    }
     EpochStats st;
     st.epoch = epoch;
     st.loss = train_epoch(epoch, progress);
     st.train_seconds = seconds_since(t0);
-    st.seqs_per_sec = double(samples_.size()) / std::max(st.train_seconds, 1e-9);
+    st.sequences = epoch_sequences_;
+    st.seqs_per_sec = double(epoch_sequences_) / std::max(st.train_seconds, 1e-9);
     if (cancelled_) {
       result.cancelled = true;
       result.stop_reason = "cancelled";
@@ -273,7 +385,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       result.stop_reason = divergence_;
       break;
     }
-    const bool last = epoch == train_.epochs;
+    const bool last = epoch == train_.epochs || out_of_time_;
     if (epoch % std::max(1, train_.eval_every) == 0 || last) {
       const auto t1 = Clock::now();
       const auto model = snapshot();
@@ -284,9 +396,10 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       st.valid = evaluate(*model, data_, Split::kValid, eo);
       st.evaluated = true;
       st.eval_seconds = seconds_since(t1);
+      eval_seconds = st.eval_seconds;
       if (st.valid.ndcg10() > best_ndcg) {
         best_ndcg = st.valid.ndcg10();
-        best = average_.empty() ? std::as_const(params_).flat() : average_;
+        best = average_.empty() ? std::as_const(params_).flat() : averaged_weights();
         result.best_epoch = epoch;
         result.best_valid = st.valid;
         evals_since_best = 0;
@@ -302,6 +415,10 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
     st.elapsed_seconds = seconds_since(start) - traced_seconds;
     result.epochs.push_back(st);
     if (on_epoch) on_epoch(st);
+    if (out_of_time_) {
+      result.stop_reason = "time budget";
+      break;
+    }
     if (st.evaluated && train_.patience > 0 && evals_since_best >= train_.patience) {
       result.stop_reason = "early stopping";
       break;

@@ -18,6 +18,7 @@
 // Not thread-safe: one Trainer is driven by one thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,9 @@ struct EpochStats {
   double loss = 0;               // mean training loss per position
   double train_seconds = 0;      // this epoch's training time (no evaluation)
   double seqs_per_sec = 0;
+  // Sequences trained on in this epoch: all of them, unless the time budget
+  // ran out in the middle of the epoch (then the last epoch is partial).
+  int64_t sequences = 0;
   bool evaluated = false;
   RankMetrics valid;             // full ranking on the validation items
   double eval_seconds = 0;
@@ -94,7 +98,8 @@ class Trainer {
   // Stops at once, before the step, when a batch's loss is not finite (or
   // after the epoch when the weights are not): divergence() then says where
   // and the result is not finite. Does nothing once diverged. Returns early,
-  // with cancelled() set, when `progress` returns false.
+  // with cancelled() set, when `progress` returns false, and with
+  // out_of_time() set after the batch that passed fit()'s deadline.
   double train_epoch(int epoch, const ProgressFn& progress = {});
   // Epochs with validation and early stopping as configured, until the
   // epochs, the patience or the time budget run out or training diverges.
@@ -105,6 +110,10 @@ class Trainer {
   const std::string& divergence() const { return divergence_; }
   // True once a progress callback returned false.
   bool cancelled() const { return cancelled_; }
+  // True once the time budget ran out in the middle of an epoch.
+  bool out_of_time() const { return out_of_time_; }
+  // Whether the item embedding is updated lazily (lazy_embedding_items).
+  bool lazy_embedding() const { return lazy_; }
 
   // The weights validated and saved: the moving average when ema_decay > 0.
   std::shared_ptr<const Model> snapshot() const;
@@ -126,7 +135,16 @@ class Trainer {
 
   void run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts);
   float learning_rate() const;
+  void clear_gradient(ThreadState& ts) const;
+  // g += the other threads' gradients (only the touched embedding rows when lazy).
+  void reduce_gradients();
+  // Brings the moving average of `rows` of the embedding up to this step
+  // (lazy mode: they were not averaged while their weights stood still).
+  void catch_up_average(std::span<const int32_t> rows);
   void update_average();
+  // The moving average with every embedding row caught up (lazy mode), or
+  // empty when the average is off.
+  FlatVec<float> averaged_weights() const;
 
   Config config_;
   TrainConfig train_;
@@ -134,6 +152,14 @@ class Trainer {
   Params<float> params_;
   Adam adam_;
   FlatVec<float> average_;  // EMA of params_.flat() (empty when off)
+  // Lazy embedding: rows the current batch touched (sorted, distinct), the
+  // embedding's place in the flat array, the running sum of log(decay) over
+  // the averaging steps, and that sum when each row was last averaged.
+  bool lazy_ = false;
+  size_t emb_offset_ = 0, emb_rows_ = 0;
+  std::vector<int32_t> batch_rows_;
+  double log_decay_sum_ = 0;
+  std::vector<double> row_mark_;
   std::vector<Sample> samples_;
   std::vector<std::vector<int32_t>> user_items_;  // sorted distinct training items per user
   std::vector<int32_t> valid_users_;
@@ -141,6 +167,11 @@ class Trainer {
   int64_t total_steps_ = 0;
   std::string divergence_;
   bool cancelled_ = false;
+  // Set by fit() from the time budget; train_epoch stops after the batch
+  // that passes it.
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool out_of_time_ = false;
+  int64_t epoch_sequences_ = 0;  // trained on by the last train_epoch
 };
 
 }  // namespace attnrec::model

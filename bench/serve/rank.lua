@@ -2,7 +2,7 @@
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
 request = function()
   local c = {}
-  for i = 1, 100 do c[i] = '"' .. math.random(1, ITEMS) .. '"' end
+  for i = 1, 100 do c[i] = '"' .. random_item() .. '"' end
   return wrk.format("POST", "/v1/rank", JSON,
-    '{"user":"' .. math.random(1, USERS) .. '","items":[' .. table.concat(c, ",") .. ']}')
+    '{"user":"' .. random_user() .. '","items":[' .. table.concat(c, ",") .. ']}')
 end

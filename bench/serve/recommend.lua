@@ -12,5 +12,5 @@ if rate and conns then
   function delay() return gap end
 end
 request = function()
-  return wrk.format("GET", "/v1/users/" .. math.random(1, USERS) .. "/recommendations?k=10", headers)
+  return wrk.format("GET", "/v1/users/" .. random_user() .. "/recommendations?k=10", headers)
 end

@@ -5,11 +5,15 @@
 #   bench/serve/run.sh                      # every scenario
 #   bench/serve/run.sh recommend mixed      # some of them
 #   ATTNREC_BIN=/path/to/other/attnrec bench/serve/run.sh recommend   # another build
+#   BASE=/tmp/m1/store USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m READY_SECONDS=600 \
+#     SERVE_FLAGS="--item-index exact" bench/serve/run.sh recommend-c1   # another store (a trained one)
 #
 # Scenarios (64 connections unless the name says otherwise, wrk -t1):
 #   recommend            GET /v1/users/{u}/recommendations?k=10, random users, cache warm
 #   recommend-nocache    the same with --encoder-cache 0 (every request runs the encoder)
 #   recommend-256        recommend with 256 connections
+#   recommend-c1, recommend-nocache-c1
+#                        one connection: the latency of one request alone
 #   recommend-nocache-256
 #   paced-64, paced-256  recommend at an offered 10,000 requests/s (RATE), each
 #                        connection paced (wrk's delay()): the same load over
@@ -37,14 +41,17 @@ DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-8}"
 PORT="${PORT:-18080}"
 SERVE_FLAGS="${SERVE_FLAGS:-}"   # extra flags for every run (e.g. --item-index exact)
+BASE="${BASE:-}"                 # a prepared store to copy instead of $WORK/base
+READY_SECONDS="${READY_SECONDS:-30}"  # wait this long for /readyz (HNSW at 1M items builds for minutes)
 
-if [[ ! -f "$DATA/ml-1m.txt" ]]; then
+if [[ -z "$BASE" && ! -f "$DATA/ml-1m.txt" ]]; then
   echo "skip: $DATA/ml-1m.txt not found (set ATTNREC_BENCH_DATA)"; exit 0
 fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 [[ -x "$BIN" ]] || { echo "no binary at $BIN (cmake --build build)" >&2; exit 1; }
 
 prepare() {
+  [[ -n "$BASE" ]] && return
   [[ -f "$WORK/base/.ready" ]] && return
   rm -rf "$WORK/base" && mkdir -p "$WORK/base"
   echo "preparing $WORK/base: import + train with the defaults (~10 min)" >&2
@@ -61,12 +68,12 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # run NAME LUA CONNECTIONS [serve flags...]
 run() {
   local name="$1" lua="$2" conns="$3"; shift 3
-  rm -rf "$WORK/run" && cp -a "$WORK/base" "$WORK/run"
+  rm -rf "$WORK/run" && cp -a "${BASE:-$WORK/base}" "$WORK/run"
   # shellcheck disable=SC2086
   "$BIN" serve --data-dir "$WORK/run" --listen "127.0.0.1:$PORT" --threads 2 $SERVE_FLAGS "$@" \
     >"$WORK/serve.out" 2>"$WORK/serve.err" &
   local pid=$!
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 $((READY_SECONDS * 10))); do
     curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
     sleep 0.1
   done
@@ -108,6 +115,8 @@ for s in "${scenarios[@]}"; do
     recommend) run "$s" recommend.lua 64 ;;
     recommend-nocache) run "$s" recommend.lua 64 --encoder-cache 0 ;;
     recommend-256) run "$s" recommend.lua 256 ;;
+    recommend-c1) run "$s" recommend.lua 1 ;;
+    recommend-nocache-c1) run "$s" recommend.lua 1 --encoder-cache 0 ;;
     recommend-nocache-256) run "$s" recommend.lua 256 --encoder-cache 0 ;;
     paced-64) RATE="${RATE:-10000}" CONNS=64 run "$s" recommend.lua 64 ;;
     paced-256) RATE="${RATE:-10000}" CONNS=256 run "$s" recommend.lua 256 ;;

@@ -6,5 +6,5 @@ local words = {"love", "star", "man", "night", "war", "story", "american", "dead
 request = function()
   local q = words[math.random(#words)]
   if math.random() < 0.5 then q = q .. "+" .. words[math.random(#words)] end
-  return wrk.format("GET", "/v1/search?q=" .. q .. "&k=10&user=" .. math.random(1, USERS))
+  return wrk.format("GET", "/v1/search?q=" .. q .. "&k=10&user=" .. random_user())
 end

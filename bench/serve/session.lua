@@ -3,7 +3,7 @@
 dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
 request = function()
   local h = {}
-  for i = 1, 20 do h[i] = '"' .. math.random(1, ITEMS) .. '"' end
+  for i = 1, 20 do h[i] = '"' .. random_item() .. '"' end
   return wrk.format("POST", "/v1/recommendations", JSON,
     '{"history":[' .. table.concat(h, ",") .. '],"k":10}')
 end

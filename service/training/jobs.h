@@ -52,7 +52,7 @@ struct TrainJob {
   int64_t created_ms = 0, started_ms = 0, finished_ms = 0;
   // Progress of the running epoch.
   int epoch = 0, epochs = 0, batch = 0, batches = 0;
-  double loss = 0, eta_seconds = 0;
+  double loss = 0, seqs_per_sec = 0, eta_seconds = 0;
   std::vector<model::EpochStats> history;  // one per finished epoch
   std::optional<JobMetrics> metrics;       // when training finished
   std::string version;           // the model version it wrote

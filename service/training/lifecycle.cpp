@@ -150,6 +150,7 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
       j.batch = p.batch;
       j.batches = p.batches;
       j.loss = p.loss;
+      j.seqs_per_sec = p.seqs_per_sec;
       j.eta_seconds = p.eta_seconds;
     });
     return true;

@@ -35,6 +35,7 @@ json::object train_json(const model::TrainConfig& t) {
           {"lr", num(t.lr)},
           {"weight_decay", num(t.weight_decay)},
           {"negatives", t.num_negatives()},
+          {"lazy_embedding_items", t.lazy_embedding_items},
           {"seed", t.seed},
           {"threads", t.threads},
           {"patience", t.patience},
@@ -68,6 +69,7 @@ json::object epoch_json(const model::EpochStats& e) {
                  {"loss", num(e.loss)},
                  {"train_seconds", num(e.train_seconds)},
                  {"seqs_per_sec", num(e.seqs_per_sec)},
+                 {"sequences", e.sequences},
                  {"elapsed_seconds", num(e.elapsed_seconds)}};
   if (e.evaluated) {
     o["eval_seconds"] = num(e.eval_seconds);

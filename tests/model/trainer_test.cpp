@@ -355,3 +355,119 @@ TEST_CASE("a sound run is not flagged as diverged", "[trainer]") {
   CHECK(r.stop_reason == "epochs");
   CHECK(tr.divergence().empty());
 }
+
+TEST_CASE("Adam: lazy rows leave the untouched rows' weights and moments alone", "[trainer]") {
+  // Two leading dense values, then a 3 x 2 block of lazy rows, then one more.
+  const std::vector<float> start{1, 2, 10, 11, 20, 21, 30, 31, 5};
+  const std::vector<float> g1{0.1f, 0.2f, 0.3f, 0.4f, 0.0f, 0.0f, 0.5f, 0.6f, 0.7f};
+  const std::vector<float> g2{0.1f, 0.2f, 0.0f, 0.0f, 0.3f, 0.3f, 0.0f, 0.0f, 0.7f};
+  std::vector<float> dense = start, lazy = start;
+  Adam a(start.size(), 0.9f, 0.98f, 0.0f), b(start.size(), 0.9f, 0.98f, 0.0f);
+  const std::vector<int32_t> first{0, 2}, second{1};
+  a.step(dense, g1, 0.01f);
+  LazyRows rows{.offset = 2, .rows = 3, .width = 2, .touched = first};
+  b.step(lazy, g1, 0.01f, &rows);
+  CHECK(lazy == dense);  // the untouched row has no moment yet: dense leaves it too
+  a.step(dense, g2, 0.01f);
+  rows.touched = second;
+  b.step(lazy, g2, 0.01f, &rows);
+  // Rows 0 and 2 had a moment from step 1: dense moves them on, lazy does not.
+  CHECK(lazy[2] != dense[2]);
+  CHECK(lazy[6] != dense[6]);
+  float row0[2] = {start[2], start[3]};
+  {
+    std::vector<float> once = start;
+    Adam c(start.size(), 0.9f, 0.98f, 0.0f);
+    c.step(once, g1, 0.01f);
+    row0[0] = once[2];
+    row0[1] = once[3];
+  }
+  CHECK(lazy[2] == row0[0]);
+  CHECK(lazy[3] == row0[1]);
+  // Row 1 and the dense values saw the same gradients in both.
+  CHECK(lazy[4] == dense[4]);
+  CHECK(lazy[5] == dense[5]);
+  CHECK(lazy[0] == dense[0]);
+  CHECK(lazy[8] == dense[8]);
+}
+
+TEST_CASE("a lazily updated embedding trains exactly as a dense one when every batch touches every row",
+          "[trainer]") {
+  // 20 items and 64 negatives per sequence: every row has a gradient in every
+  // batch, so lazy Adam and the lazy average have nothing to skip.
+  const Dataset d = synthetic(64, 20, 10, 3);
+  TrainConfig dense = short_run(2, 100);
+  dense.negatives = 64;
+  dense.ema_decay = 0.9f;
+  dense.lazy_embedding_items = 0;
+  TrainConfig lazy = dense;
+  lazy.lazy_embedding_items = 1;
+  Trainer a(tiny_config(), dense, d), b(tiny_config(), lazy, d);
+  CHECK_FALSE(a.lazy_embedding());
+  CHECK(b.lazy_embedding());
+  for (int e = 1; e <= 2; ++e) {
+    a.train_epoch(e);
+    b.train_epoch(e);
+  }
+  CHECK(a.params().flat() == b.params().flat());
+  CHECK(a.snapshot()->params().flat() == b.snapshot()->params().flat());
+}
+
+TEST_CASE("with a lazy embedding the kept average is the dense average of the weights", "[trainer]") {
+  // 2,000 items of which sequences use 20, one negative per position: most
+  // rows go untouched in a step, and their average must catch up when read.
+  Dataset d = synthetic(32, 20, 10, 17);
+  for (int i = 21; i <= 2000; ++i) d.item_ids.push_back(std::to_string(i));
+  TrainConfig t;
+  t.loss = Loss::kBce;
+  t.batch = 64;  // one step per epoch
+  t.threads = 2;
+  t.lr = 1e-2f;
+  t.ema_decay = 0.9f;
+  t.lazy_embedding_items = 1;
+  Trainer tr(tiny_config(), t, d);
+  REQUIRE(tr.lazy_embedding());
+  std::vector<float> average;
+  size_t unchanged_rows = 0;
+  const size_t dim = size_t(tiny_config().d);
+  for (int step = 1; step <= 6; ++step) {
+    const std::vector<float> before(tr.params().flat().begin(), tr.params().flat().end());
+    tr.train_epoch(step);
+    const auto& w = tr.params().flat();
+    if (average.empty()) {
+      average.assign(w.begin(), w.end());
+    } else {
+      const float decay = std::min(0.9f, float(1 + step) / float(10 + step));
+      for (size_t i = 0; i < w.size(); ++i) average[i] += (1.0f - decay) * (w[i] - average[i]);
+    }
+    for (size_t r = 21; r <= 2000; ++r) {
+      unchanged_rows += std::equal(w.begin() + ptrdiff_t(r * dim), w.begin() + ptrdiff_t((r + 1) * dim),
+                                   before.begin() + ptrdiff_t(r * dim));
+    }
+  }
+  CHECK(unchanged_rows > 1000);  // the lazy path was taken
+  const auto kept = tr.snapshot();
+  const auto& a = kept->params().flat();
+  REQUIRE(a.size() == average.size());
+  size_t off = 0;
+  for (size_t i = 0; i < a.size(); ++i) off += std::abs(a[i] - average[i]) > 1e-5f;
+  CHECK(off == 0);
+}
+
+TEST_CASE("a time budget shorter than an epoch stops inside it and validates what was trained", "[trainer]") {
+  const Dataset d = synthetic(4000, 40, 14, 23);
+  TrainConfig t;
+  t.batch = 8;
+  t.threads = 2;
+  t.epochs = 5;
+  t.max_minutes = 0.005 / 60.0;  // 5 ms; one epoch takes far longer
+  Trainer tr(tiny_config(), t, d);
+  const TrainResult r = tr.fit();
+  CHECK(r.stop_reason == "time budget");
+  REQUIRE(r.epochs.size() == 1);
+  CHECK(r.epochs[0].sequences > 0);
+  CHECK(r.epochs[0].sequences < int64_t(tr.num_sequences()));
+  CHECK(r.epochs[0].evaluated);
+  CHECK(r.best_epoch == 1);
+  CHECK(tr.out_of_time());
+}
