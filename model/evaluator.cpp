@@ -126,11 +126,17 @@ RankMetrics evaluate(const Model& model, const Dataset& data, Split split,
   return total;
 }
 
+int test_user_limit(int64_t num_items) {
+  if (num_items <= 100'000) return 0;
+  return int(std::max<int64_t>(1000, int64_t(5e9) / num_items));
+}
+
 TestReport evaluate_test(const Model& model, const Dataset& data, int threads) {
   const auto start = std::chrono::steady_clock::now();
   TestReport r;
   EvalOptions eo;
   eo.threads = threads;
+  eo.max_users = test_user_limit(data.num_items());
   eo.protocol = Protocol::kFull;
   r.full = evaluate(model, data, Split::kTest, eo);
   eo.protocol = Protocol::kSampled;

@@ -360,8 +360,9 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   for (int epoch = 1; epoch <= train_.epochs; ++epoch) {
     const auto t0 = Clock::now();
     if (train_.max_minutes > 0) {
-      // An epoch can be longer than the budget (a large catalog): it stops at
-      // the deadline and is validated like a whole one.
+      // An epoch can be longer than what is left (a large catalog): it stops
+      // at the deadline, which keeps the last validation's time free, and is
+      // validated like a whole one.
       deadline_ = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                               train_.max_minutes * 60.0 + traced_seconds - eval_seconds));
     }
@@ -423,9 +424,10 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
       result.stop_reason = "early stopping";
       break;
     }
-    const double per_epoch = st.train_seconds + st.eval_seconds;
-    if (train_.max_minutes > 0 && !last &&
-        st.elapsed_seconds + per_epoch > train_.max_minutes * 60.0) {
+    // Another epoch starts while time is left and stops at the deadline, so
+    // the whole budget trains (an epoch that would not fit is cut, not
+    // skipped).
+    if (train_.max_minutes > 0 && !last && Clock::now() >= deadline_) {
       result.stop_reason = "time budget";
       break;
     }

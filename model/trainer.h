@@ -13,7 +13,9 @@
 // each thread accumulates into its own gradient buffer and the buffers are
 // summed in thread order, so a run is reproducible for a given --seed and
 // thread count. Dropout masks and negatives come from a generator seeded by
-// (seed, epoch, user), independent of the thread that draws them.
+// (seed, epoch, user), independent of the thread that draws them. Large
+// catalogs (TrainConfig::lazy_embedding_items) update only the embedding
+// rows each batch used. The time budget is checked after every batch.
 //
 // Not thread-safe: one Trainer is driven by one thread.
 #pragma once

@@ -59,3 +59,10 @@ TEST_CASE("sampled evaluation ranks against unseen items only", "[evaluator]") {
   CHECK(r.hr10() == 0.0);
   CHECK(r.mrr() == Approx(1.0 / 101));
 }
+
+TEST_CASE("test reports rank every user up to 100,000 items and a bounded number beyond", "[evaluator]") {
+  CHECK(test_user_limit(3416) == 0);
+  CHECK(test_user_limit(100'000) == 0);
+  CHECK(test_user_limit(1'000'000) == 5000);
+  CHECK(test_user_limit(100'000'000) == 1000);
+}
