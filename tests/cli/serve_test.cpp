@@ -480,21 +480,24 @@ TEST_CASE("serve: kill -9 during a retrain and during a model activation leaves 
 
   int jobs_failed = 0, jobs_finished = 0;
   for (int k = 0; k < train_kills; ++k) {
-    // Even kills land mid-epoch; odd ones anywhere in a short job, its end
-    // (checkpoint write, record, activation) included.
+    // Even kills land mid-epoch; odd ones in the last epoch of a short job
+    // or just after it: evaluation, checkpoint write, record, activation.
     const bool mid_epoch = k % 2 == 0;
-    const std::string job = start_job(*client, mid_epoch ? 100000 : 30);
-    if (mid_epoch) {
-      const auto deadline = Clock::now() + std::chrono::seconds(60);
-      while (Clock::now() < deadline) {
-        const json::object j = job_state(*client, job);
-        if (j.at("state") == "running" && j.at("progress").at("batch").to_number<int64_t>() > 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int epochs = mid_epoch ? 100000 : 3;
+    const std::string job = start_job(*client, epochs);
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (Clock::now() < deadline) {
+      const json::object j = job_state(*client, job);
+      if (j.at("state") != "queued" && j.at("state") != "running") break;
+      const json::value& p = j.at("progress");
+      const int64_t batch = p.at("batch").to_number<int64_t>();
+      if (mid_epoch ? batch > 0
+                    : p.at("epoch").to_number<int64_t>() == epochs && batch == p.at("batches").to_number<int64_t>()) {
+        break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 200));
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % int64_t(train_seconds * 1500 + 1)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % (mid_epoch ? 200 : int64_t(train_seconds * 100 + 20))));
     restart();
     const json::object j = job_state(*client, job);
     const ModelsView view = models_view(*client);
