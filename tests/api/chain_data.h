@@ -62,7 +62,9 @@ inline json::object train(HttpClient& c, json::object options = {}) {
   REQUIRE(started.result_int() == 202);
   const std::string job(body_of(started).at("job").as_string());
   CHECK(started[boost::beast::http::field::location] == "/v1/admin/train/" + job);
-  for (int i = 0; i < 3000; ++i) {
+  // Minutes: under TSan, beside other load, a job is slow.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (std::chrono::steady_clock::now() < deadline) {
     const auto res = c.get("/v1/admin/train/" + job);
     REQUIRE(res.result_int() == 200);
     json::object j = body_of(res).as_object();

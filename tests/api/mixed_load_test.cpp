@@ -62,11 +62,15 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
   Running r(dir.path());
   HttpClient c = r.client();
   load(c);
-  REQUIRE(train(c, json::object{{"activate", "always"}}).at("state") == "succeeded");  // v1 serves
+  REQUIRE(train(c, json::object{{"activate", "always"}, {"epochs", 5}}).at("state") == "succeeded");  // v1 serves
 
   Failures failures;
   std::atomic<bool> stop{false};
   std::atomic<int> trained{0}, swaps{0}, reads{0};
+  constexpr int kWriters = 2;
+  std::vector<std::vector<std::pair<std::string, int64_t>>> acked(kWriters);  // (user, ts) per writer
+  std::vector<std::string> erased;  // written by the eraser thread only, read after join
+  // Declared after everything the threads use, so joined before it goes.
   std::vector<std::thread> threads;
   // Joined on every way out, a failed REQUIRE on this thread included.
   struct JoinAll {
@@ -84,7 +88,12 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
     threads.emplace_back([&, name, step = std::move(step)] {
       try {
         HttpClient mine = r.client();
-        for (int i = 0; !stop; ++i) step(mine, i);
+        for (int i = 0; !stop; ++i) {
+          step(mine, i);
+          // Paced: the retrain runs at nice +10 and must not starve (TSan
+          // makes every request several times slower).
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
       } catch (const std::exception& e) {
         failures.add(name + ": " + e.what());
       }
@@ -92,8 +101,6 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
   };
 
   // Ingest: two writers, batches with ids, each event unique per user by its time.
-  constexpr int kWriters = 2;
-  std::vector<std::vector<std::pair<std::string, int64_t>>> acked(kWriters);  // (user, ts) per writer
   for (int w = 0; w < kWriters; ++w) {
     worker("ingest", [&, w](HttpClient& h, int i) {
       json::array events;
@@ -138,7 +145,6 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
                                                            {"tags", json::array{i % 2 ? "odd" : "even"}}})),
                     200, "PUT chain item");
   });
-  std::vector<std::string> erased;  // written by the eraser thread only, read after join
   worker("erase", [&](HttpClient& h, int i) {
     // Users only this thread writes: created, read, erased.
     const std::string user = "gone-" + std::to_string(i);
@@ -159,11 +165,10 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
     const json::array& models = body.at("models").as_array();
     const std::string v(models[static_cast<size_t>(i) % models.size()].at("version").as_string());
     if (failures.expect(h.request("POST", "/v1/models/" + v + "/activate"), 200, "activate " + v)) ++swaps;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   });
 
   // The retrain runs on the main thread's client, beside all of the above.
-  const json::object job = train(c, json::object{{"seed", 8}, {"activate", "always"}});
+  const json::object job = train(c, json::object{{"seed", 8}, {"activate", "always"}, {"epochs", 5}});
   if (job.at("state") != "succeeded") failures.add("retrain: " + json::serialize(job));
   ++trained;
   // A few more swaps including the new version, then stop.
