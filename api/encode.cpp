@@ -105,16 +105,10 @@ json::object encode_train_job(const service::TrainJob& job) {
                            {"stop_reason", m.stop_reason},
                            {"seconds", m.seconds}};
   }
-  json::value options = service::options_json(job.options);
-  if (!job.restored_options.empty()) {
-    boost::system::error_code ec;  // saved by us: parses; null otherwise
-    options = json::parse(job.restored_options, ec);
-    if (ec) options = nullptr;
-  }
   json::object o{{"job", job.id},
                  {"state", service::job_state_name(job.state)},
                  {"trigger", job.trigger},
-                 {"options", std::move(options)},
+                 {"options", service::job_options_json(job)},
                  {"created", time_or_null(job.created_ms)},
                  {"started", time_or_null(job.started_ms)},
                  {"finished", time_or_null(job.finished_ms)},

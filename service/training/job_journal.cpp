@@ -24,17 +24,10 @@ std::optional<JobState> parse_state(std::string_view name) {
 // {"job","state","trigger","options":{..},"created_ms","started_ms",
 //  "finished_ms","epoch","epochs","version","activated","decision","error"}
 json::object encode_job(const TrainJob& j) {
-  json::value options;
-  if (!j.restored_options.empty()) {
-    boost::system::error_code ec;
-    options = json::parse(j.restored_options, ec);
-  } else {
-    options = options_json(j.options);
-  }
   return json::object{{"job", j.id},
                       {"state", job_state_name(j.state)},
                       {"trigger", j.trigger},
-                      {"options", std::move(options)},
+                      {"options", job_options_json(j)},
                       {"created_ms", j.created_ms},
                       {"started_ms", j.started_ms},
                       {"finished_ms", j.finished_ms},
