@@ -108,7 +108,7 @@ json::object encode_train_job(const service::TrainJob& job) {
   json::object o{{"job", job.id},
                  {"state", service::job_state_name(job.state)},
                  {"trigger", job.trigger},
-                 {"options", service::options_json(job.options)},
+                 {"options", service::job_options_json(job)},
                  {"created", time_or_null(job.created_ms)},
                  {"started", time_or_null(job.started_ms)},
                  {"finished", time_or_null(job.finished_ms)},

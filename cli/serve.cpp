@@ -128,13 +128,7 @@ int run_serve(ServeFlags flags) {
     return 2;
   }
   flags.server.api_keys = keys.value();
-  std::unique_ptr<service::Service> svc;
-  if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
-    std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
-              << s.message() << "\n";
-    return 1;
-  }
-  // Signals first, so a SIGTERM right after "listening on" is not lost.
+  // Signals first, so a SIGTERM during the open or right after "listening on" is not lost.
   boost::asio::io_context signal_ioc;
   boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM, SIGHUP);
   int caught = 0;
@@ -151,6 +145,22 @@ int run_serve(ServeFlags flags) {
     });
   };
   wait_signal();
+  // Opened after the signals are caught: a SIGTERM during a long open
+  // (a large store, a model to load) stops cleanly once it is done,
+  // instead of killing the process.
+  std::unique_ptr<service::Service> svc;
+  if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
+    std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
+              << s.message() << "\n";
+    return 1;
+  }
+  signal_ioc.poll();  // runs the handler of a signal that came during the open
+  if (caught != 0) {
+    svc.reset();
+    std::cerr << "serve: " << (caught == SIGINT ? "SIGINT" : "SIGTERM")
+              << " while starting: stopped before listening\n";
+    return 0;
+  }
   {
     api::Server server(*svc, flags.server);
     // SIGHUP re-reads the keys; a bad file keeps the keys in force.

@@ -4,7 +4,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+
 #include "service/clock.h"
+#include "service/training/job_journal.h"
 #include "service/validate.h"
 
 namespace attnrec::service {
@@ -34,8 +39,49 @@ class TrainJobs::Context : public JobContext {
   std::shared_ptr<TrainJob> job_;
 };
 
-TrainJobs::TrainJobs(RunFn run, size_t keep_finished)
-    : run_(std::move(run)), keep_finished_(keep_finished), worker_([this] { work(); }) {}
+TrainJobs::TrainJobs(RunFn run, JobJournal* journal, size_t keep_finished)
+    : run_(std::move(run)), journal_(journal), keep_finished_(keep_finished) {
+  restore();
+  worker_ = std::thread([this] { work(); });
+}
+
+void TrainJobs::restore() {
+  if (!journal_) return;
+  std::vector<TrainJob> saved;
+  if (Status s = journal_->load(&saved); !s.is_ok()) {
+    std::cerr << "warning: " << s.message() << "; earlier training jobs are not listed\n";
+    return;
+  }
+  std::lock_guard lock(mu_);
+  for (TrainJob& job : saved) {
+    // "job-N": new ids continue after the largest saved N.
+    uint64_t n = 0;
+    if (job.id.starts_with("job-")) {
+      std::from_chars(job.id.data() + 4, job.id.data() + job.id.size(), n);
+    }
+    next_id_ = std::max(next_id_, n + 1);
+    if (jobs_.count(job.id)) continue;
+    const std::string id = job.id;  // not job.id below: the right side moves it first
+    finished_.push_back(id);
+    jobs_[id] = std::make_shared<TrainJob>(std::move(job));
+  }
+}
+
+void TrainJobs::persist() {
+  if (!journal_) return;
+  std::lock_guard order(persist_mu_);
+  std::vector<TrainJob> all;
+  {
+    std::lock_guard lock(mu_);
+    // Oldest first: finished, the running one, then the queue.
+    for (const auto& id : finished_) all.push_back(*jobs_[id]);
+    if (!running_.empty()) all.push_back(*jobs_[running_]);
+    for (const auto& id : queue_) all.push_back(*jobs_[id]);
+  }
+  if (Status s = journal_->save(all); !s.is_ok()) {
+    std::cerr << "warning: cannot save the training jobs' records: " << s.message() << "\n";
+  }
+}
 
 TrainJobs::~TrainJobs() {
   {
@@ -45,19 +91,25 @@ TrainJobs::~TrainJobs() {
   }
   cv_.notify_all();
   worker_.join();
+  persist();  // the cancelled jobs, so a restart does not call them interrupted
 }
 
 std::string TrainJobs::submit(TrainOptions options, std::string trigger) {
-  std::lock_guard lock(mu_);
-  auto job = std::make_shared<TrainJob>();
-  job->id = "job-" + std::to_string(next_id_++);
-  job->options = std::move(options);
-  job->trigger = std::move(trigger);
-  job->created_ms = now_ms();
-  jobs_[job->id] = job;
-  queue_.push_back(job->id);
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    auto job = std::make_shared<TrainJob>();
+    job->id = id = "job-" + std::to_string(next_id_++);
+    job->options = std::move(options);
+    job->trigger = std::move(trigger);
+    job->created_ms = now_ms();
+    jobs_[job->id] = job;
+    queue_.push_back(job->id);
+  }
+  // Saved before the caller hears of the id, so a restart still knows it.
+  persist();
   cv_.notify_all();
-  return job->id;
+  return id;
 }
 
 Status TrainJobs::get(std::string_view id, TrainJob* job) const {
@@ -74,7 +126,7 @@ bool TrainJobs::busy() const {
 }
 
 Status TrainJobs::cancel(std::string_view id) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return Status::not_found("no training job " + quoted(id));
   TrainJob& job = *it->second;
@@ -83,6 +135,8 @@ Status TrainJobs::cancel(std::string_view id) {
     job.state = JobState::kCancelled;
     job.finished_ms = now_ms();
     finished_.push_back(job.id);
+    lock.unlock();
+    persist();
     return Status::ok();
   }
   if (job.state == JobState::kRunning) {
@@ -107,6 +161,8 @@ void TrainJobs::work() {
         jobs_[id]->state = JobState::kCancelled;
         jobs_[id]->finished_ms = now_ms();
       }
+      // Moved to finished_ so that the destructor's save keeps them.
+      finished_.insert(finished_.end(), queue_.begin(), queue_.end());
       queue_.clear();
       return;
     }
@@ -120,6 +176,7 @@ void TrainJobs::work() {
     const TrainOptions options = job->options;
     const std::string trigger = job->trigger;
     lock.unlock();
+    persist();
 
     Context ctx(*this, job);
     Status s;
@@ -147,6 +204,9 @@ void TrainJobs::work() {
       jobs_.erase(finished_.front());
       finished_.pop_front();
     }
+    lock.unlock();
+    persist();
+    lock.lock();
   }
 }
 

@@ -5,6 +5,10 @@
 // The training thread runs at a lower CPU priority (nice +10) than the
 // request threads, so serving keeps its latency while a job runs.
 //
+// With a JobJournal the records survive a restart: each change of state is
+// saved, and at construction the saved jobs come back (those the previous
+// process left queued or running as failed); new ids follow the saved ones.
+//
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
@@ -59,7 +63,12 @@ struct TrainJob {
   bool activated = false;
   std::string decision;          // why it was or was not activated
   std::string error;
+  // A job restored from the journal: its options as they were saved (JSON;
+  // `options` is not rebuilt from them). Empty for a job of this process.
+  std::string restored_options;
 };
+
+class JobJournal;
 
 // What a job's run function may do while it works.
 class JobContext {
@@ -78,8 +87,11 @@ class TrainJobs {
   using RunFn =
       std::function<Status(const TrainOptions& options, const std::string& trigger, JobContext& ctx)>;
 
-  explicit TrainJobs(RunFn run, size_t keep_finished = 100);
-  ~TrainJobs();  // cancels the running job and waits for it
+  // `journal` may be null (nothing kept across restarts); it must outlive
+  // this object. A journal that cannot be read or written is reported on
+  // stderr and jobs go on without it.
+  explicit TrainJobs(RunFn run, JobJournal* journal = nullptr, size_t keep_finished = 100);
+  ~TrainJobs();  // cancels the running job and waits for it; queued ones are cancelled
 
   std::string submit(TrainOptions options, std::string trigger);
   Status get(std::string_view id, TrainJob* job) const;
@@ -91,8 +103,13 @@ class TrainJobs {
  private:
   class Context;
   void work();
+  void restore();
+  // Saves every job's record; called after each change of state, without mu_.
+  void persist();
 
   RunFn run_;
+  JobJournal* const journal_;
+  std::mutex persist_mu_;  // saves in order: each one copies the records under it
   const size_t keep_finished_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -14,7 +14,7 @@
 namespace attnrec::service {
 
 ModelLifecycle::ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config)
-    : store_(store), live_(live), config_(config), registry_(store, config.data_dir) {}
+    : store_(store), live_(live), config_(config), registry_(store, config.data_dir), journal_(store) {}
 
 ModelLifecycle::~ModelLifecycle() {
   {
@@ -31,7 +31,8 @@ Status ModelLifecycle::start() {
   jobs_ = std::make_unique<TrainJobs>(
       [this](const TrainOptions& options, const std::string& trigger, JobContext& ctx) {
         return run_job(options, trigger, ctx);
-      });
+      },
+      &journal_);
   if (config_.retrain_every_minutes > 0 || config_.retrain_every_events > 0) {
     scheduler_ = std::thread([this] { schedule_loop(); });
   }
@@ -43,13 +44,16 @@ TrainOptions ModelLifecycle::default_options() const {
 }
 
 Status ModelLifecycle::load_live() {
-  // What a crash left: temporary files of interrupted writes.
+  // What a crash left: temporary files of interrupted writes, and
+  // checkpoints written whole by a job that died before recording them.
+  // Nothing else writes models/ now: no job runs yet, and the store's lock
+  // keeps out `attnrec train` on the same directory.
   std::vector<std::string> removed;
-  if (Status s = registry_.remove_temporary_files(&removed); !s.is_ok()) {
+  if (Status s = registry_.remove_leftovers(&removed); !s.is_ok()) {
     std::cerr << "warning: " << s.message() << "\n";
   }
   for (const std::string& f : removed) {
-    std::cerr << "warning: removed " << f << ", left by an interrupted write\n";
+    std::cerr << "warning: removed " << f << ", left by an interrupted write or training job\n";
   }
 
   // The active version, else the one active before it, else popularity.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "service/training/job_journal.h"
 #include "service/training/jobs.h"
 #include "service/training/live_model.h"
 #include "service/training/registry.h"
@@ -38,9 +39,10 @@ class ModelLifecycle {
   ModelLifecycle(const ModelLifecycle&) = delete;
   ModelLifecycle& operator=(const ModelLifecycle&) = delete;
 
-  // Removes the temporary files a crash left in DATA_DIR/models/, loads the
+  // Removes what a crash left in DATA_DIR/models/ (temporary files, and
+  // checkpoints no registry record names), loads the
   // active version into the live model, then starts the job worker and the
-  // schedule. When the active version cannot be loaded (record or file
+  // schedule; jobs a crash interrupted are listed as failed. When the active version cannot be loaded (record or file
   // missing, file failing its checks) the previously active version serves,
   // or else the popularity fallback, until a model is activated; either is
   // reported on stderr and the start succeeds.
@@ -87,6 +89,7 @@ class ModelLifecycle {
   std::condition_variable schedule_cv_;
   bool stopping_ = false;  // guarded by schedule_mu_
   std::thread scheduler_;
+  JobJournal journal_;
   // Declared last: destroyed first, so no job runs against a dying object.
   std::unique_ptr<TrainJobs> jobs_;
 };

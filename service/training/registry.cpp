@@ -113,7 +113,7 @@ std::string ModelRegistry::checkpoint_path(std::string_view version) const {
   return (std::filesystem::path(models_dir()) / (std::string(version) + ".sasrec")).string();
 }
 
-Status ModelRegistry::remove_temporary_files(std::vector<std::string>* removed) const {
+Status ModelRegistry::remove_leftovers(std::vector<std::string>* removed) const {
   removed->clear();
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -121,7 +121,13 @@ Status ModelRegistry::remove_temporary_files(std::vector<std::string>* removed) 
   if (ec == std::errc::no_such_file_or_directory) return Status::ok();
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
-    if (p.extension() != kTempSuffix) continue;
+    const bool temporary = p.extension() == kTempSuffix;
+    // Only our own names ("v12.sasrec"); anything else an operator put here stays.
+    const std::string version = p.stem().string();
+    std::string record;
+    const bool unrecorded = p.extension() == ".sasrec" && version_number(version) > 0 &&
+                            store_.get_model(version, &record).is_not_found();
+    if (!temporary && !unrecorded) continue;
     std::error_code rm;
     if (!fs::remove(p, rm) && rm) {
       return Status::io_error(p.string() + ": cannot remove the leftover of an interrupted write: " +

@@ -9,8 +9,8 @@
 // default; without it a power cut loses a suffix of them, never a middle).
 // So after a crash or power loss at any step every record names a whole
 // file and the active version is the old one or the new one. A crash can leave DATA_DIR/models/*.tmp
-// (removed by remove_temporary_files) and a checkpoint without a record (an
-// unused version number, never reused).
+// and a checkpoint without a record (its version number is never reused);
+// remove_leftovers deletes both.
 //
 // Thread safety: all methods may be called concurrently (one mutex).
 #pragma once
@@ -46,9 +46,11 @@ class ModelRegistry {
   Status next_version(std::string* version);
   // Absolute path of a version's checkpoint file (the directory is created).
   std::string checkpoint_path(std::string_view version) const;
-  // Deletes what interrupted writes left in DATA_DIR/models/ (*.tmp) and
-  // lists the files removed; call before any write starts.
-  Status remove_temporary_files(std::vector<std::string>* removed) const;
+  // Deletes what interrupted writes left in DATA_DIR/models/: *.tmp, and
+  // vN.sasrec files no record names (a job that died between writing its
+  // checkpoint and recording it). Lists the files removed. Call before any
+  // training starts: a running job's checkpoint has no record yet.
+  Status remove_leftovers(std::vector<std::string>* removed) const;
 
   Status add(const ModelRecord& record);
   // kNotFound for an unknown version; kCorruption for an unreadable record.

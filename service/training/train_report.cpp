@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <boost/json/parse.hpp>
+
 #include "service/json_codec.h"
 
 namespace attnrec::service {
@@ -86,6 +88,13 @@ json::object options_json(const TrainOptions& options) {
   return {{"config", config_json(options.model)},
           {"train", train_json(options.train)},
           {"activate", options.activate_always ? "always" : "if_not_worse"}};
+}
+
+json::value job_options_json(const TrainJob& job) {
+  if (job.restored_options.empty()) return options_json(job.options);
+  boost::system::error_code ec;
+  json::value v = json::parse(job.restored_options, ec);
+  return ec ? json::value(nullptr) : v;
 }
 
 std::string train_report_json(const model::Config& config, const model::TrainConfig& train,

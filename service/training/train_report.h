@@ -8,11 +8,13 @@
 #include <string>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "model/config.h"
 #include "model/evaluator.h"
 #include "model/metrics.h"
 #include "model/trainer.h"
+#include "service/training/jobs.h"
 #include "service/training/train_options.h"
 
 namespace attnrec::service {
@@ -27,6 +29,9 @@ boost::json::object epoch_json(const model::EpochStats& e);
 // {"config":{"num_items","maxlen","dim","blocks","heads","d_ff","dropout","activation","attention","window"},
 //  "train":{"loss","epochs",...},"activate":"always"|"if_not_worse"}
 boost::json::object options_json(const TrainOptions& options);
+// A job's options in that form: options_json(job.options), or for a job
+// restored after a restart the form it was saved in (null if unreadable).
+boost::json::value job_options_json(const TrainJob& job);
 
 // {"input","config","train","epochs":[..],"best_epoch","best_valid",
 //  "stop_reason","train_seconds","test"}, as text.

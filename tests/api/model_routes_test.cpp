@@ -9,72 +9,18 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "chain_data.h"
 #include "http_client.h"
 #include "running_server.h"
 #include "temp_dir.h"
 
 using namespace attnrec;
 using testing::HttpClient;
+using namespace testing::chain;
 using testing::Running;
 namespace json = boost::json;
 
 namespace {
-
-constexpr int kItems = 40;
-constexpr int kUsers = 120;
-
-std::string item_id(int i) { return "i" + std::to_string((i % kItems + kItems) % kItems); }
-int start_of(int u) { return (u * 7) % kItems; }
-int length_of(int u) { return 8 + u % 13; }
-std::string next_of(int u) { return item_id(start_of(u) + length_of(u)); }
-
-json::value body_of(const testing::Response& res) { return json::parse(res.body()); }
-
-// After item i comes item i+1; the catalog tags items "even" or "odd" and
-// titles them "Chain part <i>" ("Finale" for multiples of ten).
-void load(HttpClient& c) {
-  json::array items;
-  for (int i = 0; i < kItems; ++i) {
-    items.push_back(json::object{{"id", item_id(i)},
-                                 {"title", (i % 10 == 0 ? "Finale " : "Chain part ") + std::to_string(i)},
-                                 {"tags", json::array{i % 2 ? "odd" : "even"}}});
-  }
-  REQUIRE(c.request("POST", "/v1/items", json::serialize(json::object{{"items", items}})).result_int() == 200);
-  json::array events;
-  for (int u = 0; u < kUsers; ++u) {
-    for (int t = 0; t < length_of(u); ++t) {
-      events.push_back(json::object{{"user", "u" + std::to_string(u)},
-                                    {"item", item_id(start_of(u) + t)},
-                                    {"ts", 1700000000 + t}});
-    }
-  }
-  const auto res = c.request("POST", "/v1/events", json::serialize(json::object{{"events", events}}));
-  REQUIRE(res.result_int() == 200);
-}
-
-// Starts a job and waits for it; returns its final JSON.
-json::object train(HttpClient& c, json::object options = {}) {
-  options.emplace("epochs", 30);
-  options.emplace("ffn", 64);  // small and quick (the default width is 512), also under TSan
-  options.emplace("batch", 16);
-  options.emplace("lr", 0.005);
-  options.emplace("patience", 0);
-  options.emplace("seed", 7);
-  const auto started = c.request("POST", "/v1/admin/train", json::serialize(options));
-  INFO(started.body());
-  REQUIRE(started.result_int() == 202);
-  const std::string job(body_of(started).at("job").as_string());
-  CHECK(started[boost::beast::http::field::location] == "/v1/admin/train/" + job);
-  for (int i = 0; i < 3000; ++i) {
-    const auto res = c.get("/v1/admin/train/" + job);
-    REQUIRE(res.result_int() == 200);
-    json::object j = body_of(res).as_object();
-    if (j.at("state") != "queued" && j.at("state") != "running") return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  FAIL("job " << job << " did not finish");
-  return {};
-}
 
 std::vector<std::string> ids(const json::value& body) {
   std::vector<std::string> out;

@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "child_process.h"
 #include "temp_dir.h"
 
 namespace {
@@ -29,36 +30,9 @@ struct Run {
   std::string out, err;
 };
 
-// Starts the binary with `args`; `env` entries are added to (or override)
-// this process's environment. stdin is /dev/null.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             int* out_fd, int* err_fd) {
-  int out[2], err[2];
-  REQUIRE(pipe(out) == 0);
-  REQUIRE(pipe(err) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, STDIN_FILENO);
-    close(out[0]);
-    close(err[0]);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    std::string bin = ATTNREC_BINARY;
-    argv.push_back(bin.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  *out_fd = out[0];
-  *err_fd = err[0];
-  return pid;
+  return attnrec::testing::spawn(ATTNREC_BINARY, args, env, out_fd, err_fd);
 }
 
 // Reads both pipes until they close, then reaps the child.

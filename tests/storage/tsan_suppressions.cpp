@@ -1,4 +1,5 @@
-// ThreadSanitizer suppressions for storage_tests, compiled into the binary so
+// ThreadSanitizer suppressions for the test binaries that read and write
+// RocksDB concurrently (storage_tests, api_tests), compiled into each so
 // that both ctest and direct runs use them (unused in other builds).
 //
 // librocksdb is not instrumented: its memtable publishes entries through its

@@ -12,6 +12,8 @@
 
 #include "service/service.h"
 #include "service/service_fixture.h"
+#include "service/training/job_journal.h"
+#include "storage/store.h"
 #include "temp_dir.h"
 
 using namespace attnrec::service;
@@ -351,6 +353,63 @@ TEST_CASE("a job on an empty store fails and a cancelled job writes nothing", "[
   REQUIRE(rec->models().list(&models).is_ok());
   CHECK(models.empty());
   CHECK(rec->models().live_version().empty());
+}
+
+TEST_CASE("training jobs outlive a restart: one cut short shows failed and ids are not reused", "[models]") {
+  TempDir dir;
+  {
+    // What a process killed while training job-7 leaves behind.
+    attnrec::storage::Options options;
+    options.path = dir.path() + "/store";
+    std::unique_ptr<attnrec::storage::Store> store;
+    REQUIRE(attnrec::storage::Store::open(options, &store).is_ok());
+    TrainJob done;
+    done.id = "job-6";
+    done.state = JobState::kSucceeded;
+    done.trigger = "api";
+    done.created_ms = done.started_ms = 1700000000000;
+    done.finished_ms = 1700000060000;
+    done.version = "v2";
+    done.activated = true;
+    done.decision = "activation forced";
+    TrainJob running = done;
+    running.id = "job-7";
+    running.state = JobState::kRunning;
+    running.finished_ms = 0;
+    running.version.clear();
+    running.activated = false;
+    running.decision.clear();
+    running.epoch = 3;
+    REQUIRE(JobJournal(*store).save({done, running}).is_ok());
+  }
+  std::string id;
+  {
+    auto rec = open_at(dir.path());
+    TrainJob job;
+    REQUIRE(rec->models().job("job-7", &job).is_ok());
+    CHECK(job.state == JobState::kFailed);
+    CHECK(job.error.find("interrupted") != std::string::npos);
+    CHECK(job.epoch == 3);
+    CHECK_FALSE(job.restored_options.empty());
+    REQUIRE(rec->models().job("job-6", &job).is_ok());
+    CHECK(job.state == JobState::kSucceeded);
+    CHECK(job.version == "v2");
+    CHECK(job.activated);
+
+    ingest_chains(*rec, 120);
+    REQUIRE(rec->models().start_training(quick_options(*rec, [](TrainOptions& o) { o.train.epochs = 100000; }), &id).is_ok());
+    CHECK(id == "job-8");
+    do {
+      REQUIRE(rec->models().job(id, &job).is_ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } while (job.state == JobState::kQueued || job.batch == 0);
+  }  // a clean stop cancels the running job
+  auto rec = open_at(dir.path());
+  TrainJob job;
+  REQUIRE(rec->models().job(id, &job).is_ok());
+  CHECK(job.state == JobState::kCancelled);
+  REQUIRE(rec->models().job("job-7", &job).is_ok());
+  CHECK(job.state == JobState::kFailed);
 }
 
 TEST_CASE("swapping models under concurrent requests fails none of them", "[models][concurrency]") {

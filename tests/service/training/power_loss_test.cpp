@@ -207,12 +207,17 @@ TEST_CASE("startup falls back from a broken active checkpoint to the previous ve
     CHECK(rec.strategy == "popularity");
     CHECK_FALSE(rec.items.empty());
   }
-  SECTION("temporary files of interrupted writes are removed") {
+  SECTION("temporary files of interrupted writes and unrecorded checkpoints are removed") {
     std::ofstream(dir + "/models/v3.sasrec.tmp") << "half a checkpoint";
     std::ofstream(dir + "/models/v2.sasrec.tmp") << "";
+    fs::copy_file(v2, dir + "/models/v9.sasrec");  // whole, but its job died before recording it
+    std::ofstream(dir + "/models/notes.txt") << "an operator's file";
     auto svc = open_at(dir);
     CHECK(svc->models().live_version() == "v2");
     CHECK(leftover_temporaries(dir).empty());
     CHECK(fs::exists(v2));
+    CHECK(fs::exists(v1));
+    CHECK_FALSE(fs::exists(dir + "/models/v9.sasrec"));
+    CHECK(fs::exists(dir + "/models/notes.txt"));
   }
 }
