@@ -1,0 +1,183 @@
+// The server's connection limits over real sockets: the header timeout
+// against clients trickling their headers (slowloris) or saying nothing,
+// the request timeout against a trickled body, the keep-alive idle timeout,
+// and the cap on open connections. Worker threads only count in atomics;
+// every assertion is on the main thread.
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "http_client.h"
+#include "running_server.h"
+#include "temp_dir.h"
+
+using namespace attnrec;
+using testing::HttpClient;
+using testing::Running;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Writes `first`, then `step` every `every`, until the server cuts the
+// connection (a write fails: true) or `give_up` passes (false).
+bool trickle_until_cut(const boost::asio::ip::tcp::endpoint& ep, const std::string& first,
+                       const std::string& step, milliseconds every, milliseconds give_up) {
+  try {
+    HttpClient c(ep);
+    const auto start = Clock::now();
+    c.write(first);
+    while (Clock::now() - start < give_up) {
+      std::this_thread::sleep_for(every);
+      c.write(step);  // throws once the server has closed (reset, then EPIPE)
+    }
+  } catch (const std::exception&) {
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("slowloris: trickled headers are cut off at the header timeout and others are served",
+          "[api][limits][concurrency]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.io_threads = 1;  // one I/O thread: a blocked one would show at once
+  options.header_timeout = milliseconds(1000);
+  options.idle_timeout = milliseconds(30'000);
+  Running r(dir.path(), options);
+  const auto ep = r.server->local_endpoint();
+
+  constexpr int kSlow = 32;
+  std::atomic<int> cut{0}, never_cut{0};
+  std::atomic<int64_t> slowest_cut_ms{0};
+  std::vector<std::thread> slow;
+  for (int i = 0; i < kSlow; ++i) {
+    slow.emplace_back([&] {
+      const auto start = Clock::now();
+      if (!trickle_until_cut(ep, "GET /healthz HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n",
+                             milliseconds(100), milliseconds(5000))) {
+        ++never_cut;
+        return;
+      }
+      ++cut;
+      const auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+      int64_t prev = slowest_cut_ms.load();
+      while (ms > prev && !slowest_cut_ms.compare_exchange_weak(prev, ms)) {
+      }
+    });
+  }
+  // A silent connection (no byte at all) gets the header timeout too.
+  HttpClient silent(ep, milliseconds(5000));
+  const auto silent_start = Clock::now();
+
+  // Meanwhile a normal client, new connections included, is served at once.
+  std::this_thread::sleep_for(milliseconds(200));  // the slow ones are in
+  double worst = 0;
+  int ok = 0, requests = 0;
+  const auto until = Clock::now() + milliseconds(800);
+  while (Clock::now() < until) {
+    auto c = r.client();
+    const auto t = Clock::now();
+    ok += c.get("/healthz").result_int() == 200;
+    ok += c.get("/v1/users/u1/history").result_int() == 404;
+    worst = std::max(worst, seconds_since(t));
+    requests += 2;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  CHECK(silent.closed_by_peer());
+  const double silent_cut = seconds_since(silent_start);
+  for (auto& t : slow) t.join();
+
+  INFO("normal requests " << requests << ", slowest pair " << worst << " s; slow clients cut " << cut
+                          << " of " << kSlow << ", last after " << slowest_cut_ms << " ms");
+  CHECK(ok == requests);
+  CHECK(worst < 0.5);  // typically ~1 ms; the bound allows a loaded machine
+  CHECK(never_cut == 0);
+  CHECK(cut == kSlow);
+  // Cut at the 1 s header timeout; a write notices on the next step or two.
+  CHECK(slowest_cut_ms < 2500);
+  CHECK(silent_cut > 0.9);
+  CHECK(silent_cut < 2.5);
+}
+
+TEST_CASE("a body trickled past the read timeout is cut off and writes nothing", "[api][limits]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.read_timeout = milliseconds(1000);
+  Running r(dir.path(), options);
+  const std::string body = R"({"user":"u1","item":"i1"})";
+  const auto start = Clock::now();
+  const bool cut = trickle_until_cut(r.server->local_endpoint(),
+                                "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 1000\r\n\r\n" + body,
+                                     " ", milliseconds(100), milliseconds(5000));
+  const double elapsed = seconds_since(start);
+  CHECK(cut);
+  CHECK(elapsed > 0.9);
+  CHECK(elapsed < 2.5);
+  CHECK(r.rec->stats().events == 0);
+}
+
+TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[api][limits]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.idle_timeout = milliseconds(400);
+  Running r(dir.path(), options);
+  HttpClient c(r.server->local_endpoint(), milliseconds(5000));
+  // Requests closer together than the timeout keep the connection.
+  for (int i = 0; i < 6; ++i) {
+    const auto res = c.get("/healthz");
+    REQUIRE(res.result_int() == 200);
+    CHECK(res.keep_alive());
+    std::this_thread::sleep_for(milliseconds(150));
+  }
+  const auto start = Clock::now();
+  CHECK(c.closed_by_peer());
+  const double idle = seconds_since(start);
+  CHECK(idle > 0.2);  // 0.4 s after the last answer, 0.15 s of which already slept
+  CHECK(idle < 1.5);
+}
+
+TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "[api][limits]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.max_connections = 3;
+  Running r(dir.path(), options);
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<HttpClient>(r.server->local_endpoint()));
+    REQUIRE(held.back()->get("/healthz").result_int() == 200);
+  }
+  {
+    auto extra = r.client();
+    const auto res = extra.get("/healthz");
+    CHECK(res.result_int() == 503);
+    CHECK(res["Retry-After"] == "1");
+    CHECK(res["Content-Type"] == "application/json");
+    CHECK_FALSE(res.keep_alive());
+    const auto body = boost::json::parse(res.body());
+    CHECK(body.at("error").at("code") == "too_many_connections");
+    CHECK_THAT(std::string(body.at("error").at("message").as_string()), Catch::Contains("3 connections"));
+    CHECK(extra.closed_by_peer());
+  }
+  // The held connections still work; closing one makes room.
+  CHECK(held[0]->get("/healthz").result_int() == 200);
+  held.pop_back();
+  int status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(milliseconds(20));  // the server notices the close
+    auto c = r.client();
+    status = c.get("/healthz").result_int();
+  }
+  CHECK(status == 200);
+}
