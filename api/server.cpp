@@ -59,6 +59,13 @@ HttpResponse answer(const Dispatcher& dispatcher, const HttpRequest& req,
 }
 
 
+// Shuts both directions down and closes; errors (the peer is gone) do not matter.
+void close_stream(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.close();
+}
+
 class Session;
 constexpr size_t kFirstRead = 4096;      // bytes asked for when a request starts
 constexpr size_t kDrainMax = 1 << 20;    // unread body bytes swallowed before closing
@@ -420,9 +427,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     read_closed_ = true;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    close_stream(stream_);
   }
 
   beast::tcp_stream stream_;
@@ -483,11 +488,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
                             });
   }
 
-  void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
+  void close() { close_stream(stream_); }
 
   beast::tcp_stream stream_;
   Server::State& st_;
