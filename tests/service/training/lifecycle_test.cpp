@@ -441,7 +441,7 @@ TEST_CASE("a full disk fails a training job cleanly: the live model serves, no f
                            const std::string& why) {
     arm();
     std::string id;
-    Status started = rec->models().start_training(quick_options(*rec), &id);
+    Status started = rec->models().start_training(quick_options(*rec, [](TrainOptions& o) { o.train.epochs = 2; }), &id);
     TrainJob job;
     if (started.is_ok()) job = wait_for(*rec, id);
     attnrec::set_disk_fault(faulty_dir, 0);
@@ -478,7 +478,10 @@ TEST_CASE("a full disk fails a training job cleanly: the live model serves, no f
       store_dir, "full");
   attnrec::set_crash_hook(nullptr);
   // Space is back: the next job succeeds without a restart.
-  const TrainJob job = train(*rec);
+  const TrainJob job = train(*rec, [](TrainOptions& o) {
+    o.train.epochs = 2;
+    o.activate_always = true;
+  });
   CHECK(job.activated);
   CHECK(rec->models().live_version() == job.version);
 }
