@@ -1,13 +1,18 @@
 // The server's connection limits over real sockets: the header timeout
 // against clients trickling their headers (slowloris) or saying nothing,
-// the request timeout against a trickled body, the keep-alive idle timeout,
-// and the cap on open connections. Worker threads only count in atomics;
+// the request timeout against a trickled body, the write timeout against a
+// client that does not read, the keep-alive idle timeout, and the cap on
+// open connections. Worker threads only count in atomics;
 // every assertion is on the main thread.
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -126,6 +131,39 @@ TEST_CASE("a body trickled past the read timeout is cut off and writes nothing",
   CHECK(elapsed > 0.9);
   CHECK(elapsed < 2.5);
   CHECK(r.rec->stats().events == 0);
+}
+
+TEST_CASE("a client that does not read its responses is cut off after the write timeout", "[api][limits]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.write_timeout = milliseconds(500);
+  Running r(dir.path(), options);
+  const size_t one = r.client().get("/openapi.json").body().size();
+
+  // A small receive buffer, and pipelined requests whose answers are far
+  // more than the kernel's buffers hold while nobody reads (the send buffer
+  // grows to 4 MiB on Linux).
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.open(boost::asio::ip::tcp::v4());
+  s.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+  s.connect(r.server->local_endpoint());
+  std::string requests;
+  constexpr size_t kRequests = 400;
+  for (size_t i = 0; i < kRequests; ++i) requests += "GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(requests));
+  std::this_thread::sleep_for(milliseconds(2000));  // the write timeout, with room
+
+  // Reading now gets what the buffers held, then the end: the server gave up.
+  struct timeval tv{5, 0};  // a server that did not give up fails the test, not hangs it
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  size_t got = 0;
+  boost::system::error_code ec;
+  char buf[16384];
+  while (!ec) got += s.read_some(boost::asio::buffer(buf), ec);
+  INFO("read " << got << " bytes of " << kRequests * one << " before " << ec.message());
+  CHECK((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset));
+  CHECK(got < kRequests * one);
 }
 
 TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[api][limits]") {
