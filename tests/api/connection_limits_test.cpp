@@ -4,15 +4,21 @@
 // client that does not read, the keep-alive idle timeout, and the cap on
 // open connections. Worker threads only count in atomics;
 // every assertion is on the main thread.
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -218,4 +224,51 @@ TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "
     status = c.get("/healthz").result_int();
   }
   CHECK(status == 200);
+}
+
+TEST_CASE("out of descriptors, the acceptor retries every 100 ms instead of spinning, then serves",
+          "[api][limits]") {
+  testing::TempDir dir;
+  Running r(dir.path());
+  // The server logs each failed accept on stderr: into a file, to count them.
+  const std::string log = dir.sub("stderr");
+  const int saved_stderr = ::dup(2);
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(log_fd >= 0);
+  ::dup2(log_fd, 2);
+  ::close(log_fd);
+  // The client's socket exists before descriptors run out; connecting needs none.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.open(boost::asio::ip::tcp::v4());
+  size_t listed = 0;  // the open descriptors, and the one listing them
+  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) ++listed;
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit none_left = saved;
+  none_left.rlim_cur = listed - 1;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &none_left) == 0);
+  boost::system::error_code ec;
+  s.connect(r.server->local_endpoint(), ec);  // the kernel completes it; accept() gets EMFILE
+  std::this_thread::sleep_for(milliseconds(500));
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  ::dup2(saved_stderr, 2);
+  ::close(saved_stderr);
+  REQUIRE_FALSE(ec);
+
+  std::ifstream in(log);
+  int failed_accepts = 0;
+  for (std::string line; std::getline(in, line);) failed_accepts += line.find("accept:") != std::string::npos;
+  INFO("failed accepts logged in 0.5 s: " << failed_accepts);
+  CHECK(failed_accepts >= 1);   // descriptors did run out
+  CHECK(failed_accepts <= 10);  // about one per 100 ms, not a busy loop
+  // Descriptors are back: the waiting connection is accepted and served.
+  boost::asio::write(s, boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+  struct timeval tv{5, 0};
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  boost::beast::flat_buffer buffer;
+  testing::Response res;
+  boost::beast::http::read(s, buffer, res, ec);
+  CHECK_FALSE(ec);
+  CHECK(res.result_int() == 200);
 }
