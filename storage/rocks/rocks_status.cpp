@@ -17,6 +17,7 @@ Status from_rocks(const rocksdb::Status& s, std::string_view what, std::string_v
 
 Status from_rocks_write(const rocksdb::Status& s, std::string_view path) {
   if (s.ok()) return Status::ok();
+  if (!s.IsIOError()) return from_rocks(s, "write", path);  // not the disk's doing
   std::string msg = "the store cannot write";
   if (s.IsNoSpace()) {
     msg += ": the disk is full";
