@@ -63,7 +63,7 @@ TEST_CASE("slowloris: trickled headers are cut off at the header timeout and oth
   testing::TempDir dir;
   api::ServerOptions options = Running::test_options();
   options.io_threads = 1;  // one I/O thread: a blocked one would show at once
-  options.header_timeout = milliseconds(1000);
+  options.header_timeout = milliseconds(2000);
   options.idle_timeout = milliseconds(30'000);
   Running r(dir.path(), options);
   const auto ep = r.server->local_endpoint();
@@ -95,7 +95,7 @@ TEST_CASE("slowloris: trickled headers are cut off at the header timeout and oth
   std::this_thread::sleep_for(milliseconds(200));  // the slow ones are in
   double worst = 0;
   int ok = 0, requests = 0;
-  const auto until = Clock::now() + milliseconds(800);
+  const auto until = Clock::now() + milliseconds(1500);
   while (Clock::now() < until) {
     auto c = r.client();
     const auto t = Clock::now();
@@ -112,13 +112,15 @@ TEST_CASE("slowloris: trickled headers are cut off at the header timeout and oth
   INFO("normal requests " << requests << ", slowest pair " << worst << " s; slow clients cut " << cut
                           << " of " << kSlow << ", last after " << slowest_cut_ms << " ms");
   CHECK(ok == requests);
-  CHECK(worst < 0.5);  // typically ~1 ms; the bound allows a loaded machine
+  // Typically ~1 ms; a server blocked by the slow clients would take up to
+  // the header timeout (2 s); the bound leaves room for a loaded machine.
+  CHECK(worst < 1.0);
   CHECK(never_cut == 0);
   CHECK(cut == kSlow);
-  // Cut at the 1 s header timeout; a write notices on the next step or two.
-  CHECK(slowest_cut_ms < 2500);
-  CHECK(silent_cut > 0.9);
-  CHECK(silent_cut < 2.5);
+  // Cut at the 2 s header timeout; a write notices on the next step or two.
+  CHECK(slowest_cut_ms < 3500);
+  CHECK(silent_cut > 1.9);
+  CHECK(silent_cut < 3.5);
 }
 
 TEST_CASE("a body trickled past the read timeout is cut off and writes nothing", "[api][limits]") {
@@ -175,21 +177,22 @@ TEST_CASE("a client that does not read its responses is cut off after the write 
 TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[api][limits]") {
   testing::TempDir dir;
   api::ServerOptions options = Running::test_options();
-  options.idle_timeout = milliseconds(400);
+  options.idle_timeout = milliseconds(600);
   Running r(dir.path(), options);
   HttpClient c(r.server->local_endpoint(), milliseconds(5000));
   // Requests closer together than the timeout keep the connection.
+  Clock::time_point last_answer;
   for (int i = 0; i < 6; ++i) {
+    if (i > 0) std::this_thread::sleep_for(milliseconds(100));
     const auto res = c.get("/healthz");
+    last_answer = Clock::now();
     REQUIRE(res.result_int() == 200);
     CHECK(res.keep_alive());
-    std::this_thread::sleep_for(milliseconds(150));
   }
-  const auto start = Clock::now();
   CHECK(c.closed_by_peer());
-  const double idle = seconds_since(start);
-  CHECK(idle > 0.2);  // 0.4 s after the last answer, 0.15 s of which already slept
-  CHECK(idle < 1.5);
+  const double idle = seconds_since(last_answer);
+  CHECK(idle > 0.5);  // the timer starts once the answer is written, just before we read it
+  CHECK(idle < 2.0);
 }
 
 TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "[api][limits]") {
@@ -218,7 +221,7 @@ TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "
   CHECK(held[0]->get("/healthz").result_int() == 200);
   held.pop_back();
   int status = 0;
-  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+  for (int attempt = 0; attempt < 150 && status != 200; ++attempt) {
     std::this_thread::sleep_for(milliseconds(20));  // the server notices the close
     auto c = r.client();
     status = c.get("/healthz").result_int();
@@ -248,6 +251,13 @@ TEST_CASE("out of descriptors, the acceptor retries every 100 ms instead of spin
   rlimit none_left = saved;
   none_left.rlim_cur = listed - 1;
   REQUIRE(setrlimit(RLIMIT_NOFILE, &none_left) == 0);
+  // A descriptor another thread held while they were listed would leave
+  // one free: lower the limit until none is.
+  for (int fd = ::dup(2); fd >= 0; fd = ::dup(2)) {
+    ::close(fd);
+    --none_left.rlim_cur;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &none_left) == 0);
+  }
   boost::system::error_code ec;
   s.connect(r.server->local_endpoint(), ec);  // the kernel completes it; accept() gets EMFILE
   std::this_thread::sleep_for(milliseconds(500));
