@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -58,10 +59,20 @@ HttpResponse answer(const Dispatcher& dispatcher, const HttpRequest& req,
 }
 
 
+// Shuts both directions down and closes; errors (the peer is gone) do not matter.
+void close_stream(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.close();
+}
+
 class Session;
 constexpr size_t kFirstRead = 4096;      // bytes asked for when a request starts
 constexpr size_t kDrainMax = 1 << 20;    // unread body bytes swallowed before closing
 constexpr auto kDrainTime = std::chrono::seconds(1);
+// After a failed accept (out of descriptors): the pause before the next, so
+// the acceptor does not spin while the condition lasts.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 }  // namespace
 
 // Everything the listener and sessions share. Owned by Server; lives until
@@ -93,6 +104,8 @@ struct Server::State {
   std::atomic<bool> stopping{false};
   std::atomic<size_t> in_flight{0};  // requests posted to the I/O pool, not yet answered
   std::atomic<size_t> cpu_in_flight{0};  // requests posted to the CPU pool, not yet answered
+  std::atomic<size_t> connections{0};  // live sessions (the max_connections cap)
+  std::atomic<size_t> refusing{0};     // connections being refused (Refusal)
 
   static size_t cpu_threads(const ServerOptions& o) {
     if (o.cpu_threads > 0) return o.cpu_threads;
@@ -110,6 +123,7 @@ struct Server::State {
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_retry{acceptor.get_executor()};  // on the acceptor's strand
   tcp::endpoint endpoint;
   std::vector<std::thread> threads;
   bool started = false;
@@ -130,8 +144,12 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Server::State& st) : stream_(std::move(socket)), st_(st) {
     st_.add(this);
+    ++st_.connections;
   }
-  ~Session() { st_.remove(this); }
+  ~Session() {
+    --st_.connections;
+    st_.remove(this);
+  }
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -173,8 +191,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(st_.options.header_limit));
     reading_ = true;
     if (buffer_.size() > 0) return start_request();
-    // Idle: wait for the first byte of the next request.
-    stream_.expires_after(st_.options.idle_timeout);
+    // Idle: wait for the first byte of the next request. A connection that
+    // has sent nothing yet gets the header timeout: opening connections and
+    // staying silent must not hold them for the keep-alive time.
+    stream_.expires_after(next_seq_ == 0 ? st_.options.header_timeout : st_.options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kFirstRead),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->on_first_bytes(ec, n);
@@ -194,7 +214,9 @@ class Session : public std::enable_shared_from_this<Session> {
     in_request_ = true;
     request_start_ = Clock::now();
     request_deadline_ = request_start_ + st_.options.read_timeout;
-    stream_.expires_at(request_deadline_);
+    // The header has the shorter deadline (slowloris); on_header re-arms
+    // the timer with the request's.
+    stream_.expires_at(std::min(request_start_ + st_.options.header_timeout, request_deadline_));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               self->on_header(ec);
@@ -405,9 +427,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     read_closed_ = true;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    close_stream(stream_);
   }
 
   beast::tcp_stream stream_;
@@ -430,7 +450,67 @@ class Session : public std::enable_shared_from_this<Session> {
   bool unread_body_ = false;  // the last request's body was left unread
 };
 
-// Accepts connections and hands each to a new session; nothing else.
+// A connection over max_connections: answered 503 (the JSON error, Retry-After,
+// Connection: close) without reading a request, then closed. What the client
+// sends meanwhile is read and dropped for up to kDrainTime, so that closing
+// does not reset the connection before the client has read the answer.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket&& socket, Server::State& st) : stream_(std::move(socket)), st_(st) {
+    ++st_.refusing;
+  }
+  ~Refusal() { --st_.refusing; }
+
+  void run() {
+    res_ = error_response(http::status::service_unavailable, "too_many_connections",
+                          "the server has " + std::to_string(st_.options.max_connections) +
+                              " connections open, its limit; retry shortly");
+    res_.set(http::field::retry_after, "1");
+    res_.set(http::field::server, "attnrec");
+    res_.keep_alive(false);
+    res_.prepare_payload();
+    stream_.expires_after(kDrainTime);  // the write and the drain together
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      beast::error_code sec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, sec);
+      self->do_drain();
+    });
+  }
+
+ private:
+  void do_drain() {
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->buffer_.clear();
+                              if (ec) return self->close();
+                              self->do_drain();
+                            });
+  }
+
+  void close() { close_stream(stream_); }
+
+  beast::tcp_stream stream_;
+  Server::State& st_;
+  beast::flat_buffer buffer_;
+  HttpResponse res_;
+};
+
+// A new connection: a session, or over the cap a refusal. Refusals are
+// bounded too (a flood of connections gets closed without an answer).
+void admit(tcp::socket socket, Server::State& st) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  if (st.connections.load() < st.options.max_connections) {
+    std::make_shared<Session>(std::move(socket), st)->run();
+  } else if (st.refusing.load() < st.options.max_connections) {
+    std::make_shared<Refusal>(std::move(socket), st)->run();
+  } else {
+    socket.close(ec);
+  }
+}
+
+// Accepts connections and hands each to admit(); nothing else.
 void do_accept(Server::State& st) {
   st.acceptor.async_accept(asio::make_strand(st.ioc),
                            [&st](beast::error_code ec, tcp::socket socket) {
@@ -438,15 +518,14 @@ void do_accept(Server::State& st) {
                                return;
                              }
                              if (!ec) {
-                               beast::error_code nec;
-                               socket.set_option(tcp::no_delay(true), nec);
-                               std::make_shared<Session>(std::move(socket), st)->run();
-                             } else {
-                               // Out of descriptors and the like: keep serving
-                               // the connections we have.
-                               log_error("accept: " + ec.message());
+                               admit(std::move(socket), st);
+                               return do_accept(st);
                              }
-                             do_accept(st);
+                             // Out of descriptors and the like: keep serving
+                             // the connections we have, and try again shortly.
+                             log_error("accept: " + ec.message());
+                             st.accept_retry.expires_after(kAcceptRetry);
+                             st.accept_retry.async_wait([&st](beast::error_code) { do_accept(st); });
                            });
 }
 

@@ -41,11 +41,20 @@ struct ServerOptions {
   size_t cpu_threads = 0;
   size_t body_limit = 4 << 20;     // 413 beyond (Content-Length or chunked)
   size_t header_limit = 16 << 10;  // 431 beyond
-  // A request must arrive completely within this once its first byte has.
+  // A request's header must arrive within this once its first byte has, and
+  // a new connection must start its first request within it: a client
+  // trickling its header (slowloris) holds a connection this long at most.
+  std::chrono::milliseconds header_timeout{10'000};
+  // A request must arrive completely (header and body) within this once its
+  // first byte has.
   std::chrono::milliseconds read_timeout{30'000};
   // A keep-alive connection may wait this long for its next request.
   std::chrono::milliseconds idle_timeout{60'000};
+  // A response must be taken by the client within this (slow readers).
   std::chrono::milliseconds write_timeout{30'000};
+  // Open connections, server-wide. One more is answered 503 with the JSON
+  // error and Retry-After, then closed. Keep below the open-files limit.
+  size_t max_connections = 4096;
   // stop() waits this long for in-flight requests before closing by force.
   std::chrono::milliseconds drain_timeout{10'000};
   // Requests read ahead of their responses on one connection (pipelining);

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "base/crash_point.h"
+#include "base/disk_fault.h"
 
 namespace attnrec {
 namespace {
@@ -29,6 +30,7 @@ std::string parent_of(const std::string& path) {
 }
 
 Status write_all(int fd, const char* p, size_t n, const std::string& path) {
+  if (const int err = disk_fault(path); err != 0 && n > 0) return io_error(path, "write failed", err);
   while (n > 0) {
     const ssize_t w = ::write(fd, p, n);
     if (w < 0) {
@@ -58,6 +60,7 @@ DurableFile::DurableFile(std::string path, int fd)
 
 Status DurableFile::create(const std::string& path, std::unique_ptr<DurableFile>* out) {
   const std::string tmp = path + std::string(kTempSuffix);
+  if (const int err = disk_fault(tmp); err != 0) return io_error(tmp, "cannot create file", err);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error(tmp, "cannot create file", errno);
   out->reset(new DurableFile(path, fd));

@@ -2,6 +2,8 @@
 // SIGTERM/SIGINT; then stops accepting, finishes in-flight requests and
 // closes the store cleanly. The one place that wires api/ to service/.
 #include <charconv>
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -270,6 +272,37 @@ void add_serve_command(CLI::App& app) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(size_t{1}, size_t{1} << 32))
       ->capture_default_str();
+  cmd->add_option("--max-header", flags->server.header_limit,
+                  "Largest request header, bytes (suffixes k, m); 431 beyond")
+      ->envname("ATTNREC_MAX_HEADER")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 24))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", flags->server.max_connections,
+                  "Open connections at most; one more is answered 503 and closed (keep below "
+                  "the open-files limit, ulimit -n)")
+      ->envname("ATTNREC_MAX_CONNECTIONS")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  // Timeouts in seconds, fractions allowed.
+  auto add_timeout = [&](const std::string& name, const std::string& env,
+                         std::chrono::milliseconds* out, const std::string& what) {
+    const auto seconds = std::chrono::duration<double>(*out).count();
+    cmd->add_option_function<double>(
+           name, [out](double s) { *out = std::chrono::milliseconds(std::llround(s * 1000)); }, what)
+        ->envname(env)
+        ->check(CLI::Range(0.001, 86400.0))
+        ->default_str(CLI::detail::to_string(seconds));
+  };
+  add_timeout("--header-timeout", "ATTNREC_HEADER_TIMEOUT", &flags->server.header_timeout,
+              "Seconds a request's header may take from its first byte, and a new connection "
+              "may stay silent (slowloris); the connection is closed after");
+  add_timeout("--read-timeout", "ATTNREC_READ_TIMEOUT", &flags->server.read_timeout,
+              "Seconds a whole request (header and body) may take from its first byte");
+  add_timeout("--idle-timeout", "ATTNREC_IDLE_TIMEOUT", &flags->server.idle_timeout,
+              "Seconds a keep-alive connection may wait for its next request");
+  add_timeout("--write-timeout", "ATTNREC_WRITE_TIMEOUT", &flags->server.write_timeout,
+              "Seconds a client may take to read a response");
   cmd->add_option("--max-batch", flags->config.max_batch_events, "Most events per ingest request")
       ->envname("ATTNREC_MAX_BATCH")
       ->check(CLI::Range(size_t{1}, size_t{1000000}))

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "service/clock.h"
 #include "service/utf8.h"
 
 namespace attnrec::service {
@@ -50,6 +51,10 @@ Status check_event(const EventInput& e) {
     if (Status s = check_id("id", e.id); !s.is_ok()) return s;
   }
   if (!std::isfinite(e.weight)) return field_error("weight", "must be finite");
+  if (e.weight < 0 || e.weight > kMaxWeight) return field_error("weight", "must be from 0 to 1000000");
+  if (e.ts_ms && *e.ts_ms > now_ms() + kMaxFutureMs) {
+    return field_error("ts", "is more than a day ahead of the server's clock");
+  }
   return Status::ok();
 }
 
@@ -70,6 +75,22 @@ Status check_k(size_t k, size_t max_k) {
     return Status::invalid_argument("`k` must be between 1 and " + std::to_string(max_k));
   }
   return Status::ok();
+}
+
+Status check_id_list(std::string_view field, std::span<const std::string> ids, size_t max) {
+  if (ids.size() > max) {
+    return field_error(field, "lists " + std::to_string(ids.size()) + " ids; at most " + std::to_string(max));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (Status s = check_id(std::string(field) + "[" + std::to_string(i) + "]", ids[i]); !s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+Status check_user_or_history(std::string_view user, std::span<const std::string> history,
+                             size_t max_history) {
+  if (!user.empty()) return check_id("user", user);
+  return check_id_list("history", history, max_history);
 }
 
 }  // namespace attnrec::service

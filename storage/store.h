@@ -9,6 +9,11 @@
 // schema version are documented in storage/rocks/database.h). No RocksDB
 // type or header is reachable from here.
 //
+// Writes that the disk refuses (full, read-only, failing) are kUnavailable
+// with a message saying so, and store nothing; once the disk writes again
+// the next write succeeds on the same Store (RocksDB's read-only error state
+// is resumed), without a reopen.
+//
 // Thread safety: a Store is safe to use from any number of threads. Writers are
 // queued and the queue's head commits everyone waiting in one WriteBatch with
 // one WAL sync (group commit, as in LevelDB's DBImpl::Write); each request is

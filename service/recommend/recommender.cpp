@@ -78,6 +78,8 @@ void Recommender::popular(size_t k, const ItemFilter& filter, Recommendations* o
 Status Recommender::recommend(const RecommendRequest& request, Recommendations* out) const {
   *out = {};
   if (Status s = check_k(request.k, config_.max_k); !s.is_ok()) return s;
+  if (Status s = check_user_or_history(request.user, request.history, config_.history_cap); !s.is_ok()) return s;
+  if (Status s = check_id_list("exclude", request.exclude, kMaxRankCandidates); !s.is_ok()) return s;
   const auto live = live_.load();
   Scratch& tmp = scratch();
   if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {
@@ -115,13 +117,8 @@ Status Recommender::recommend(const RecommendRequest& request, Recommendations* 
 Status Recommender::rank(const RankRequest& request, RankResults* out) const {
   *out = {};
   if (request.items.empty()) return Status::invalid_argument("`items` must list at least one candidate");
-  if (request.items.size() > kMaxRankCandidates) {
-    return Status::invalid_argument("`items` lists more than " + std::to_string(kMaxRankCandidates) +
-                                    " candidates");
-  }
-  for (size_t i = 0; i < request.items.size(); ++i) {
-    if (request.items[i].empty()) return Status::invalid_argument("`items[" + std::to_string(i) + "]` is empty");
-  }
+  if (Status s = check_id_list("items", request.items, kMaxRankCandidates); !s.is_ok()) return s;
+  if (Status s = check_user_or_history(request.user, request.history, config_.history_cap); !s.is_ok()) return s;
   const auto live = live_.load();
   Scratch& tmp = scratch();
   if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {

@@ -38,13 +38,15 @@ Search::Search(const SearchIndex& index, const storage::Store& store, const Cata
 
 Status Search::search(const SearchRequest& request, SearchResults* out) const {
   *out = {};
-  if (tokenize(request.query).empty()) {
-    return Status::invalid_argument("`q` must contain at least one word");
-  }
+  // The length first: tokenising costs in proportion to it.
   if (request.query.size() > config_.max_query_bytes) {
     return Status::invalid_argument("`q` is longer than " + std::to_string(config_.max_query_bytes) + " bytes");
   }
+  if (tokenize(request.query).empty()) {
+    return Status::invalid_argument("`q` must contain at least one word");
+  }
   if (Status s = check_k(request.k, config_.max_k); !s.is_ok()) return s;
+  if (Status s = check_user_or_history(request.user, request.history, config_.history_cap); !s.is_ok()) return s;
   if (request.personal_weight && !(*request.personal_weight >= 0 && *request.personal_weight <= 1)) {
     return Status::invalid_argument("`personal_weight` must be between 0 and 1");
   }

@@ -1,7 +1,9 @@
 #include "service/training/lifecycle.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "model/checkpoint.h"
 #include "model/evaluator.h"
@@ -187,7 +189,13 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
   record.interactions = static_cast<uint64_t>(data.num_interactions());
   record.valid_ndcg = new_ndcg;
   record.report_json = run.report_json;
-  if (Status s = registry_.add(record); !s.is_ok()) return s;
+  if (Status s = registry_.add(record); !s.is_ok()) {
+    // Nothing names the checkpoint (the store refused the record: a full
+    // disk): remove it rather than leave an orphan taking the space.
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return s;
+  }
 
   // Compare on the same validation split: the live model is evaluated on
   // today's data through its own item dictionary.

@@ -1,14 +1,19 @@
 #include "storage/rocks/database.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 
+#include "storage/rocks/fault_fs.h"
 #include "storage/rocks/history_merge.h"
 #include "storage/rocks/keys.h"
 #include "storage/rocks/rocks_status.h"
@@ -31,8 +36,21 @@ rocksdb::CompressionType pick_compression() {
   return rocksdb::kNoCompression;
 }
 
-rocksdb::DBOptions db_options() {
+// RocksDB's own recovery from a full disk polls the free space every few
+// seconds, and Resume() refuses while it waits; RocksStore resumes at the
+// next write instead (rocks_store.cpp), so the store writes again as soon as
+// the disk does.
+class ResumeOnNextWrite : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+rocksdb::DBOptions db_options(rocksdb::Env* env) {
   rocksdb::DBOptions o;
+  o.env = env;
+  o.listeners.push_back(std::make_shared<ResumeOnNextWrite>());
   o.create_if_missing = true;  // the directory checks in open() decide
   o.create_missing_column_families = false;  // never alter a store before its version is checked
   o.max_background_jobs = 2;
@@ -157,7 +175,8 @@ Status Database::open(const Options& options) {
                                                : rocksdb::ColumnFamilyOptions());
   }
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options(), path_, descriptors, &handles_, &raw);
+  if (!env_) env_ = make_fault_env();
+  auto s = rocksdb::DB::Open(db_options(env_.get()), path_, descriptors, &handles_, &raw);
   if (!s.ok()) {
     handles_.clear();
     if (is_lock_error(s)) {
@@ -222,6 +241,29 @@ Status Database::check_schema(bool fresh, const Options& options, const std::sha
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return from_rocks(db_->Write(wo, &batch), "write schema", path_);
+}
+
+rocksdb::Status Database::resume() {
+  uint64_t memtables = 0;
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  const uint64_t needed = 2 * memtables + (8 << 20);
+  struct statvfs vfs{};
+  if (::statvfs(path_.c_str(), &vfs) == 0 && uint64_t{vfs.f_bavail} * vfs.f_frsize < needed) {
+    return rocksdb::Status::NoSpace("not resuming writes: " + std::to_string(uint64_t{vfs.f_bavail} * vfs.f_frsize) +
+                                    " bytes free, a flush needs about " + std::to_string(needed));
+  }
+  const std::string probe = path_ + "/WRITE_PROBE";
+  const auto& fs = env_->GetFileSystem();
+  {
+    std::unique_ptr<rocksdb::FSWritableFile> f;
+    rocksdb::IOStatus s = fs->NewWritableFile(probe, rocksdb::FileOptions(), &f, nullptr);
+    if (s.ok()) s = f->Append(std::string(4096, '\0'), rocksdb::IOOptions(), nullptr);
+    if (s.ok()) s = f->Sync(rocksdb::IOOptions(), nullptr);
+    if (f) (void)f->Close(rocksdb::IOOptions(), nullptr);
+    (void)fs->DeleteFile(probe, rocksdb::IOOptions(), nullptr);
+    if (!s.ok()) return s;
+  }
+  return db_->Resume();
 }
 
 Status Database::close() {

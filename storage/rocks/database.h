@@ -71,6 +71,16 @@ class Database {
   // Flushes memtables and closes; a no-op when closed.
   Status close();
 
+  // Leaves RocksDB's read-only state after a failed write (its background
+  // error), once the disk takes writes again: ok, or why not (still full,
+  // read-only, or an error RocksDB does not resume from). Resuming flushes
+  // the memtables, and a flush that fails for want of space would turn the
+  // recoverable error fatal, so the disk is checked first: free space for
+  // the flush (statvfs) and a small file written and synced through the
+  // same file system. Not thread-safe: one caller at a time (the store's
+  // group leader).
+  rocksdb::Status resume();
+
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return cf_[c]; }
   const std::string& path() const { return path_; }
@@ -82,6 +92,7 @@ class Database {
   Status check_version(std::string_view value) const;
 
   std::string path_;
+  std::unique_ptr<rocksdb::Env> env_;  // the file system with test faults (fault_fs.h); outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> cf_{};
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // all open handles

@@ -16,6 +16,12 @@ namespace attnrec::storage {
 // `what` names the failed operation, e.g. "write events".
 Status from_rocks(const rocksdb::Status& s, std::string_view what, std::string_view path);
 
+// A failed write of the store. An I/O error is the disk's state, not the
+// caller's mistake: kUnavailable (503, retry later), saying that nothing of
+// the write was stored, and whether the disk is full or read-only. Other
+// errors as from_rocks.
+Status from_rocks_write(const rocksdb::Status& s, std::string_view path);
+
 // "s", for naming paths and ids in messages.
 std::string in_quotes(std::string_view s);
 

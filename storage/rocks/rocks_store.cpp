@@ -100,9 +100,20 @@ void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
     }
   }
   if (s.is_ok() && builder.batch()->Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = options_.sync == SyncPolicy::kSync;
-    s = from_rocks(db_.db()->Write(wo, builder.batch()), "write", db_.path());
+    // After a failed write (a full disk) try to resume first, so the store
+    // writes again as soon as the disk does, without a restart.
+    if (write_failed_) {
+      const rocksdb::Status resumed = db_.resume();
+      if (resumed.ok()) write_failed_ = false;
+      s = from_rocks_write(resumed, db_.path());
+    }
+    if (s.is_ok()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync == SyncPolicy::kSync;
+      const rocksdb::Status written = db_.db()->Write(wo, builder.batch());
+      write_failed_ = !written.ok();
+      s = from_rocks_write(written, db_.path());
+    }
   }
   if (!s.is_ok()) {
     // All or nothing: no request of the group is stored, no id is kept.

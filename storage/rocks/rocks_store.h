@@ -80,6 +80,9 @@ class RocksStore final : public Store {
   std::atomic<uint64_t> items_seen_{0};
   std::atomic<uint64_t> live_events_{0};
 
+  // The last write failed: RocksDB then refuses writes (its background
+  // error) until Resume(). Used by the group leader only.
+  bool write_failed_ = false;
   std::mutex test_mu_;
   std::optional<Status> fail_next_commit_;  // guarded by test_mu_
 };

@@ -3,6 +3,8 @@
 // points come in the order that makes a crash at any of them safe.
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/crash_point.h"
+#include "base/disk_fault.h"
 #include "base/durable_file.h"
 #include "temp_dir.h"
 
@@ -147,6 +150,25 @@ TEST_CASE("durable write failures are IOError naming the path", "[durable]") {
       REQUIRE(s.code() == Status::Code::kIOError);
       CHECK(contains(s.message(), ro + "/f.tmp"));
     }
+  }
+  SECTION("the disk is full or read-only (base/disk_fault.h): the old content stays, no temporary file") {
+    const std::string path = dir.sub("model.bin");
+    REQUIRE(attnrec::write_file_durably(path, "old").is_ok());
+    for (const int err : {ENOSPC, EROFS}) {
+      attnrec::set_disk_fault(dir.path(), err);
+      const Status s = attnrec::write_file_durably(path, std::string(3 << 20, 'x'));
+      attnrec::set_disk_fault(dir.path(), 0);
+      REQUIRE(s.code() == Status::Code::kIOError);
+      CHECK(contains(s.message(), path + ".tmp"));
+      CHECK(contains(s.message(), err == ENOSPC ? "No space left on device" : "Read-only file system"));
+      CHECK(read(path) == "old");
+      CHECK_FALSE(fs::exists(path + ".tmp"));
+    }
+    // A fault elsewhere, or a cleared one, does not touch this directory.
+    attnrec::set_disk_fault(dir.path() + "-other", ENOSPC);
+    CHECK(attnrec::write_file_durably(path, "new").is_ok());
+    attnrec::set_disk_fault(dir.path() + "-other", 0);
+    CHECK(read(path) == "new");
   }
 }
 

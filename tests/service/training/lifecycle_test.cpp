@@ -1,6 +1,7 @@
 // The model path of the service: training jobs over the store, the
 // registry, activation and rollback, and the answers the live model gives.
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "base/crash_point.h"
+#include "base/disk_fault.h"
 #include "service/service.h"
 #include "service/service_fixture.h"
 #include "service/training/job_journal.h"
@@ -477,6 +480,69 @@ TEST_CASE("the schedule retrains after N new events", "[models]") {
   job = wait_for(*rec, "job-1");
   CHECK(job.trigger == "schedule");
   CHECK(job.state == JobState::kSucceeded);
+}
+
+TEST_CASE("a full disk fails a training job cleanly: the live model serves, no file is left", "[models][faults]") {
+  TempDir dir;
+  auto rec = open_at(dir.path());
+  ingest_chains(*rec, 120);
+  train(*rec);
+  REQUIRE(rec->models().live_version() == "v1");
+  auto files = [&] {
+    std::vector<std::string> names;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path() + "/models")) {
+      names.push_back(f.path().filename().string());
+    }
+    return names;
+  };
+  // `arm` makes `faulty_dir` full, at once or later in the job.
+  auto fails_cleanly = [&](const std::function<void()>& arm, const std::string& faulty_dir,
+                           const std::string& why) {
+    arm();
+    std::string id;
+    Status started = rec->models().start_training(quick_options(*rec, [](TrainOptions& o) { o.train.epochs = 2; }), &id);
+    TrainJob job;
+    if (started.is_ok()) job = wait_for(*rec, id);
+    attnrec::set_disk_fault(faulty_dir, 0);
+    INFO(started.message() << job.error);
+    if (started.is_ok()) {
+      CHECK(job.state == JobState::kFailed);
+      CHECK(job.error.find(why) != std::string::npos);
+      CHECK(job.version.empty());
+    } else {
+      CHECK(started.code() == Status::Code::kUnavailable);
+      CHECK(started.message().find(why) != std::string::npos);
+    }
+    CHECK(rec->models().live_version() == "v1");
+    CHECK(files() == std::vector<std::string>{"v1.sasrec"});  // no v2, no .tmp
+    RecommendRequest req;
+    req.user = "u0";
+    CHECK(recommended(*rec, req).front() == next_of(0));
+  };
+  // Only the checkpoint's directory is full: the checkpoint write fails.
+  const std::string models_dir = dir.path() + "/models";
+  fails_cleanly([&] { attnrec::set_disk_fault(models_dir, ENOSPC); }, models_dir, "No space left on device");
+  // The whole disk is full: the store refuses the registry writes too.
+  fails_cleanly([&] { attnrec::set_disk_fault(dir.path(), ENOSPC); }, dir.path(), "full");
+  // The disk fills once the checkpoint is whole: its record fails, and the
+  // checkpoint goes rather than stay an orphan.
+  static std::string store_dir;
+  store_dir = dir.path() + "/store";
+  fails_cleanly(
+      [] {
+        attnrec::set_crash_hook([](std::string_view point, const std::string&) {
+          if (point == "durable.dir_synced") attnrec::set_disk_fault(store_dir, ENOSPC);
+        });
+      },
+      store_dir, "full");
+  attnrec::set_crash_hook(nullptr);
+  // Space is back: the next job succeeds without a restart.
+  const TrainJob job = train(*rec, [](TrainOptions& o) {
+    o.train.epochs = 2;
+    o.activate_always = true;
+  });
+  CHECK(job.activated);
+  CHECK(rec->models().live_version() == job.version);
 }
 
 TEST_CASE("a diverging job fails with a clear message and writes nothing", "[models]") {
