@@ -135,8 +135,9 @@ class ServeProcess {
   }
 
   // Sends SIGTERM; exit() waits for the end.
-  void terminate() {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
+  void terminate() { send(SIGTERM); }
+  void send(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
   }
   int exit() {
     if (pid_ > 0) {

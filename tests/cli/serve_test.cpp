@@ -674,3 +674,50 @@ TEST_CASE("serve: SIGTERM under load answers requests in flight and refuses new 
       static_cast<unsigned long long>(load.refused_after_term.load()),
       static_cast<unsigned long long>(load.broken_after_term.load()), static_cast<unsigned long long>(c.acked));
 }
+
+TEST_CASE("serve: SIGHUP re-reads the API keys file without a restart and keeps the keys when it is bad",
+          "[cli][auth]") {
+  TempDir dir;
+  const std::string data = dir.sub("data"), log = dir.sub("serve.log"), keys = dir.sub("keys");
+  auto write_keys = [&](const std::string& text) {
+    std::ofstream(keys, std::ios::trunc) << text;
+  };
+  write_keys("# operators\nfirst-admin-key-0001 admin\n");
+  std::vector<std::string> args = serve_args(data);
+  args.insert(args.end(), {"--api-keys-file", keys});
+  ServeProcess server(ATTNREC_BINARY, args, log);
+  REQUIRE(server.port() != 0);
+  const auto endpoint = local(server.port());
+  auto status = [&](const std::string& key, std::string_view method, std::string_view target,
+                    std::string body = {}) {
+    HttpClient c(endpoint);
+    return c.request(method, target, std::move(body), {{"Authorization", "Bearer " + key}}).result_int();
+  };
+  const std::string event = R"({"user":"u1","item":"i1","ts":1600000000})";
+  CHECK(status("first-admin-key-0001", "POST", "/v1/events", event) == 200);
+  CHECK(status("second-read-key-0002", "GET", "/v1/users/u1/history") == 401);
+
+  // The operator swaps the keys and signals; the old key stops working, the
+  // new one works with its own role, and nothing restarted (same process).
+  write_keys("second-read-key-0002 read\n");
+  server.send(SIGHUP);
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (status("first-admin-key-0001", "GET", "/v1/users/u1/history") != 401 && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(status("first-admin-key-0001", "GET", "/v1/users/u1/history") == 401);
+  CHECK(status("second-read-key-0002", "GET", "/v1/users/u1/history") == 200);
+  CHECK(status("second-read-key-0002", "POST", "/v1/events", event) == 403);
+
+  // A file that does not parse keeps the keys in force, and says why.
+  write_keys("third-key-0003 superuser\n");
+  server.send(SIGHUP);
+  const auto logged = Clock::now() + std::chrono::seconds(10);
+  while (count_lines_with(log, "keeping the current API keys") == 0 && Clock::now() < logged) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(count_lines_with(log, "keeping the current API keys") == 1);
+  CHECK(status("second-read-key-0002", "GET", "/v1/users/u1/history") == 200);
+  CHECK(status("third-key-0003", "GET", "/v1/users/u1/history") == 401);
+  CHECK(server.running());
+}
