@@ -19,8 +19,14 @@
 #             with --item-index exact and hnsw (the trained model's real user
 #             vectors); recall@10 of HNSW against exact, time of each run
 #             (the HNSW build included)
+#   serve     attnrec serve with --item-index exact, then hnsw: time to ready
+#             (the index build), wrk latency with 1 and 8 connections, recall@10
+#             of the served HNSW lists against the exact ones for SAMPLE users,
+#             and a model activation (an index rebuild) under 8 connections:
+#             its duration and the requests answered meanwhile
+#   popularity  the popularity ranking under the trained model's test protocol
 # Serving latency over HTTP is bench/serve/run.sh on the trained store:
-#   BASE=$WORK/store USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m \
+#   BASE=$WORK/store USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m DIGITS=5 \
 #     READY_SECONDS=900 SERVE_FLAGS="--item-index exact" bench/serve/run.sh recommend-c1
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -98,10 +104,11 @@ recall() {
   python3 - "$WORK/data/events.jsonl" "$SAMPLE" >"$WORK/sample.pairs" <<'PY'
 import json, sys
 path, n = sys.argv[1], int(sys.argv[2])
-keep = {f"u{i}" for i in range(1, n + 1)}
+keep = {f"u{i:05d}" for i in range(1, n + 1)}  # the demo's user ids
 for line in open(path):
-    e = json.loads(line)
-    if e["user"] in keep:
+    i = line.find('"user":"') + 8
+    if line[i:line.find('"', i)] in keep:
+        e = json.loads(line)
         print(e["user"], e["item"])
 PY
   for kind in exact hnsw; do
@@ -125,8 +132,121 @@ print(f"  recall@10 of hnsw against exact: {hits / max(total, 1):.4f} over {len(
 PY
 }
 
+# serve_start KIND: attnrec serve on a copy of the store with --item-index
+# KIND; waits for /readyz and prints the time to ready (the index build
+# included). Sets $pid and $port.
+serve_start() {
+  local kind="$1" start
+  port=18191
+  rm -rf "$WORK/run" && cp -a "$WORK/store" "$WORK/run"
+  start=$(date +%s.%N)
+  "$BIN" serve --data-dir "$WORK/run" --listen "127.0.0.1:$port" --threads 2 --item-index "$kind" \
+    >"$WORK/serve-$kind.out" 2>"$WORK/serve-$kind.err" &
+  pid=$!
+  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
+    kill -0 $pid 2>/dev/null || { echo "serve exited" >&2; cat "$WORK/serve-$kind.err" >&2; exit 1; }
+    sleep 0.5
+  done
+  awk -v s="$start" -v e="$(date +%s.%N)" -v k="$kind" 'BEGIN {printf "  %s: ready after %.0f s\n", k, e - s}'
+}
+
+# wrk_run CONNS SECONDS: recommendations for random users; prints the JSON line.
+wrk_run() {
+  USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m DIGITS=5 BENCH_DIR="$root/bench/serve" \
+    wrk -t1 -c"$1" -d"$2s" --latency -s "$root/bench/serve/recommend.lua" "http://127.0.0.1:$port" | grep '^{'
+}
+
+# fetch KIND: the top 10 of the first SAMPLE users, one request at a time.
+fetch() {
+  for i in $(seq 1 "$SAMPLE"); do
+    printf 'u%05d\t' "$i"
+    curl -sf "http://127.0.0.1:$port/v1/users/$(printf 'u%05d' "$i")/recommendations?k=10" |
+      python3 -c 'import json, sys; print(" ".join(x["id"] for x in json.load(sys.stdin)["items"]))'
+  done >"$WORK/served-$1.out"
+}
+
+serve() {
+  echo "serve (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  [[ -f "$WORK/store/.imported" ]] || { echo "no store: run the import step" >&2; exit 1; }
+  serve_start exact
+  wrk_run 1 5 >/dev/null
+  echo "  exact, 1 connection: $(wrk_run 1 20)"
+  fetch exact
+  kill -INT $pid; wait $pid || true
+
+  serve_start hnsw
+  wrk_run 1 5 >/dev/null
+  echo "  hnsw, 1 connection: $(wrk_run 1 20)"
+  echo "  hnsw, 8 connections: $(wrk_run 8 20)"
+  fetch hnsw
+  python3 - "$WORK/served-exact.out" "$WORK/served-hnsw.out" <<'PY'
+import sys
+def lists(path):
+    return {p[0]: p[1:] for p in (l.split() for l in open(path)) if p}
+exact, hnsw = lists(sys.argv[1]), lists(sys.argv[2])
+hits = sum(len(set(v) & set(hnsw.get(u, []))) for u, v in exact.items())
+total = sum(len(v) for v in exact.values())
+print(f"  recall@10 of the served HNSW lists against exact: {hits / max(total, 1):.4f} ({len(exact)} users)")
+PY
+  # A model swap rebuilds the index while requests go on: the live version is
+  # activated again (a new load and build) under 8 connections of load.
+  local version
+  version=$(curl -sf "http://127.0.0.1:$port/v1/models" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["active"])')
+  local t0 wrk_pid
+  wrk_run 8 600 >"$WORK/swap-wrk.json" &
+  wrk_pid=$!
+  sleep 5
+  t0=$(date +%s.%N)
+  local code
+  code=$(curl -s -o "$WORK/swap-activate.json" -w '%{http_code}' -XPOST "http://127.0.0.1:$port/v1/models/$version/activate")
+  awk -v s="$t0" -v e="$(date +%s.%N)" -v c="$code" -v v="$version" \
+    'BEGIN {printf "  activating %s again (index rebuilt): %s after %.0f s\n", v, c, e - s}'
+  sleep 5
+  kill -INT $wrk_pid; wait $wrk_pid || true
+  echo "  requests during the swap (8 connections): $(cat "$WORK/swap-wrk.json")"
+  kill -INT $pid; wait $pid || true
+}
+
+popularity() {
+  echo "popularity (the baseline the model must beat)"
+  # The trained model's test protocol: each user's last item is the target,
+  # everything before it the history (excluded from the ranking); items
+  # ranked by their count in the training parts (all but the last two items
+  # of every user); ties count against the target.
+  python3 - "$WORK/data/events.jsonl" <<'PY'
+import json, math, sys
+from collections import Counter, defaultdict
+seqs = defaultdict(list)
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    seqs[e["user"]].append(e["item"])
+count = Counter()
+for s in seqs.values():
+    count.update(s[:-2])
+ordered = sorted(count.values(), reverse=True)
+import bisect
+neg = [-c for c in ordered]
+ndcg = hr = n = 0
+for s in seqs.values():
+    if len(s) < 3:
+        continue
+    target, history = s[-1], set(s[:-1])
+    c = count.get(target, 0)
+    above = bisect.bisect_right(neg, -c)  # items counted >= the target's
+    if c > 0:
+        above -= 1                        # the target itself
+    above -= sum(1 for h in history if count.get(h, 0) >= c and h != target)
+    n += 1
+    if above < 10:
+        hr += 1
+        ndcg += 1 / math.log2(above + 2)
+print(f"  popularity, full ranking, {n} users: NDCG@10 {ndcg / n:.4f}, HR@10 {hr / n:.4f}")
+PY
+}
+
 steps=("$@")
-((${#steps[@]})) || steps=(generate import train idle recall)
+((${#steps[@]})) || steps=(generate import train idle recall serve popularity)
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $BIN, $WORK"
 for s in "${steps[@]}"; do
   case "$s" in
@@ -135,6 +255,8 @@ for s in "${steps[@]}"; do
     train) train ;;
     idle) idle ;;
     recall) recall ;;
+    popularity) popularity ;;
+    serve) serve ;;
     *) echo "unknown step $s" >&2; exit 2 ;;
   esac
 done

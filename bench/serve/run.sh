@@ -5,7 +5,7 @@
 #   bench/serve/run.sh                      # every scenario
 #   bench/serve/run.sh recommend mixed      # some of them
 #   ATTNREC_BIN=/path/to/other/attnrec bench/serve/run.sh recommend   # another build
-#   BASE=/tmp/m1/store USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m READY_SECONDS=600 \
+#   BASE=/tmp/m1/store USERS=156000 ITEMS=1000000 USER_PREFIX=u ITEM_PREFIX=m DIGITS=5 READY_SECONDS=600 \
 #     SERVE_FLAGS="--item-index exact" bench/serve/run.sh recommend-c1   # another store (a trained one)
 #
 # Scenarios (64 connections unless the name says otherwise, wrk -t1):

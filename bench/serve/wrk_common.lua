@@ -2,12 +2,13 @@
 -- seeding, the JSON header, and a JSON line of the run's figures at the end.
 USERS = tonumber(os.getenv("USERS") or "6040")  -- ML-1M's users and items in ml-1m.txt
 ITEMS = tonumber(os.getenv("ITEMS") or "3416")
--- Ids are PREFIX .. number: "" for ml-1m.txt, "u" and "m" for the demo data
--- (attnrec demo-data, e.g. the million-item set).
+-- Ids are PREFIX .. number, zero-padded to DIGITS: "" and 1 for ml-1m.txt,
+-- "u"/"m" and 5 for the demo data (attnrec demo-data: u00001, m00001).
 USER_PREFIX = os.getenv("USER_PREFIX") or ""
 ITEM_PREFIX = os.getenv("ITEM_PREFIX") or ""
-function random_user() return USER_PREFIX .. math.random(1, USERS) end
-function random_item() return ITEM_PREFIX .. math.random(1, ITEMS) end
+local digits = "%0" .. (os.getenv("DIGITS") or "1") .. "d"
+function random_user() return USER_PREFIX .. string.format(digits, math.random(1, USERS)) end
+function random_item() return ITEM_PREFIX .. string.format(digits, math.random(1, ITEMS)) end
 JSON = {["Content-Type"] = "application/json"}
 function setup(thread) thread:set("seed", math.random(1, 1e9)) end
 function init() math.randomseed(seed) end
