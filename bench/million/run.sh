@@ -74,25 +74,16 @@ train() {
 
 idle() {
   echo "idle (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  local port=18190 start pid
-  start=$(date +%s.%N)
-  "$BIN" serve --data-dir "$WORK/store" --listen "127.0.0.1:$port" --threads 2 --item-index exact \
-    >"$WORK/idle.out" 2>"$WORK/idle.err" &
-  pid=$!
-  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-    kill -0 $pid 2>/dev/null || { echo "serve exited" >&2; cat "$WORK/idle.err" >&2; exit 1; }
-    sleep 0.5
-  done
-  local ready rss
-  ready=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.0f", e - s}')
+  serve_start exact
+  local rss
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   kill -INT $pid; wait $pid || true
-  python3 - "$ready" "$rss" "$WORK/import.json" <<'PY'
+  python3 - "$rss" "$WORK/import.json" <<'PY'
 import json, sys
-ready, rss_kb, path = sys.argv[1:]
+rss_kb, path = sys.argv[1:]
 s = json.load(open(path))["store"]
 rss = int(rss_kb) * 1024
-print(f"  ready after {ready} s with the exact index; resident {rss / 2**20:.0f} MB: "
+print(f"  resident {rss / 2**20:.0f} MB with the exact index: "
       f"{rss / s['items']:.0f} bytes per catalog item, or {rss / s['users'] / 1024:.1f} KB per user")
 PY
 }
