@@ -191,10 +191,11 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(st_.options.header_limit));
     reading_ = true;
     if (buffer_.size() > 0) return start_request();
-    // Idle: wait for the first byte of the next request. A connection that
-    // has sent nothing yet gets the header timeout: opening connections and
-    // staying silent must not hold them for the keep-alive time.
-    stream_.expires_after(next_seq_ == 0 ? st_.options.header_timeout : st_.options.idle_timeout);
+    // Wait for the first byte of the next request. The stream's own timer
+    // stays off for this wait: it would also cut the answers still being
+    // worked on. The idle timer runs only while there is nothing to answer.
+    stream_.expires_never();
+    arm_idle_timer();
     stream_.async_read_some(buffer_.prepare(kFirstRead),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->on_first_bytes(ec, n);
@@ -202,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_first_bytes(beast::error_code ec, size_t n) {
+    cancel_idle_timer();
     if (ec) {
       reading_ = false;
       return on_read_error(ec);
@@ -390,6 +392,29 @@ class Session : public std::enable_shared_from_this<Session> {
     if (queue_.empty() && closing_after_queue()) return finish();
     do_write();
     do_read();  // resumes reading if the queue had been full
+    arm_idle_timer();  // if that was the last answer and no request has begun
+  }
+
+  // Starts the keep-alive timer when the connection has nothing to answer
+  // and waits for a request's first byte. A connection that has sent
+  // nothing yet gets the header timeout: opening connections and staying
+  // silent must not hold them for the keep-alive time.
+  void arm_idle_timer() {
+    if (!reading_ || in_request_ || !queue_.empty() || writing_ || read_closed_) return;
+    const uint64_t armed = ++idle_generation_;
+    idle_timer_.expires_after(next_seq_ == 0 ? st_.options.header_timeout
+                                             : st_.options.idle_timeout);
+    idle_timer_.async_wait([self = shared_from_this(), armed](beast::error_code ec) {
+      // A wait that completed just before it was cancelled or re-armed is
+      // stale: the generation tells.
+      if (ec || armed != self->idle_generation_) return;
+      self->close();
+    });
+  }
+
+  void cancel_idle_timer() {
+    ++idle_generation_;
+    idle_timer_.cancel();
   }
 
   // Closes after a final response: half-close, then swallow what the client
@@ -427,11 +452,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     read_closed_ = true;
+    cancel_idle_timer();
     close_stream(stream_);
   }
 
   beast::tcp_stream stream_;
   Server::State& st_;
+  asio::steady_timer idle_timer_{stream_.get_executor()};
+  uint64_t idle_generation_ = 0;
   beast::flat_buffer buffer_;
   beast::flat_buffer drain_buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -195,6 +195,35 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout", "[ap
   CHECK(idle < 2.0);
 }
 
+// The idle timeout is for a connection with nothing to answer: a request
+// whose handler works longer than it (a large batch, a model activation) is
+// still answered, and so are the ones pipelined behind it.
+TEST_CASE("a request slower than the idle timeout is still answered", "[api][limits]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.idle_timeout = milliseconds(2);
+  Running r(dir.path(), options);
+  std::string batch = R"({"events":[)";
+  constexpr size_t kEvents = 5000;  // tens of milliseconds of work: far over 2 ms
+  for (size_t i = 0; i < kEvents; ++i) {
+    batch += std::string(i ? "," : "") + R"({"user":"u)" + std::to_string(i % 97) +
+             R"(","item":"i)" + std::to_string(i) + R"("})";
+  }
+  batch += "]}";
+  const std::string post = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(batch.size()) + "\r\n\r\n" + batch;
+  HttpClient c(r.server->local_endpoint(), milliseconds(30'000));
+  const auto started = Clock::now();
+  c.write(post + post);  // two, pipelined
+  const auto first = c.read();
+  const auto second = c.read();
+  INFO("answered after " << seconds_since(started) << " s: " << first.body());
+  CHECK(first.result_int() == 200);
+  CHECK(second.result_int() == 200);
+  CHECK(r.rec->stats().events == 2 * kEvents);
+  CHECK(c.closed_by_peer());  // then idle: closed after the 2 ms
+}
+
 TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "[api][limits]") {
   testing::TempDir dir;
   api::ServerOptions options = Running::test_options();
