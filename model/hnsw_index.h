@@ -3,6 +3,16 @@
 // where an exact scan costs more than a request may (bench/README.md, "Item
 // index", has the crossover).
 //
+// Head and tail: the hnsw_head_fraction of items with the largest norms (1%
+// by default) are scored exactly, one matrix-vector product; the graph holds
+// the rest. A trained model's few large-norm items top most users' lists,
+// and a graph built on inner product links them poorly: on a trained
+// 815k-item model (norms 0.18 to 4.9) the graph over every item reached
+// recall@10 0.61, head and tail 0.9998 (bench/README.md, "A million items").
+// When the head's k-th score is at least |q| times the tail's largest norm
+// no tail item can beat it and the graph is not searched (the answer is
+// exact; 40% of that model's users).
+//
 // Filters: hnswlib 0.6.2 has no filter in its search, so search() asks the
 // graph for more candidates than k (k over the allowed fraction, plus the
 // excluded items) and keeps those that pass; while fewer than k pass it
@@ -37,9 +47,9 @@ class HnswIndex final : public ItemIndex {
   static constexpr int kMaxCandidates = 4096;  // widest graph search before the scan
   static constexpr int kScanAllowed = 2048;    // allowed items scanned without the graph
 
-  // Builds the graph over items 1..N of `items` ([N + 1, d] row-major) with
-  // options' hnsw_m, hnsw_ef_construction, hnsw_ef_search, build_threads and
-  // seed. nullptr when hnswlib fails (out of memory): the caller falls back
+  // Builds the head and the graph over items 1..N of `items` ([N + 1, d]
+  // row-major) with options' hnsw_head_fraction, hnsw_m,
+  // hnsw_ef_construction, hnsw_ef_search, build_threads and seed. nullptr when hnswlib fails (out of memory): the caller falls back
   // to an exact index.
   static std::unique_ptr<HnswIndex> build(CMatMap<float> items, const IndexOptions& options);
   ~HnswIndex() override;
@@ -47,8 +57,11 @@ class HnswIndex final : public ItemIndex {
   void search(std::span<const float> user, int k, const SearchFilter& filter,
               std::vector<ScoredItem>* out) const override;
   std::string_view kind() const override { return "hnsw"; }
+  // The graph's search beam width (hnswlib's ef). Not safe while searches
+  // run: for benchmarks that sweep it over one graph.
+  void set_ef_search(int ef);
   // hnswlib's level-0 block (links, vectors, labels), its upper-level links
-  // and label map (estimated at 40 bytes an entry), and the id table.
+  // and label map (estimated at 40 bytes an entry), the id table and the head.
   size_t memory_bytes() const override;
 
  private:

@@ -61,6 +61,10 @@ struct IndexOptions {
   int hnsw_m = 16;
   int hnsw_ef_construction = 100;
   int hnsw_ef_search = 128;
+  // The items of largest norm that HnswIndex scores exactly, beside its
+  // graph (hnsw_index.h): 1% took recall@10 on a trained 815k-item model
+  // from 0.61 to 0.9998.
+  double hnsw_head_fraction = 0.01;
   int build_threads = 0;  // 0: one per core
   uint64_t seed = 100;
 };
