@@ -1,9 +1,8 @@
 #include "api/responses.h"
 
+#include "base/log.h"
 #include "service/json_codec.h"
 
-#include <cstdio>
-#include <mutex>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
@@ -68,12 +67,7 @@ HttpResponse status_response(const Status& status) {
   return error_response(m.status, m.code, "internal server error");
 }
 
-void log_error(std::string_view what) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  std::fprintf(stderr, "attnrec: %.*s\n", static_cast<int>(what.size()), what.data());
-  std::fflush(stderr);
-}
+void log_error(std::string_view what) { log::error(what); }
 
 void finalize_response(const HttpRequest& req, HttpResponse& res) {
   res.version(req.version() == 10 ? 10 : 11);

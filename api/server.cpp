@@ -1,10 +1,13 @@
 #include "api/server.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -26,6 +29,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "api/dispatcher.h"
+#include "base/log.h"
 #include "api/responses.h"
 #include "service/service.h"
 
@@ -106,6 +110,21 @@ struct Server::State {
   std::atomic<size_t> cpu_in_flight{0};  // requests posted to the CPU pool, not yet answered
   std::atomic<size_t> connections{0};  // live sessions (the max_connections cap)
   std::atomic<size_t> refusing{0};     // connections being refused (Refusal)
+  std::atomic<uint64_t> requests{0};   // request ids made so far
+  const uint64_t id_key = std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}();
+
+  // 16 hex digits: a counter through a bijective mix (splitmix64's
+  // finaliser) keyed per process, so ids never repeat within a process.
+  std::string new_request_id() {
+    uint64_t z = (requests.fetch_add(1, std::memory_order_relaxed) + 1) ^ id_key;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(16, '0');
+    for (int i = 15; i >= 0; --i, z >>= 4) id[size_t(i)] = kHex[z & 15];
+    return id;
+  }
 
   static size_t cpu_threads(const ServerOptions& o) {
     if (o.cpu_threads > 0) return o.cpu_threads;
@@ -181,6 +200,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Clock::time_point start;
     std::string method;
     std::string_view label = kUnmatchedRoute;
+    std::string request_id;  // the client's X-Request-Id, or one made here
     std::optional<HttpResponse> res;
   };
 
@@ -287,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Slot& slot = push_slot();
     const HttpRequest& partial = parser_->get();
     slot.method = std::string(partial.method_string());
+    slot.request_id = request_id_of(partial);
     if (auto routed = st_.dispatcher.route(partial); routed.route) slot.label = routed.label;
     HttpRequest head;  // only version and method matter for finalize
     head.version(partial.version() == 10 ? 10 : 11);
@@ -294,6 +315,20 @@ class Session : public std::enable_shared_from_this<Session> {
     finalize_response(head, *res);
     unread_body_ = true;
     complete(slot.seq, std::move(*res));
+  }
+
+  // The client's X-Request-Id when it is a sane token (1 to 128 of
+  // A-Z a-z 0-9 - _ . :), else a new one, unique in this process (an id,
+  // not a secret).
+  std::string request_id_of(const HttpRequest& req) {
+    if (auto it = req.find("X-Request-Id"); it != req.end()) {
+      const std::string_view v(it->value().data(), it->value().size());
+      const bool sane = !v.empty() && v.size() <= 128 && std::all_of(v.begin(), v.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+      });
+      if (sane) return std::string(v);
+    }
+    return st_.new_request_id();
   }
 
   Slot& push_slot() {
@@ -309,6 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!req->keep_alive()) read_closed_ = true;
     Slot& slot = push_slot();
     slot.method = std::string(req->method_string());
+    slot.request_id = request_id_of(*req);
     const uint64_t seq = slot.seq;
     Dispatcher::Routed routed = st_.dispatcher.route(*req);
     slot.label = routed.label;
@@ -365,6 +401,15 @@ class Session : public std::enable_shared_from_this<Session> {
       st_.svc.metrics().observe(series, res.result_int(), seconds);
     } else {
       st_.svc.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
+    }
+    res.set("X-Request-Id", slot.request_id);
+    if (log::enabled(log::Level::kInfo)) {
+      log::info("request", {{"method", slot.method},
+                            {"route", slot.label},
+                            {"status", int(res.result_int())},
+                            {"duration_ms", seconds * 1e3},
+                            {"bytes", uint64_t(res.body().size())},
+                            {"request_id", slot.request_id}});
     }
     slot.res = std::move(res);
     do_write();

@@ -19,6 +19,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "api/server.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "service/service.h"
 
@@ -33,6 +34,8 @@ struct ServeFlags {
   std::string api_keys;       // "KEY:ROLE,..." (ATTNREC_API_KEYS)
   std::string api_keys_file;  // lines "KEY ROLE"; re-read on SIGHUP
   bool allow_unauthenticated = false;
+  std::string log_level = "info";
+  std::string log_format = "json";
 };
 
 // Every configured key: --api-key (admin), --api-keys / ATTNREC_API_KEYS,
@@ -130,6 +133,11 @@ int run_serve(ServeFlags flags) {
     return 2;
   }
   flags.server.api_keys = keys.value();
+  // From here on, messages are log lines (the flags checked them).
+  log::configure(*log::parse_level(flags.log_level), *log::parse_format(flags.log_format));
+  struct LogFlush {
+    ~LogFlush() { log::shutdown(); }
+  } log_flush;
   // Signals first, so a SIGTERM during the open or right after "listening on" is not lost.
   boost::asio::io_context signal_ioc;
   boost::asio::signal_set signals(signal_ioc, SIGINT, SIGTERM, SIGHUP);
@@ -152,15 +160,14 @@ int run_serve(ServeFlags flags) {
   // instead of killing the process.
   std::unique_ptr<service::Service> svc;
   if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
-    std::cerr << "serve: cannot open the store in " << flags.config.data_dir << ": "
-              << s.message() << "\n";
+    log::error("cannot open the store", {{"data_dir", flags.config.data_dir}, {"error", s.message()}});
     return 1;
   }
   signal_ioc.poll();  // runs the handler of a signal that came during the open
   if (caught != 0) {
     svc.reset();
-    std::cerr << "serve: " << (caught == SIGINT ? "SIGINT" : "SIGTERM")
-              << " while starting: stopped before listening\n";
+    log::info("stopped before listening: a signal came while starting",
+              {{"signal", caught == SIGINT ? "SIGINT" : "SIGTERM"}});
     return 0;
   }
   {
@@ -169,24 +176,25 @@ int run_serve(ServeFlags flags) {
     on_hup = [&] {
       auto fresh = load_keys(flags);
       if (!fresh) {
-        std::cerr << "serve: SIGHUP: keeping the current API keys: " << fresh.error() << "\n";
+        log::warn("SIGHUP: keeping the current API keys", {{"error", fresh.error()}});
         return;
       }
-      std::cerr << "serve: SIGHUP: " << fresh.value().size() << " API key(s) in force\n";
+      log::info("SIGHUP: API keys re-read", {{"keys", uint64_t(fresh.value().size())}});
       server.reload_keys(std::move(fresh).value());
     };
     if (const Status s = server.start(); !s.is_ok()) {
-      std::cerr << "serve: " << s.message() << "\n";
+      log::error("cannot start the server", {{"error", s.message()}});
       return 1;
     }
-    std::cout << "listening on " << format_endpoint(server.local_endpoint()) << std::endl;
+    const std::string address = format_endpoint(server.local_endpoint());
+    log::info("listening", {{"address", address}, {"data_dir", flags.config.data_dir}});
+    std::cout << "listening on " << address << std::endl;
     signal_ioc.run();
-    std::cerr << "serve: " << (caught == SIGINT ? "SIGINT" : "SIGTERM")
-              << ": stopping; finishing requests in flight\n";
+    log::info("stopping; finishing requests in flight", {{"signal", caught == SIGINT ? "SIGINT" : "SIGTERM"}});
     server.stop();
   }
   svc.reset();  // closes the store cleanly (flushes, releases the lock)
-  std::cerr << "serve: stopped\n";
+  log::info("stopped");
   return 0;
 }
 
@@ -205,6 +213,16 @@ void add_serve_command(CLI::App& app) {
                   "listen = \"0.0.0.0:8080\" (names as the long flags, without --)")
       ->envname("ATTNREC_CONFIG")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--log-level", flags->log_level,
+                  "debug | info | warn | error | off; info logs one line per request")
+      ->envname("ATTNREC_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--log-format", flags->log_format,
+                  "json (one object per line: time, level, msg, fields) | text")
+      ->envname("ATTNREC_LOG_FORMAT")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
   cmd->add_option("--data-dir", flags->config.data_dir, "Directory of the store")
       ->envname("ATTNREC_DATA_DIR")
       ->capture_default_str();

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iostream>
 
+#include "base/log.h"
 #include "service/clock.h"
 #include "service/training/job_journal.h"
 #include "service/validate.h"
@@ -49,7 +49,7 @@ void TrainJobs::restore() {
   if (!journal_) return;
   std::vector<TrainJob> saved;
   if (Status s = journal_->load(&saved); !s.is_ok()) {
-    std::cerr << "warning: " << s.message() << "; earlier training jobs are not listed\n";
+    log::warn("earlier training jobs are not listed", {{"error", s.message()}});
     return;
   }
   std::lock_guard lock(mu_);
@@ -79,7 +79,7 @@ void TrainJobs::persist() {
     for (const auto& id : queue_) all.push_back(*jobs_[id]);
   }
   if (Status s = journal_->save(all); !s.is_ok()) {
-    std::cerr << "warning: cannot save the training jobs' records: " << s.message() << "\n";
+    log::warn("cannot save the training jobs' records", {{"error", s.message()}});
   }
 }
 

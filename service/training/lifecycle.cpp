@@ -2,9 +2,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <system_error>
 
+#include "base/log.h"
 #include "model/checkpoint.h"
 #include "model/evaluator.h"
 #include "service/clock.h"
@@ -52,10 +52,10 @@ Status ModelLifecycle::load_live() {
   // keeps out `attnrec train` on the same directory.
   std::vector<std::string> removed;
   if (Status s = registry_.remove_leftovers(&removed); !s.is_ok()) {
-    std::cerr << "warning: " << s.message() << "\n";
+    log::warn(s.message());
   }
   for (const std::string& f : removed) {
-    std::cerr << "warning: removed " << f << ", left by an interrupted write or training job\n";
+    log::warn("removed a file left by an interrupted write or training job", {{"file", f}});
   }
 
   // The active version, else the one active before it, else popularity.
@@ -73,8 +73,8 @@ Status ModelLifecycle::load_live() {
       auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
       if (net) {
         if (version != active) {
-          std::cerr << "warning: the active model " << active << " could not be loaded (" << failures
-                    << "); serving the previously active " << version << " until a model is activated\n";
+          log::warn("the active model could not be loaded; serving the previously active one until a model is activated",
+                    {{"active", active}, {"error", failures}, {"serving", version}});
         }
         live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
         return Status::ok();
@@ -84,8 +84,8 @@ Status ModelLifecycle::load_live() {
     failures += (failures.empty() ? "" : "; ") + s.message();
   }
   // Serving goes on with the popularity fallback; the operator sees why.
-  std::cerr << "warning: the active model " << active << " could not be loaded (" << failures
-            << "); serving the popularity fallback until a model is activated\n";
+  log::warn("the active model could not be loaded; serving the popularity fallback until a model is activated",
+            {{"active", active}, {"error", failures}});
   return Status::ok();
 }
 

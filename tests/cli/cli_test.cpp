@@ -229,7 +229,7 @@ TEST_CASE("serve prints `listening on` with port 0 and stops cleanly on SIGTERM"
   REQUIRE(s.listening.rfind("listening on 127.0.0.1:", 0) == 0);
   CHECK(s.listening != "listening on 127.0.0.1:0");  // the chosen port
   CHECK(s.code == 0);
-  CHECK(contains(s.err, "serve: stopped"));
+  CHECK(contains(s.err, R"("msg":"stopped")"));
 }
 
 TEST_CASE("flags win over the environment, which wins over the config file", "[cli]") {

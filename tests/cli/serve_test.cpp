@@ -19,6 +19,7 @@
 // asserts.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -574,7 +575,7 @@ TEST_CASE("serve: kill -9 during a retrain and during a model activation leaves 
       "activations (%d activations acknowledged), %zu versions, %zu leftover files removed at start, "
       "%.1f s\n",
       train_kills, jobs_failed, jobs_finished, activate_kills, acks, view.versions.size(),
-      count_lines_with(log, "warning: removed"), seconds_since(start));
+      count_lines_with(log, "removed a file left by"), seconds_since(start));
 }
 
 TEST_CASE("serve: SIGTERM under load answers requests in flight and refuses new ones and exits 0",
@@ -650,7 +651,7 @@ TEST_CASE("serve: SIGTERM under load answers requests in flight and refuses new 
   // The bound: ServerOptions::drain_timeout (10 s) for requests in flight,
   // plus the store's close; under this load it is far less.
   CHECK(stop_seconds < 12.0);
-  CHECK(count_lines_with(log, "serve: stopped") == 1);
+  CHECK(count_lines_with(log, R"("msg":"stopped")") == 1);
   {
     std::lock_guard lock(load.mu);
     INFO(load.first_failure);
@@ -720,4 +721,103 @@ TEST_CASE("serve: SIGHUP re-reads the API keys file without a restart and keeps 
   CHECK(status("second-read-key-0002", "GET", "/v1/users/u1/history") == 200);
   CHECK(status("third-key-0003", "GET", "/v1/users/u1/history") == 401);
   CHECK(server.running());
+}
+
+// A string field of a log line, or "" when absent or not a string.
+std::string_view text_of(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
+// The operator's view of a running server: JSON lines on stderr, one per
+// request with its route template and id, the id echoed to the client, and
+// never a key. "listening on" stays plain on stdout.
+TEST_CASE("serve: logs JSON lines with one access line per request, X-Request-Id echoed, no key logged",
+          "[cli][log]") {
+  TempDir dir;
+  const std::string data = dir.sub("data"), log = dir.sub("serve.log");
+  const std::string key = "secret-admin-key-4711";
+  std::vector<std::string> args = serve_args(data);
+  args.insert(args.end(), {"--api-key", key});
+  ServeProcess server(ATTNREC_BINARY, args, log);
+  REQUIRE(server.port() != 0);
+  CHECK(server.first_line() == "listening on 127.0.0.1:" + std::to_string(server.port()));
+  HttpClient c(local(server.port()));
+  const auto health = c.request("GET", "/healthz", {}, {{"X-Request-Id", "req-42"}});
+  CHECK(std::string(health["X-Request-Id"]) == "req-42");
+  const auto post = c.request("POST", "/v1/events", R"({"user":"u1","item":"i1"})",
+                              {{"Authorization", "Bearer " + key}});
+  CHECK(post.result_int() == 200);
+  const std::string made(post["X-Request-Id"]);
+  CHECK(made.size() == 16);
+  const auto recs = c.request("GET", "/v1/users/u1/recommendations?k=3", {}, {{"X-API-Key", key}});
+  CHECK(recs.result_int() == 200);
+  CHECK(std::string(recs["X-Request-Id"]) != made);
+  // An id that is not a sane token is replaced, not logged.
+  const auto refused = c.request("GET", "/v1/users/u1/history", {}, {{"X-Request-Id", "a b\"c"}});
+  CHECK(refused.result_int() == 401);
+  CHECK(std::string(refused["X-Request-Id"]).size() == 16);
+  server.terminate();
+  REQUIRE(server.exit() == 0);
+
+  std::ifstream f(log);
+  std::vector<boost::json::object> lines;
+  for (std::string line; std::getline(f, line);) {
+    INFO(line);
+    CHECK(line.find(key) == std::string::npos);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(line, ec);
+    REQUIRE(!ec);
+    REQUIRE(v.is_object());
+    const auto& o = v.as_object();
+    CHECK(text_of(o, "time").ends_with("Z"));
+    CHECK(o.contains("level"));
+    CHECK(o.contains("msg"));
+    lines.push_back(o);
+  }
+  auto request_line = [&](std::string_view route, int status) -> const boost::json::object* {
+    for (const auto& o : lines) {
+      if (text_of(o, "msg") == "request" && text_of(o, "route") == route && o.at("status").to_number<int>() == status) {
+        return &o;
+      }
+    }
+    return nullptr;
+  };
+  const auto* h = request_line("/healthz", 200);
+  REQUIRE(h != nullptr);
+  CHECK(text_of(*h, "method") == "GET");
+  CHECK(text_of(*h, "request_id") == "req-42");
+  CHECK(text_of(*h, "level") == "info");
+  CHECK(h->at("duration_ms").to_number<double>() >= 0);
+  CHECK(h->at("bytes").to_number<int>() == int(health.body().size()));
+  const auto* p = request_line("/v1/events", 200);
+  REQUIRE(p != nullptr);
+  CHECK(text_of(*p, "method") == "POST");
+  CHECK(text_of(*p, "request_id") == made);
+  REQUIRE(request_line("/v1/users/{user}/recommendations", 200) != nullptr);  // the template, not u1
+  REQUIRE(request_line("/v1/users/{user}/history", 401) != nullptr);
+  size_t requests = 0;
+  for (const auto& o : lines) requests += text_of(o, "msg") == "request";
+  CHECK(requests == 4);
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const auto& o) { return text_of(o, "msg") == "stopped"; }));
+}
+
+TEST_CASE("serve: --log-format text and --log-level warn", "[cli][log]") {
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  for (const std::string level : {"info", "warn"}) {
+    const std::string log = dir.sub("serve-" + level + ".log");
+    std::vector<std::string> args = serve_args(data);
+    args.insert(args.end(), {"--log-format", "text", "--log-level", level});
+    ServeProcess server(ATTNREC_BINARY, args, log);
+    REQUIRE(server.port() != 0);
+    HttpClient c(local(server.port()));
+    CHECK(c.get("/healthz").result_int() == 200);
+    server.terminate();
+    REQUIRE(server.exit() == 0);
+    INFO(log_tail(log));
+    const size_t access = count_lines_with(log, " info request method=GET route=/healthz status=200 ");
+    CHECK(access == (level == "info" ? 1u : 0u));
+    CHECK(count_lines_with(log, "{\"time\"") == 0);
+  }
 }
