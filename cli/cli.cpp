@@ -1,10 +1,22 @@
 #include "cli/cli.h"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 
 namespace attnrec::cli {
 
+namespace {
+std::vector<std::string>& arguments() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+
+const std::vector<std::string>& command_line() { return arguments(); }
+
 int run(int argc, char** argv) {
+  arguments().assign(argv + std::min(argc, 1), argv + argc);
   CLI::App app{"attnrec: an attention-based recommender service"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "attnrec 0.1.0");

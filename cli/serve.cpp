@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -97,7 +98,7 @@ std::string format_endpoint(const boost::asio::ip::tcp::endpoint& ep) {
 // `name = value` lines (optionally under [serve]). CLI11 2.1 reads config
 // files only for the top-level app, so the serve command reads its own.
 // Throws CLI::Error (unknown key, bad value, unreadable file).
-void apply_config_file(CLI::App& cmd, const std::string& path) {
+void apply_config_file(CLI::App& cmd, const std::string& path, std::set<std::string>* applied) {
   CLI::ConfigTOML format;
   for (const CLI::ConfigItem& item : format.from_file(path)) {
     if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "serve")) {
@@ -111,6 +112,56 @@ void apply_config_file(CLI::App& cmd, const std::string& path) {
     if (opt->count() > 0) continue;  // a flag or an environment variable wins
     opt->add_result(item.inputs);
     opt->run_callback();  // validates and stores into the flag's variable
+    applied->insert(opt->get_single_name());
+  }
+}
+
+// True when the command line names the option (--name, --name=V, or one of
+// its other names, e.g. --no-sync).
+bool on_command_line(const CLI::Option& opt) {
+  for (const std::string& arg : command_line()) {
+    if (arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(2, arg.find('=') - 2);
+    if (opt.check_lname(name)) return true;
+    for (const std::string& alt : opt.get_fnames()) {
+      if (alt == name) return true;
+    }
+  }
+  return false;
+}
+
+// --print-config: every setting with its effective value and where it came
+// from, as a config file would take it; keys masked.
+void print_config(const CLI::App& cmd, const std::set<std::string>& from_file, const std::string& file) {
+  static const std::set<std::string> kSkip{"help", "config", "print-config"};
+  static const std::set<std::string> kSecret{"api-key", "api-keys"};
+  std::cout << "# attnrec serve: the effective configuration; flags win over the environment,\n"
+               "# which wins over the --config file, which wins over the defaults\n";
+  for (const CLI::Option* opt : cmd.get_options()) {
+    const std::string name = opt->get_single_name();
+    if (name.empty() || kSkip.contains(name)) continue;
+    std::string value;
+    std::string source = "default";
+    if (opt->count() > 0) {
+      for (const std::string& r : opt->results()) value += (value.empty() ? "" : ",") + r;
+      if (from_file.contains(name)) {
+        source = "file " + file;
+      } else if (on_command_line(*opt)) {
+        source = "flag";
+      } else {
+        source = "env " + opt->get_envname();
+      }
+    } else {
+      value = opt->get_default_str();
+    }
+    // Unset and masked values are printed commented out, so that the output
+    // is a config file serve reads back.
+    const bool secret = kSecret.contains(name) && !value.empty();
+    if (secret) value = "****";
+    const bool bare = value == "true" || value == "false" ||
+                      (!value.empty() && value.find_first_not_of("0123456789.") == std::string::npos);
+    std::cout << (value.empty() || secret ? "# " : "") << name << " = "
+              << (bare ? value : "\"" + value + "\"") << "  # " << source << "\n";
   }
 }
 
@@ -267,7 +318,8 @@ void add_serve_command(CLI::App& app) {
       ->default_str("auto");
   cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
                 "fsync the WAL before acknowledging an ingest (default on)")
-      ->envname("ATTNREC_SYNC");
+      ->envname("ATTNREC_SYNC")
+      ->default_str(flags->config.sync_writes ? "true" : "false");
   cmd->add_option("--api-key", flags->api_key,
                   "One admin API key (Authorization: Bearer KEY or X-API-Key)")
       ->envname("ATTNREC_API_KEY");
@@ -280,10 +332,12 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--allow-unauthenticated", flags->allow_unauthenticated,
                 "Listen beyond loopback without API keys")
-      ->envname("ATTNREC_ALLOW_UNAUTHENTICATED");
+      ->envname("ATTNREC_ALLOW_UNAUTHENTICATED")
+      ->default_str("false");
   cmd->add_flag("--metrics-need-key", flags->server.metrics_need_key,
                 "/metrics asks for a read key too (open by default, for scrapers)")
-      ->envname("ATTNREC_METRICS_NEED_KEY");
+      ->envname("ATTNREC_METRICS_NEED_KEY")
+      ->default_str("false");
   cmd->add_option("--max-body", flags->server.body_limit,
                   "Largest request body, bytes (suffixes k, m: 1024-based)")
       ->envname("ATTNREC_MAX_BODY")
@@ -353,9 +407,19 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--activate-always", flags->config.activate_always,
                 "Activate every retrained model, better or not")
-      ->envname("ATTNREC_ACTIVATE_ALWAYS");
-  cmd->callback([flags, config_file, cmd] {
-    if (!config_file->empty()) apply_config_file(*cmd, *config_file);
+      ->envname("ATTNREC_ACTIVATE_ALWAYS")
+      ->default_str("false");
+  auto print = std::make_shared<bool>(false);
+  cmd->add_flag("--print-config", *print,
+                "Print the effective configuration (keys masked) and where each value came from, "
+                "then exit");
+  cmd->callback([flags, config_file, cmd, print] {
+    std::set<std::string> from_file;
+    if (!config_file->empty()) apply_config_file(*cmd, *config_file, &from_file);
+    if (*print) {
+      print_config(*cmd, from_file, *config_file);
+      return;
+    }
     const int code = run_serve(*flags);
     // Everything serve opened is closed by now; leave with its code.
     std::cout.flush();

@@ -261,6 +261,39 @@ TEST_CASE("flags win over the environment, which wins over the config file", "[c
   CHECK(contains(bad.err, "unknown key 'colour'"));
 }
 
+TEST_CASE("serve --print-config shows each effective value, where it came from, and masks keys", "[cli]") {
+  TempDir dir;
+  const std::string file = dir.sub("attnrec.toml");
+  write_file(file, "threads = 3\nworkers = 5\nlog-format = \"text\"\n");
+  const Run r = run({"serve", "--config", file, "--workers", "9", "--no-sync", "--api-key", "key-never-shown",
+                     "--print-config"},
+                    {{"ATTNREC_LISTEN", "0.0.0.0:9999"}, {"ATTNREC_WORKERS", "7"}});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "threads = 3  # file " + file + "\n"));
+  CHECK(contains(r.out, "log-format = \"text\"  # file " + file + "\n"));
+  CHECK(contains(r.out, "listen = \"0.0.0.0:9999\"  # env ATTNREC_LISTEN\n"));
+  CHECK(contains(r.out, "workers = 9  # flag\n"));  // over the environment's 7 and the file's 5
+  CHECK(contains(r.out, "sync = false  # flag\n"));
+  CHECK(contains(r.out, "max-batch = 10000  # default\n"));
+  CHECK(contains(r.out, "\n# api-key = \"****\"  # flag\n"));
+  CHECK(contains(r.out, "\n# api-keys-file = \"\"  # default\n"));
+  CHECK_FALSE(contains(r.out + r.err, "key-never-shown"));
+  CHECK_FALSE(contains(r.out, "listening on"));  // printed, not served
+  // What it prints is a config file serve reads back to the same values.
+  write_file(file, r.out);
+  const Run again = run({"serve", "--config", file, "--print-config"});
+  INFO(again.err);
+  CHECK(again.code == 0);
+  CHECK(contains(again.out, "workers = 9  # file " + file + "\n"));
+  CHECK(contains(again.out, "listen = \"0.0.0.0:9999\"  # file " + file + "\n"));
+  // A bad value in the file names the key.
+  write_file(file, "threads = 0\n");
+  const Run bad = run({"serve", "--config", file, "--print-config"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "threads"));
+}
+
 TEST_CASE("serve refuses a non-loopback address without API keys unless told", "[cli]") {
   TempDir dir;
   const Run refused = run({"serve", "--data-dir", dir.sub("s"), "--listen", "0.0.0.0:0"});
