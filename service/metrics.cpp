@@ -1,7 +1,15 @@
 #include "service/metrics.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <limits>
 #include <sstream>
+#include <vector>
 
 namespace attnrec::service {
 namespace {
@@ -56,6 +64,66 @@ void Metrics::observe_request(std::string_view method, std::string_view route, i
   s.sum_ns += to_ns(seconds);
   if (const size_t b = bucket_of(seconds); b < kBuckets.size()) ++s.buckets[b];
 }
+
+namespace {
+
+// The process's own series, named as Prometheus's client libraries name
+// them (process_cpu_seconds_total, ...), from /proc/self. Linux only; a
+// series whose source cannot be read is left out.
+void render_process(std::ostream& out) {
+  std::ifstream stat("/proc/self/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::vector<std::string> f;
+    for (std::string x; rest >> x;) f.push_back(x);
+    // rest[0] is field 3 (state): utime 14, stime 15, starttime 22, vsize 23, rss 24.
+    if (f.size() > 21) {
+      const double tick = double(sysconf(_SC_CLK_TCK));
+      const double cpu = (std::stod(f[11]) + std::stod(f[12])) / tick;
+      double boot = 0;
+      std::ifstream proc_stat("/proc/stat");
+      for (std::string key; proc_stat >> key;) {
+        if (key == "btime") {
+          proc_stat >> boot;
+          break;
+        }
+        proc_stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+      }
+      out << "# HELP process_cpu_seconds_total User and system CPU time, seconds.\n"
+             "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total "
+          << cpu << '\n';
+      if (boot > 0) {
+        out << "# HELP process_start_time_seconds Start time, seconds since the epoch.\n"
+               "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds "
+            << std::fixed << std::setprecision(2) << boot + std::stod(f[19]) / tick << std::defaultfloat
+            << '\n';
+      }
+      out << "# HELP process_virtual_memory_bytes Virtual memory size.\n"
+             "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes "
+          << f[20] << "\n# HELP process_resident_memory_bytes Resident memory size.\n"
+             "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes "
+          << uint64_t(std::stoull(f[21]) * uint64_t(sysconf(_SC_PAGESIZE))) << '\n';
+    }
+  }
+  std::error_code ec;
+  size_t fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++fds;
+  if (!ec) {
+    out << "# HELP process_open_fds Open file descriptors.\n"
+           "# TYPE process_open_fds gauge\nprocess_open_fds "
+        << fds << '\n';
+  }
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    out << "# HELP process_max_fds The open file descriptors' limit.\n"
+           "# TYPE process_max_fds gauge\nprocess_max_fds "
+        << limit.rlim_cur << '\n';
+  }
+}
+
+}  // namespace
 
 std::string Metrics::render(const ServiceStats& stats) const {
   // One sorted table of everything observed so far.
@@ -128,6 +196,28 @@ std::string Metrics::render(const ServiceStats& stats) const {
     out << "# HELP " << m.name << ' ' << m.help << "\n# TYPE " << m.name << ' ' << m.type << '\n'
         << m.name << ' ' << m.value << '\n';
   }
+
+  // The model that serves, and the training jobs.
+  const bool model = !stats.model_version.empty();
+  out << "# HELP attnrec_model_info The serving model: its version, or kind popularity when none.\n"
+         "# TYPE attnrec_model_info gauge\n"
+      << "attnrec_model_info{version=\"" << escape_label(stats.model_version) << "\",kind=\""
+      << (model ? "sasrec" : "popularity") << "\"} 1\n";
+  if (model) {
+    out << "# HELP attnrec_model_age_seconds Seconds since the serving model was trained.\n"
+           "# TYPE attnrec_model_age_seconds gauge\n"
+        << "attnrec_model_age_seconds " << double(std::max<int64_t>(0, stats.now_ms - stats.model_created_ms)) * 1e-3
+        << "\n# HELP attnrec_model_valid_ndcg10 Validation NDCG@10 (full ranking) of the serving model.\n"
+           "# TYPE attnrec_model_valid_ndcg10 gauge\n"
+        << "attnrec_model_valid_ndcg10 " << stats.model_valid_ndcg << '\n';
+  }
+  static constexpr const char* kJobStates[] = {"queued", "running", "succeeded", "failed", "cancelled"};
+  out << "# HELP attnrec_training_jobs Training jobs listed, by state.\n"
+         "# TYPE attnrec_training_jobs gauge\n";
+  for (size_t i = 0; i < stats.training_jobs.size(); ++i) {
+    out << "attnrec_training_jobs{state=\"" << kJobStates[i] << "\"} " << stats.training_jobs[i] << '\n';
+  }
+  render_process(out);
   return out.str();
 }
 

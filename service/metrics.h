@@ -32,6 +32,11 @@ struct ServiceStats {
   uint64_t encoder_cache_misses = 0;
   uint64_t encoder_cache_entries = 0;
   uint64_t encoder_cache_capacity = 0;
+  std::string model_version;      // empty: the popularity fallback serves
+  int64_t model_created_ms = 0;   // when that version was trained
+  double model_valid_ndcg = 0;
+  int64_t now_ms = 0;
+  std::array<uint64_t, 5> training_jobs{};  // by JobState: queued, running, succeeded, failed, cancelled
 };
 
 class Metrics {

@@ -59,6 +59,18 @@ ServiceStats Service::stats() const {
   out.encoder_cache_misses = c.misses;
   out.encoder_cache_entries = c.entries;
   out.encoder_cache_capacity = c.capacity;
+  out.now_ms = now_ms();
+  if (const auto live = live_.load()) {
+    out.model_version = live->version;
+    out.model_valid_ndcg = live->valid_ndcg;
+    std::vector<ModelRecord> records;
+    if (models_->list(&records).is_ok()) {
+      for (const ModelRecord& r : records) {
+        if (r.version == live->version) out.model_created_ms = r.created_ms;
+      }
+    }
+  }
+  out.training_jobs = models_->job_counts();
   return out;
 }
 

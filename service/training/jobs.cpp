@@ -125,6 +125,13 @@ bool TrainJobs::busy() const {
   return !running_.empty() || !queue_.empty();
 }
 
+std::array<uint64_t, 5> TrainJobs::count_by_state() const {
+  std::array<uint64_t, 5> counts{};
+  std::lock_guard lock(mu_);
+  for (const auto& [id, job] : jobs_) ++counts[size_t(job->state)];
+  return counts;
+}
+
 Status TrainJobs::cancel(std::string_view id) {
   std::unique_lock lock(mu_);
   auto it = jobs_.find(id);

@@ -12,6 +12,7 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -99,6 +100,8 @@ class TrainJobs {
   // kConflict when the job has already finished.
   Status cancel(std::string_view id);
   bool busy() const;
+  // Jobs listed now, by JobState (index: the enum's value).
+  std::array<uint64_t, 5> count_by_state() const;
 
  private:
   class Context;

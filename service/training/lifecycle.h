@@ -64,6 +64,8 @@ class ModelLifecycle {
   Status start_training(const TrainOptions& options, std::string* job_id);
   Status job(std::string_view id, TrainJob* job) const;
   Status cancel(std::string_view id);
+  // Training jobs listed now, by JobState.
+  std::array<uint64_t, 5> job_counts() const { return jobs_->count_by_state(); }
   // Runs one training job on the calling thread (`attnrec train --data-dir`):
   // the same pipeline, registry and activation rule as a queued job.
   // Progress and the final record (version, metrics, decision) reach `ctx`.

@@ -4,6 +4,7 @@
 // registry, a hot swap under load and a corrupt checkpoint refused.
 #include <atomic>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -133,6 +134,39 @@ TEST_CASE("routes: train through the API, then the model serves every route", "[
   CHECK(c.get("/v1/admin/train/job-99").result_int() == 404);
   CHECK(c.request("DELETE", "/v1/admin/train/" + std::string(job.at("job").as_string())).result_int() == 409);
   CHECK(c.request("POST", "/v1/models/v7/activate").result_int() == 404);
+
+  // What a dashboard reads: the model, the jobs, the process; and every
+  // series the shipped Grafana dashboard queries is served.
+  res = c.get("/metrics");
+  REQUIRE(res.result_int() == 200);
+  const std::string metrics = res.body();
+  CHECK(metrics.find("\nattnrec_model_info{version=\"v1\",kind=\"sasrec\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("\nattnrec_model_age_seconds ") != std::string::npos);
+  const size_t ndcg_at = metrics.find("\nattnrec_model_valid_ndcg10 ");
+  REQUIRE(ndcg_at != std::string::npos);
+  const double ndcg = std::stod(metrics.substr(ndcg_at + 28, 12));
+  CHECK(ndcg == Approx(job.at("metrics").at("valid").at("ndcg@10").to_number<double>()).margin(1e-4));
+  CHECK(metrics.find("\nattnrec_training_jobs{state=\"succeeded\"} 1\n") != std::string::npos);
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                           "process_start_time_seconds"}) {
+    CHECK(metrics.find("\n" + std::string(name) + " ") != std::string::npos);
+  }
+  std::ifstream f(ATTNREC_SOURCE_DIR "/docs/grafana/attnrec.json");
+  REQUIRE(f);
+  const json::value dashboard = json::parse(std::string(std::istreambuf_iterator<char>(f), {}));
+  size_t names = 0;
+  const std::regex metric_name("(attnrec|process)_[a-z0-9_]+");
+  for (const auto& panel : dashboard.at("panels").as_array()) {
+    for (const auto& target : panel.at("targets").as_array()) {
+      const std::string expr(target.at("expr").as_string());
+      for (std::sregex_iterator it(expr.begin(), expr.end(), metric_name), end; it != end; ++it) {
+        INFO(panel.at("title").as_string() << ": " << it->str());
+        CHECK(metrics.find("\n" + it->str()) != std::string::npos);
+        ++names;
+      }
+    }
+  }
+  CHECK(names >= 20);
 }
 
 TEST_CASE("routes: hot swap under load fails nothing and a corrupt version is refused", "[api][models][concurrency]") {
