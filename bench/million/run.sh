@@ -194,7 +194,9 @@ PY
   awk -v s="$t0" -v e="$(date +%s.%N)" -v c="$code" -v v="$version" \
     'BEGIN {printf "  activating %s again (index rebuilt): %s after %.0f s\n", v, c, e - s}'
   sleep 5
-  kill -INT $wrk_pid; wait $wrk_pid || true
+  # SIGINT to wrk itself (it runs in the pipeline of a background subshell).
+  pkill -INT -P "$wrk_pid" -x wrk || true
+  wait $wrk_pid || true
   echo "  requests during the swap (8 connections): $(cat "$WORK/swap-wrk.json")"
   kill -INT $pid; wait $pid || true
 }
