@@ -76,5 +76,7 @@ HttpResponse get_healthz(const RequestContext& ctx);  // 200 while the process r
 HttpResponse get_readyz(const RequestContext& ctx);   // 200 when ready, else 503
 HttpResponse get_metrics(const RequestContext& ctx);  // Prometheus text 0.0.4
 HttpResponse get_openapi(const RequestContext& ctx);  // the OpenAPI 3 document
+HttpResponse get_console(const RequestContext& ctx);       // / : the web console (web/)
+HttpResponse get_console_file(const RequestContext& ctx);  // its scripts and styles
 
 }  // namespace attnrec::api

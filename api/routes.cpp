@@ -33,6 +33,9 @@ void add_v1_routes(Router& router, Role metrics_role) {
   router.add({verb::post, "/v1/models/{version}/activate", post_activate_model, kAdmin});
   router.add({verb::get, "/healthz", get_healthz, kOpen, kInline});
   router.add({verb::get, "/openapi.json", get_openapi, kOpen, kInline});
+  // The console's files are open: its API calls carry the key.
+  router.add({verb::get, "/", get_console, kOpen, kInline});
+  router.add({verb::get, "/console/{file}", get_console_file, kOpen, kInline});
   router.add({verb::get, "/readyz", get_readyz, kOpen, kInline});
   // stats() may read the store's properties: keep it off the I/O threads.
   router.add({verb::get, "/metrics", get_metrics, metrics_role, kIo});

@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config curl ca-certificates
           libboost1.81-dev libboost-json1.81-dev libeigen3-dev librocksdb-dev
-          catch2 libcli11-dev libxxhash-dev libutf8proc-dev libhnswlib-dev libspdlog-dev "$@")
+          catch2 libcli11-dev libxxhash-dev libutf8proc-dev libhnswlib-dev libspdlog-dev
+          chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,189 @@
+// The web console in a real browser: Debian's chromium, headless, loads
+// each page from `attnrec serve` on a small demo store with a trained model
+// and a finished training job, and the rendered DOM (after the page's
+// scripts ran) is checked against what the API says: the user's
+// recommendations with their scores, the attention heatmap's cells and
+// weights, the training curves, search scores, similar items, the API
+// reference. A screenshot of the user page is saved in the test's working
+// directory (the build tree): console-user.png.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "api/http_client.h"
+#include "child_process.h"
+#include "temp_dir.h"
+
+using attnrec::testing::HttpClient;
+using attnrec::testing::ServeProcess;
+using attnrec::testing::TempDir;
+namespace json = boost::json;
+
+namespace {
+
+std::string run(const std::string& command, int* code) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[8192];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+const std::string kChromium = "chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+                              "--virtual-time-budget=10000 ";
+
+// The page's DOM once its scripts have run.
+std::string dom(uint16_t port, const std::string& page) {
+  int code = -1;
+  const std::string out =
+      run(kChromium + "--dump-dom 'http://127.0.0.1:" + std::to_string(port) + "/" + page + "' 2>/dev/null", &code);
+  INFO(page);
+  CHECK(code == 0);
+  CHECK(out.find("data-ready=\"1\"") != std::string::npos);
+  CHECK(out.find("class=\"error\"") == std::string::npos);
+  return out;
+}
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("console: a real browser renders recommendations, the attention heatmap, training curves and search",
+          "[cli][console]") {
+  int code = -1;
+  run("command -v chromium", &code);
+  INFO("chromium is not installed: scripts/deps.sh installs it");
+  REQUIRE(code == 0);
+
+  TempDir dir;
+  const std::string data = dir.sub("var"), bin = ATTNREC_BINARY;
+  run(bin + " demo-data --out " + data + "/demo --seed 42 --users 300 --items 200 >/dev/null 2>&1", &code);
+  REQUIRE(code == 0);
+  run(bin + " import --data-dir " + data + " --format jsonl " + data + "/demo/items.jsonl " + data +
+          "/demo/events.jsonl >/dev/null 2>&1",
+      &code);
+  REQUIRE(code == 0);
+  run(bin + " train --data-dir " + data + " --epochs 2 --quiet >/dev/null 2>&1", &code);
+  REQUIRE(code == 0);
+  ServeProcess server(bin, {"--data-dir", data, "--threads", "2", "--cpu-threads", "1", "--train-threads", "1"},
+                      dir.sub("serve.log"));
+  REQUIRE(server.port() != 0);
+  const uint16_t port = server.port();
+  HttpClient c({boost::asio::ip::make_address("127.0.0.1"), port});
+
+  // A finished job, for the training page's curves.
+  REQUIRE(c.request("POST", "/v1/admin/train", R"({"epochs":3,"activate":"always"})").result_int() == 202);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  std::string state;
+  while (std::chrono::steady_clock::now() < until) {
+    state = std::string(json::parse(c.get("/v1/admin/train/job-1").body()).at("state").as_string());
+    if (state != "queued" && state != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(state == "succeeded");
+
+  SECTION("the user page: recommendations with scores, and the heatmap of the first one") {
+    const std::string user = "u00010";
+    const json::value recs = json::parse(c.get("/v1/users/" + user + "/recommendations?k=10").body());
+    REQUIRE(recs.at("strategy") == "sasrec");
+    const std::string page = dom(port, "#/user/" + user);
+    CHECK(page.find("<strong id=\"strategy\">sasrec</strong>") != std::string::npos);
+    const auto& items = recs.at("items").as_array();
+    REQUIRE(items.size() == 10);
+    for (const auto& r : items) {
+      const std::string id(r.at("id").as_string());
+      INFO(id);
+      CHECK(page.find("data-item=\"" + id + "\"") != std::string::npos);
+      CHECK(page.find(">" + fixed(r.at("score").to_number<double>(), 4) + "<") != std::string::npos);
+    }
+    // The heatmap: one cell per layer, head and history item, each with the
+    // explain endpoint's weight.
+    const std::string first(items[0].at("id").as_string());
+    const json::value ex = json::parse(c.get("/v1/users/" + user + "/explain?item=" + first).body());
+    size_t cells = 0;
+    for (const auto& layer : ex.at("layers").as_array()) {
+      for (const auto& head : layer.at("heads").as_array()) {
+        for (const auto& w : head.at("weights").as_array()) {
+          ++cells;
+          const std::string cell = "data-weight=\"" + fixed(w.at("weight").to_number<double>(), 4) +
+                                   "\" data-item=\"" + std::string(w.at("item").as_string()) + "\"";
+          CHECK(page.find(cell) != std::string::npos);
+        }
+      }
+    }
+    CHECK(cells >= 8);
+    CHECK(count(page, "class=\"heat-cell\"") == cells);
+    // The column headers are the history items' titles.
+    const json::value item = json::parse(c.get("/v1/items/" + std::string(ex.at("layers").at(0).at("heads").at(0)
+                                                                               .at("weights").at(0).at("item")
+                                                                               .as_string()))
+                                             .body());
+    CHECK(page.find(std::string(item.at("title").as_string())) != std::string::npos);
+
+    // A screenshot, kept in the build tree.
+    const std::string png = std::filesystem::absolute("console-user.png").string();
+    std::filesystem::remove(png);
+    run(kChromium + "--window-size=1280,1000 --screenshot=" + png + " 'http://127.0.0.1:" + std::to_string(port) +
+            "/#/user/" + user + "' >/dev/null 2>&1",
+        &code);
+    CHECK(code == 0);
+    REQUIRE(std::filesystem::exists(png));
+    CHECK(std::filesystem::file_size(png) > 20'000);
+  }
+
+  SECTION("the training page draws the job's loss and validation curves") {
+    const std::string page = dom(port, "#/jobs/job-1");
+    CHECK(page.find("<strong id=\"job-state\">succeeded</strong>") != std::string::npos);
+    CHECK(count(page, "<polyline class=\"loss\"") == 1);
+    CHECK(count(page, "<polyline class=\"valid\"") == 1);
+    const json::value job = json::parse(c.get("/v1/admin/train/job-1").body());
+    for (const auto& e : job.at("epochs").as_array()) {
+      CHECK(page.find(">" + fixed(e.at("loss").to_number<double>(), 4) + "<") != std::string::npos);
+    }
+  }
+
+  SECTION("overview, models, search, item and API pages") {
+    const std::string overview = dom(port, "#/");
+    CHECK(overview.find("<div class=\"value\">300</div><div class=\"label\">users</div>") != std::string::npos);
+    const std::string models = dom(port, "#/models");
+    CHECK(models.find("v2 (active)") != std::string::npos);
+    CHECK(models.find(">Activate</button>") != std::string::npos);  // for v1: the rollback
+    const json::value found = json::parse(c.get("/v1/search?q=star&user=u00010&k=20").body());
+    const std::string search = dom(port, "#/search?q=star&user=u00010");
+    for (const auto& r : found.at("items").as_array()) {
+      CHECK(search.find(">" + fixed(r.at("text_score").to_number<double>(), 3) + "<") != std::string::npos);
+      CHECK(search.find(">" + fixed(r.at("personal_score").to_number<double>(), 3) + "<") != std::string::npos);
+    }
+    const json::value similar = json::parse(c.get("/v1/items/m00008/similar?k=10").body());
+    const std::string item = dom(port, "#/item/m00008");
+    for (const auto& s : similar.at("items").as_array()) {
+      CHECK(item.find("href=\"#/item/" + std::string(s.at("id").as_string()) + "\"") != std::string::npos);
+    }
+    const std::string reference = dom(port, "#/api");
+    CHECK(count(reference, "<div class=\"op\">") == 25);
+  }
+  server.terminate();
+  CHECK(server.exit() == 0);
+}
