@@ -8,7 +8,7 @@ FROM debian:12 AS build
 # asked for (--build-arg NATIVE=ON, e.g. to build on the machine it runs on).
 ARG NATIVE=OFF
 COPY scripts/deps.sh /tmp/deps.sh
-RUN bash /tmp/deps.sh && rm -rf /var/lib/apt/lists/*
+RUN ATTNREC_DEPS_NO_BROWSER=1 bash /tmp/deps.sh && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cmake --preset default -DATTNREC_NATIVE=${NATIVE} -DATTNREC_BUILD_TESTS=OFF -DATTNREC_BUILD_BENCH=OFF \

@@ -5,8 +5,10 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config curl ca-certificates
           libboost1.81-dev libboost-json1.81-dev libeigen3-dev librocksdb-dev
-          catch2 libcli11-dev libxxhash-dev libutf8proc-dev libhnswlib-dev libspdlog-dev
-          chromium "$@")
+          catch2 libcli11-dev libxxhash-dev libutf8proc-dev libhnswlib-dev libspdlog-dev "$@")
+# The console's browser test; a build that runs no tests (the Dockerfile)
+# sets ATTNREC_DEPS_NO_BROWSER=1.
+if [ -z "${ATTNREC_DEPS_NO_BROWSER:-}" ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
