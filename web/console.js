@@ -181,6 +181,12 @@
   async function job(id) {
     const j = await api("GET", "/v1/admin/train/" + encodeURIComponent(id));
     const running = j.state === "queued" || j.state === "running";
+    // A job from before a restart keeps no curves; its model's record does.
+    if (!(j.epochs && j.epochs.length) && j.version) {
+      const all = await api("GET", "/v1/models");
+      const record = (all.models || []).find((m) => m.version === j.version);
+      if (record && record.report && record.report.epochs) j.epochs = record.report.epochs;
+    }
     const p = j.progress || {};
     show(h("h1", {}, "Training job " + j.job),
       h("p", {}, "State: ", h("strong", { id: "job-state" }, j.state),
