@@ -6,8 +6,6 @@
 // weights, the training curves, search scores, similar items, the API
 // reference. A screenshot of the user page is saved in the test's working
 // directory (the build tree): console-user.png.
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,25 +19,17 @@
 
 #include "api/http_client.h"
 #include "child_process.h"
+#include "shell.h"
 #include "temp_dir.h"
 
 using attnrec::testing::HttpClient;
+using attnrec::testing::make_demo_store;
+using attnrec::testing::shell;
 using attnrec::testing::ServeProcess;
 using attnrec::testing::TempDir;
 namespace json = boost::json;
 
 namespace {
-
-std::string run(const std::string& command, int* code) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[8192];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
 
 const std::string kChromium = "chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
                               "--virtual-time-budget=10000 ";
@@ -48,7 +38,7 @@ const std::string kChromium = "chromium --headless --no-sandbox --disable-gpu --
 std::string dom(uint16_t port, const std::string& page) {
   int code = -1;
   const std::string out =
-      run(kChromium + "--dump-dom 'http://127.0.0.1:" + std::to_string(port) + "/" + page + "' 2>/dev/null", &code);
+      shell(kChromium + "--dump-dom 'http://127.0.0.1:" + std::to_string(port) + "/" + page + "' 2>/dev/null", &code);
   INFO(page);
   CHECK(code == 0);
   CHECK(out.find("data-ready=\"1\"") != std::string::npos);
@@ -73,20 +63,13 @@ std::string fixed(double x, int digits) {
 TEST_CASE("console: a real browser renders recommendations, the attention heatmap, training curves and search",
           "[cli][console]") {
   int code = -1;
-  run("command -v chromium", &code);
+  shell("command -v chromium", &code);
   INFO("chromium is not installed: scripts/deps.sh installs it");
   REQUIRE(code == 0);
 
   TempDir dir;
   const std::string data = dir.sub("var"), bin = ATTNREC_BINARY;
-  run(bin + " demo-data --out " + data + "/demo --seed 42 --users 300 --items 200 >/dev/null 2>&1", &code);
-  REQUIRE(code == 0);
-  run(bin + " import --data-dir " + data + " --format jsonl " + data + "/demo/items.jsonl " + data +
-          "/demo/events.jsonl >/dev/null 2>&1",
-      &code);
-  REQUIRE(code == 0);
-  run(bin + " train --data-dir " + data + " --epochs 2 --quiet >/dev/null 2>&1", &code);
-  REQUIRE(code == 0);
+  make_demo_store(bin, data, "--users 300 --items 200");
   ServeProcess server(bin, {"--data-dir", data, "--threads", "2", "--cpu-threads", "1", "--train-threads", "1"},
                       dir.sub("serve.log"));
   REQUIRE(server.port() != 0);
@@ -145,7 +128,7 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
     // A screenshot, kept in the build tree.
     const std::string png = std::filesystem::absolute("console-user.png").string();
     std::filesystem::remove(png);
-    run(kChromium + "--window-size=1280,1000 --screenshot=" + png + " 'http://127.0.0.1:" + std::to_string(port) +
+    shell(kChromium + "--window-size=1280,1000 --screenshot=" + png + " 'http://127.0.0.1:" + std::to_string(port) +
             "/#/user/" + user + "' >/dev/null 2>&1",
         &code);
     CHECK(code == 0);

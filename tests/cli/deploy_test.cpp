@@ -14,25 +14,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "shell.h"
+
+using attnrec::testing::read_text;
+using attnrec::testing::shell;
+
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// stdout of a shell command.
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 std::set<std::string> matches(const std::string& text, const std::string& pattern, int group = 0) {
   std::set<std::string> out;
@@ -46,7 +33,7 @@ const std::string kRoot = ATTNREC_SOURCE_DIR;
 }  // namespace
 
 TEST_CASE("Dockerfile: two Debian 12 stages, its copies exist, the runtime has every linked library", "[cli][deploy]") {
-  const std::string docker = read_file(kRoot + "/Dockerfile");
+  const std::string docker = read_text(kRoot + "/Dockerfile");
   REQUIRE(!docker.empty());
   CHECK(docker.find("FROM debian:12 AS build") != std::string::npos);
   CHECK(docker.find("FROM debian:12-slim") != std::string::npos);
@@ -64,11 +51,11 @@ TEST_CASE("Dockerfile: two Debian 12 stages, its copies exist, the runtime has e
   const size_t install = docker.find("apt-get install", runtime);
   REQUIRE(install != std::string::npos);
   const std::string packages = docker.substr(install, docker.find("&&", install) - install);
-  const std::string libs = output_of("ldd " ATTNREC_BINARY " | awk '$3 ~ /^\\// {print $3}'");
+  const std::string libs = shell("ldd " ATTNREC_BINARY " | awk '$3 ~ /^\\// {print $3}'");
   size_t checked = 0;
   for (const std::string& lib : matches(libs, "[^\n]+")) {
     const std::string real = std::filesystem::canonical(lib).string();
-    std::string package = output_of("dpkg -S '" + real + "' 2>/dev/null | cut -d: -f1 | head -1");
+    std::string package = shell("dpkg -S '" + real + "' 2>/dev/null | cut -d: -f1 | head -1");
     while (!package.empty() && package.back() == '\n') package.pop_back();
     if (package.empty() || package == "libc6" || package == "libgcc-s1" || package == "libstdc++6") continue;
     INFO(lib << " is in " << package);
@@ -80,8 +67,8 @@ TEST_CASE("Dockerfile: two Debian 12 stages, its copies exist, the runtime has e
 
 TEST_CASE("docker-compose.yml: the service and the train profile share a volume, with real flags and routes",
           "[cli][deploy]") {
-  const std::string compose = read_file(kRoot + "/docker-compose.yml");
-  const std::string docker = read_file(kRoot + "/Dockerfile");
+  const std::string compose = read_text(kRoot + "/docker-compose.yml");
+  const std::string docker = read_text(kRoot + "/Dockerfile");
   REQUIRE(!compose.empty());
   CHECK(compose.find("\n  attnrec:\n") != std::string::npos);
   CHECK(compose.find("\n  train:\n") != std::string::npos);
@@ -92,7 +79,7 @@ TEST_CASE("docker-compose.yml: the service and the train profile share a volume,
   CHECK(std::filesystem::exists(kRoot + "/" + *matches(compose, "dockerfile: ([^\n]+)", 1).begin()));
 
   // The healthchecks ask routes the API serves.
-  const std::string openapi = read_file(kRoot + "/api/openapi.json");
+  const std::string openapi = read_text(kRoot + "/api/openapi.json");
   for (const auto& text : {compose, docker}) {
     for (const std::string& route : matches(text, "http://127\\.0\\.0\\.1:8080(/[a-z/]+)", 1)) {
       INFO(route);
@@ -101,7 +88,7 @@ TEST_CASE("docker-compose.yml: the service and the train profile share a volume,
   }
 
   // Every ATTNREC_* variable set is one serve reads.
-  const std::string help = output_of(ATTNREC_BINARY " serve --help");
+  const std::string help = shell(ATTNREC_BINARY " serve --help");
   const std::set<std::string> known = matches(help, "Env:(ATTNREC_[A-Z_]+)", 1);
   REQUIRE(known.size() > 20);
   std::set<std::string> used = matches(compose, "\n +(ATTNREC_[A-Z_]+):", 1);
@@ -113,7 +100,7 @@ TEST_CASE("docker-compose.yml: the service and the train profile share a volume,
   }
 
   // The train profile's command line is one `attnrec train` takes.
-  const std::string train_help = output_of(ATTNREC_BINARY " train --help");
+  const std::string train_help = shell(ATTNREC_BINARY " train --help");
   const auto command = matches(compose, "command: \\[\"train\"([^\n]*)\\]", 1);
   REQUIRE(command.size() == 1);
   for (const std::string& flag : matches(*command.begin(), "--[a-z-]+")) {

@@ -3,8 +3,6 @@
 // it, then every curl command of the "Using the API" block, in order, with
 // only the address changed. Each must answer 2xx: an example that stops
 // working fails here, not in a user's terminal.
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,31 +10,16 @@
 #include <catch2/catch.hpp>
 
 #include "child_process.h"
+#include "shell.h"
 #include "temp_dir.h"
 
+using attnrec::testing::make_demo_store;
+using attnrec::testing::read_text;
 using attnrec::testing::ServeProcess;
+using attnrec::testing::shell;
 using attnrec::testing::TempDir;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Runs a shell command; its stdout, and its exit code in *code.
-std::string shell(const std::string& command, int* code) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
 
 // The curl commands of the README's first ```sh block after "## Using the
 // API", continuation lines joined.
@@ -62,21 +45,13 @@ std::vector<std::string> tour_commands(const std::string& readme) {
 }  // namespace
 
 TEST_CASE("README: every curl command of the tour answers 2xx on the demo store", "[cli][readme]") {
-  const std::vector<std::string> commands = tour_commands(read_file(ATTNREC_SOURCE_DIR "/README.md"));
+  const std::vector<std::string> commands = tour_commands(read_text(ATTNREC_SOURCE_DIR "/README.md"));
   REQUIRE(commands.size() >= 20);
 
   TempDir dir;
   const std::string data = dir.sub("var"), bin = ATTNREC_BINARY;
+  make_demo_store(bin, data);  // the README's users and items
   int code = -1;
-  // scripts/demo.sh's steps, with a shorter training.
-  shell(bin + " demo-data --out " + data + "/demo --seed 42 >/dev/null 2>&1", &code);
-  REQUIRE(code == 0);
-  shell(bin + " import --data-dir " + data + " --format jsonl " + data + "/demo/items.jsonl " + data +
-            "/demo/events.jsonl >/dev/null 2>&1",
-        &code);
-  REQUIRE(code == 0);
-  shell(bin + " train --data-dir " + data + " --epochs 2 --quiet >/dev/null 2>&1", &code);
-  REQUIRE(code == 0);
 
   ServeProcess server(bin, {"--data-dir", data, "--threads", "2", "--cpu-threads", "1", "--train-threads", "1"},
                       dir.sub("serve.log"));
