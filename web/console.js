@@ -42,8 +42,9 @@
       try { data = JSON.parse(text); } catch (e) { /* shown as text */ }
     }
     if (!res.ok) {
-      const msg = data && data.error ? data.error.code + ": " + data.error.message : res.status + " " + text;
-      throw new Error(method + " " + path + ": " + msg);
+      const msg = data && data.error ? data.error.code + ": " + data.error.message : text;
+      throw new Error(method + " " + path + ": " + res.status + " " + msg +
+        (res.status === 401 || res.status === 403 ? " (type an API key with that role above)" : ""));
     }
     return data;
   }

@@ -14,6 +14,11 @@
 #include <thread>
 #include <vector>
 
+#include <signal.h>
+
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
@@ -58,7 +63,123 @@ std::string fixed(double x, int digits) {
   return buf;
 }
 
+// A page in headless chromium driven over the DevTools protocol (a
+// websocket): navigate, evaluate JavaScript, as a person would type and
+// click. For what --dump-dom cannot do: typing the API key.
+class BrowserPage {
+ public:
+  explicit BrowserPage(const std::string& profile_dir) {
+    pid_ = attnrec::testing::spawn("/usr/bin/chromium",
+                                   {"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--remote-debugging-port=0", "--user-data-dir=" + profile_dir, "about:blank"},
+                                   {}, &out_fd_, &err_fd_, profile_dir + "/chromium.log");
+    // Chromium writes the port it took to DevToolsActivePort.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::string port;
+    while (port.empty() && std::chrono::steady_clock::now() < until) {
+      std::ifstream f(profile_dir + "/DevToolsActivePort");
+      std::getline(f, port);
+      if (port.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(!port.empty());
+    port_ = static_cast<uint16_t>(std::stoi(port));
+    // A new page target, and its websocket.
+    HttpClient http({boost::asio::ip::make_address("127.0.0.1"), port_});
+    const auto created = http.request("PUT", "/json/new?about:blank");
+    REQUIRE(created.result_int() == 200);
+    const std::string ws_url(json::parse(created.body()).at("webSocketDebuggerUrl").as_string());
+    const std::string path = ws_url.substr(ws_url.find('/', std::string("ws://").size()));
+    ws_.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port_});
+    ws_.handshake("127.0.0.1:" + std::to_string(port_), path);
+  }
+  ~BrowserPage() {
+    boost::system::error_code ec;
+    ws_.close(boost::beast::websocket::close_code::normal, ec);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      attnrec::testing::wait_exit(pid_);
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+
+  // Sends a DevTools command and returns its result.
+  json::value call(const std::string& method, json::object params = {}) {
+    const int64_t id = ++next_id_;
+    ws_.write(boost::asio::buffer(json::serialize(json::object{{"id", id}, {"method", method}, {"params", params}})));
+    for (;;) {
+      boost::beast::flat_buffer buf;
+      ws_.read(buf);
+      const json::value msg = json::parse(boost::beast::buffers_to_string(buf.data()));
+      if (msg.as_object().contains("id") && msg.at("id").to_number<int64_t>() == id) {
+        INFO(json::serialize(msg));
+        REQUIRE(!msg.as_object().contains("error"));
+        return msg.at("result");
+      }
+    }
+  }
+  // The value of a JavaScript expression (awaited when it is a promise).
+  json::value eval(const std::string& expression) {
+    const json::value r = call("Runtime.evaluate", {{"expression", expression}, {"awaitPromise", true},
+                                                    {"returnByValue", true}});
+    return r.at("result").as_object().contains("value") ? r.at("result").at("value") : json::value();
+  }
+  // Waits until the expression is true (up to 20 s).
+  bool wait_for(const std::string& expression) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      const json::value v = eval(expression);
+      if (v.is_bool() && v.as_bool()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  uint16_t port_ = 0;
+  boost::asio::io_context ioc_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_{ioc_};
+  int64_t next_id_ = 0;
+};
+
 }  // namespace
+
+TEST_CASE("console: with API keys, the page asks for one and works with the key typed in", "[cli][console]") {
+  int code = -1;
+  shell("command -v chromium", &code);
+  REQUIRE(code == 0);
+  TempDir dir;
+  const std::string data = dir.sub("var"), bin = ATTNREC_BINARY;
+  make_demo_store(bin, data, "--users 100 --items 80");
+  const std::string key = "console-read-key-0042";
+  ServeProcess server(bin, {"--data-dir", data, "--threads", "2", "--cpu-threads", "1", "--api-keys", key + ":read"},
+                      dir.sub("serve.log"));
+  REQUIRE(server.port() != 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/#/user/u00010";
+  std::filesystem::create_directories(dir.sub("profile"));
+  BrowserPage page(dir.sub("profile"));
+  page.call("Page.enable");
+  page.call("Page.navigate", {{"url", url}});
+  // Without a key: the API's 401, said on the page.
+  REQUIRE(page.wait_for("document.body.getAttribute('data-ready') === '1'"));
+  const std::string refused(page.eval("document.querySelector('.error') ? document.querySelector('.error').textContent : ''")
+                                .as_string());
+  CHECK(refused.find("401") != std::string::npos);
+  CHECK(page.eval("document.querySelectorAll('.heat-cell').length").to_number<int>() == 0);
+  // The key typed in the header's field and submitted: the same page renders,
+  // and the key is in this tab's sessionStorage, not in localStorage.
+  page.eval("document.body.removeAttribute('data-ready'); document.getElementById('key').value = '" + key +
+            "'; document.getElementById('key-form').requestSubmit(); true");
+  REQUIRE(page.wait_for("document.querySelectorAll('.heat-cell').length > 0"));
+  CHECK(page.eval("document.querySelector('.error') === null").as_bool());
+  CHECK(std::string(page.eval("document.getElementById('strategy').textContent").as_string()) == "sasrec");
+  CHECK(std::string(page.eval("sessionStorage.getItem('attnrec-key')").as_string()) == key);
+  CHECK(page.eval("localStorage.length").to_number<int>() == 0);
+  server.terminate();
+  CHECK(server.exit() == 0);
+  CHECK(attnrec::testing::read_text(dir.sub("serve.log")).find(key) == std::string::npos);  // never logged
+}
 
 TEST_CASE("console: a real browser renders recommendations, the attention heatmap, training curves and search",
           "[cli][console]") {
