@@ -3,6 +3,7 @@
 // it, then every curl command of the "Using the API" block, in order, with
 // only the address changed. Each must answer 2xx: an example that stops
 // working fails here, not in a user's terminal.
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -74,4 +75,29 @@ TEST_CASE("README: every curl command of the tour answers 2xx on the demo store"
   CHECK(ran == commands.size());
   server.terminate();
   CHECK(server.exit() == 0);
+}
+
+TEST_CASE("README: the configuration table lists every serve setting with its default", "[cli][readme]") {
+  const std::string readme = read_text(ATTNREC_SOURCE_DIR "/README.md");
+  int code = -1;
+  // Run from an empty environment's defaults: every line is `# default`.
+  const std::string printed = shell("env -i " ATTNREC_BINARY " serve --print-config", &code);
+  REQUIRE(code == 0);
+  std::istringstream lines(printed);
+  size_t settings = 0;
+  const std::regex setting(R"re(^(# )?([a-z-]+) = "?([^"]*)"?  # default$)re");
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, setting)) continue;
+    const std::string row = "\n| `--" + m[2].str() + "` |";  // a row that begins with it
+    INFO(line);
+    const size_t at = readme.find(row);
+    REQUIRE(at != std::string::npos);
+    if (!m[1].matched) {
+      const std::string cells = readme.substr(at, readme.find('\n', at + 1) - at);
+      CHECK(cells.find("| `" + m[3].str() + "` |") != std::string::npos);
+    }
+    ++settings;
+  }
+  CHECK(settings >= 30);
 }
