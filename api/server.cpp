@@ -540,6 +540,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
                               " connections open, its limit; retry shortly");
     res_.set(http::field::retry_after, "1");
     res_.set(http::field::server, "attnrec");
+    res_.set("X-Request-Id", st_.new_request_id());  // every answer has one, this one too
     res_.keep_alive(false);
     res_.prepare_payload();
     stream_.expires_after(kDrainTime);  // the write and the drain together

@@ -240,6 +240,7 @@ TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "
     CHECK(res.result_int() == 503);
     CHECK(res["Retry-After"] == "1");
     CHECK(res["Content-Type"] == "application/json");
+    CHECK(res["X-Request-Id"].size() == 16);
     CHECK_FALSE(res.keep_alive());
     const auto body = boost::json::parse(res.body());
     CHECK(body.at("error").at("code") == "too_many_connections");
