@@ -261,6 +261,13 @@ TEST_CASE("connections over the cap get a 503 JSON refusal and room frees up", "
 
 TEST_CASE("out of descriptors, the acceptor retries every 100 ms instead of spinning, then serves",
           "[api][limits]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check probes memory through a pipe: with no descriptor
+  // left it reports every virtual call as invalid. This test runs in the
+  // default and ThreadSanitizer builds.
+  WARN("not run under AddressSanitizer + UBSan: their runtime needs a free descriptor");
+  return;
+#endif
   testing::TempDir dir;
   Running r(dir.path());
   // The server logs each failed accept on stderr: into a file, to count them.

@@ -45,6 +45,12 @@ TEST_CASE("Dockerfile: two Debian 12 stages, its copies exist, the runtime has e
     CHECK(std::filesystem::exists(kRoot + "/" + src));
   }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A sanitizer build links its runtime and debug libraries; the image is
+  // built with the default preset, whose binary the check below is about.
+  WARN("the linked-library check needs the default build's binary");
+  return;
+#endif
   // The runtime stage's packages: from its apt-get install to the next
   // command.
   const size_t runtime = docker.find("FROM debian:12-slim");
