@@ -185,8 +185,10 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
           "[cli][console]") {
   int code = -1;
   shell("command -v chromium", &code);
-  INFO("chromium is not installed: scripts/deps.sh installs it");
-  REQUIRE(code == 0);
+  {
+    INFO("chromium is not installed: scripts/deps.sh installs it");
+    REQUIRE(code == 0);
+  }
 
   TempDir dir;
   const std::string data = dir.sub("var"), bin = ATTNREC_BINARY;
@@ -197,9 +199,10 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
   const uint16_t port = server.port();
   HttpClient c({boost::asio::ip::make_address("127.0.0.1"), port});
 
-  // A finished job, for the training page's curves.
-  REQUIRE(c.request("POST", "/v1/admin/train", R"({"epochs":3,"activate":"always"})").result_int() == 202);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  // A finished job, for the training page's curves: small (ffn 64) and with
+  // minutes to spare, for the sanitizer builds.
+  REQUIRE(c.request("POST", "/v1/admin/train", R"({"epochs":3,"ffn":64,"activate":"always"})").result_int() == 202);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   std::string state;
   while (std::chrono::steady_clock::now() < until) {
     state = std::string(json::parse(c.get("/v1/admin/train/job-1").body()).at("state").as_string());
@@ -208,7 +211,7 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
   }
   REQUIRE(state == "succeeded");
 
-  SECTION("the user page: recommendations with scores, and the heatmap of the first one") {
+  {  // the user page: recommendations with scores, and the heatmap of the first one
     const std::string user = "u00010";
     const json::value recs = json::parse(c.get("/v1/users/" + user + "/recommendations?k=10").body());
     REQUIRE(recs.at("strategy") == "sasrec");
@@ -257,7 +260,7 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
     CHECK(std::filesystem::file_size(png) > 20'000);
   }
 
-  SECTION("the training page draws the job's loss and validation curves") {
+  {  // the training page draws the job's loss and validation curves
     const std::string page = dom(port, "#/jobs/job-1");
     CHECK(page.find("<strong id=\"job-state\">succeeded</strong>") != std::string::npos);
     CHECK(count(page, "<polyline class=\"loss\"") == 1);
@@ -268,7 +271,7 @@ TEST_CASE("console: a real browser renders recommendations, the attention heatma
     }
   }
 
-  SECTION("overview, models, search, item and API pages") {
+  {  // overview, models, search, item and API pages
     const std::string overview = dom(port, "#/");
     CHECK(overview.find("<div class=\"value\">300</div><div class=\"label\">users</div>") != std::string::npos);
     const std::string models = dom(port, "#/models");
