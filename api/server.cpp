@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -29,6 +27,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "api/dispatcher.h"
+#include "api/request_id.h"
 #include "base/log.h"
 #include "api/responses.h"
 #include "service/service.h"
@@ -110,21 +109,7 @@ struct Server::State {
   std::atomic<size_t> cpu_in_flight{0};  // requests posted to the CPU pool, not yet answered
   std::atomic<size_t> connections{0};  // live sessions (the max_connections cap)
   std::atomic<size_t> refusing{0};     // connections being refused (Refusal)
-  std::atomic<uint64_t> requests{0};   // request ids made so far
-  const uint64_t id_key = std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}();
-
-  // 16 hex digits: a counter through a bijective mix (splitmix64's
-  // finaliser) keyed per process, so ids never repeat within a process.
-  std::string new_request_id() {
-    uint64_t z = (requests.fetch_add(1, std::memory_order_relaxed) + 1) ^ id_key;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id(16, '0');
-    for (int i = 15; i >= 0; --i, z >>= 4) id[size_t(i)] = kHex[z & 15];
-    return id;
-  }
+  RequestIds request_ids;
 
   static size_t cpu_threads(const ServerOptions& o) {
     if (o.cpu_threads > 0) return o.cpu_threads;
@@ -307,7 +292,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Slot& slot = push_slot();
     const HttpRequest& partial = parser_->get();
     slot.method = std::string(partial.method_string());
-    slot.request_id = request_id_of(partial);
+    slot.request_id = st_.request_ids.of(partial);
     if (auto routed = st_.dispatcher.route(partial); routed.route) slot.label = routed.label;
     HttpRequest head;  // only version and method matter for finalize
     head.version(partial.version() == 10 ? 10 : 11);
@@ -315,20 +300,6 @@ class Session : public std::enable_shared_from_this<Session> {
     finalize_response(head, *res);
     unread_body_ = true;
     complete(slot.seq, std::move(*res));
-  }
-
-  // The client's X-Request-Id when it is a sane token (1 to 128 of
-  // A-Z a-z 0-9 - _ . :), else a new one, unique in this process (an id,
-  // not a secret).
-  std::string request_id_of(const HttpRequest& req) {
-    if (auto it = req.find("X-Request-Id"); it != req.end()) {
-      const std::string_view v(it->value().data(), it->value().size());
-      const bool sane = !v.empty() && v.size() <= 128 && std::all_of(v.begin(), v.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
-      });
-      if (sane) return std::string(v);
-    }
-    return st_.new_request_id();
   }
 
   Slot& push_slot() {
@@ -344,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!req->keep_alive()) read_closed_ = true;
     Slot& slot = push_slot();
     slot.method = std::string(req->method_string());
-    slot.request_id = request_id_of(*req);
+    slot.request_id = st_.request_ids.of(*req);
     const uint64_t seq = slot.seq;
     Dispatcher::Routed routed = st_.dispatcher.route(*req);
     slot.label = routed.label;
@@ -540,7 +511,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
                               " connections open, its limit; retry shortly");
     res_.set(http::field::retry_after, "1");
     res_.set(http::field::server, "attnrec");
-    res_.set("X-Request-Id", st_.new_request_id());  // every answer has one, this one too
+    res_.set("X-Request-Id", st_.request_ids.make());  // every answer has one, this one too
     res_.keep_alive(false);
     res_.prepare_payload();
     stream_.expires_after(kDrainTime);  // the write and the drain together

@@ -63,12 +63,7 @@ ServiceStats Service::stats() const {
   if (const auto live = live_.load()) {
     out.model_version = live->version;
     out.model_valid_ndcg = live->valid_ndcg;
-    std::vector<ModelRecord> records;
-    if (models_->list(&records).is_ok()) {
-      for (const ModelRecord& r : records) {
-        if (r.version == live->version) out.model_created_ms = r.created_ms;
-      }
-    }
+    out.model_created_ms = live->created_ms;
   }
   out.training_jobs = models_->job_counts();
   return out;

@@ -76,7 +76,7 @@ Status ModelLifecycle::load_live() {
           log::warn("the active model could not be loaded; serving the previously active one until a model is activated",
                     {{"active", active}, {"error", failures}, {"serving", version}});
         }
-        live_.store(make_serving_model(net.value(), version, record.valid_ndcg, store_));
+        live_.store(make_serving_model(net.value(), version, record.valid_ndcg, record.created_ms, store_));
         return Status::ok();
       }
       s = net.status();
@@ -105,7 +105,7 @@ Status ModelLifecycle::activate(std::string_view version) {
     return Status::conflict("model " + quoted(version) + " cannot be loaded, the live model keeps serving: " +
                             net.error());
   }
-  auto serving = make_serving_model(net.value(), std::string(version), record.valid_ndcg, store_);
+  auto serving = make_serving_model(net.value(), std::string(version), record.valid_ndcg, record.created_ms, store_);
   if (Status s = registry_.set_active(version); !s.is_ok()) return s;
   // Requests that loaded the old model finish with it; new ones see this one.
   live_.store(std::move(serving));

@@ -32,8 +32,9 @@ bool ServingModel::encode(std::span<const uint32_t> store_items, std::vector<flo
 
 std::shared_ptr<const ServingModel> make_serving_model(std::shared_ptr<const model::Model> net,
                                                        std::string version, double valid_ndcg,
-                                                       const storage::Store& store) {
+                                                       int64_t created_ms, const storage::Store& store) {
   auto m = std::make_shared<ServingModel>();
+  m->created_ms = created_ms;
   const int32_t n = net->num_items();
   m->to_store.assign(static_cast<size_t>(n) + 1, 0);
   uint32_t max_store = 0;

@@ -24,6 +24,7 @@ struct ServingModel {
   std::shared_ptr<const model::Model> net;
   std::string version;
   double valid_ndcg = 0;            // full-ranking validation NDCG@10 at training time
+  int64_t created_ms = 0;           // when the version was trained (its registry record)
   std::vector<int32_t> to_model;    // [store item id] -> model index, 0 = unknown
   std::vector<uint32_t> to_store;   // [model index] -> store item id, 0 = not in the store
 
@@ -66,6 +67,6 @@ class LiveModel {
 // Builds the maps for `net` against the store's item dictionary.
 std::shared_ptr<const ServingModel> make_serving_model(std::shared_ptr<const model::Model> net,
                                                        std::string version, double valid_ndcg,
-                                                       const storage::Store& store);
+                                                       int64_t created_ms, const storage::Store& store);
 
 }  // namespace attnrec::service

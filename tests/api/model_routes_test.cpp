@@ -141,7 +141,11 @@ TEST_CASE("routes: train through the API, then the model serves every route", "[
   REQUIRE(res.result_int() == 200);
   const std::string metrics = res.body();
   CHECK(metrics.find("\nattnrec_model_info{version=\"v1\",kind=\"sasrec\"} 1\n") != std::string::npos);
-  CHECK(metrics.find("\nattnrec_model_age_seconds ") != std::string::npos);
+  const size_t age_at = metrics.find("\nattnrec_model_age_seconds ");
+  REQUIRE(age_at != std::string::npos);
+  const double age = std::stod(metrics.substr(age_at + 27, 16));
+  CHECK(age >= 0);
+  CHECK(age < 600);  // trained by this test, seconds ago (not the epoch's age)
   const size_t ndcg_at = metrics.find("\nattnrec_model_valid_ndcg10 ");
   REQUIRE(ndcg_at != std::string::npos);
   const double ndcg = std::stod(metrics.substr(ndcg_at + 28, 12));
