@@ -139,7 +139,7 @@ class Store {
   // only the history's newest), so callers can take them out of aggregates.
   virtual Status erase_user(std::string_view user, std::vector<ErasedEvent>* erased) = 0;
 
-  // Calls fn for every stored event in (user, time) order; used to rebuild
+  // Calls fn for every stored event in arrival order; used to rebuild
   // in-memory aggregates (popularity) at start.
   virtual Status scan_events(
       const std::function<void(uint32_t user, uint32_t item, int64_t ts_ms,

@@ -13,6 +13,7 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 
+#include "base/log.h"
 #include "storage/rocks/fault_fs.h"
 #include "storage/rocks/history_merge.h"
 #include "storage/rocks/keys.h"
@@ -26,7 +27,7 @@ namespace {
 
 constexpr std::array<std::string_view, kNumCfs> kCfNames = {
     keys::kMeta,   keys::kUserIds, keys::kUsers,   keys::kItemIds, keys::kItems,
-    keys::kCatalog, keys::kEvents, keys::kHistory, keys::kDedup,   keys::kModels};
+    keys::kCatalog, keys::kLog,    keys::kHistory, keys::kDedup,   keys::kModels};
 
 rocksdb::CompressionType pick_compression() {
   const auto supported = rocksdb::GetSupportedCompressions();
@@ -71,12 +72,12 @@ rocksdb::ColumnFamilyOptions cf_options(Cf c, const Options& options,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.format_version = 5;
-  // Every CF but events is read by point lookups (dedup checks on ingest are
-  // mostly misses); events are only scanned.
-  if (c != kEventsCf) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Every CF but the log is read by point lookups (dedup checks on ingest
+  // are mostly misses); the log is only scanned.
+  if (c != kLogCf) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   switch (c) {
-    case kEventsCf:
+    case kLogCf:
       o.write_buffer_size = 64 << 20;
       o.max_write_buffer_number = 4;
       break;
@@ -211,8 +212,14 @@ Status Database::check_schema(bool fresh, const Options& options, const std::sha
       fresh = true;
     } else if (!s.ok()) {
       return from_rocks(s, "read schema version", path_);
+    } else if (uint32_t v1 = 0; keys::parse_u32(value, &v1) && v1 == 1) {
+      if (Status m = migrate_from_v1(options, cache); !m.is_ok()) return m;
     } else if (Status v = check_version(value); !v.is_ok()) {
       return v;
+    }
+    // A migration cut short after its version write leaves the old CF.
+    if (rocksdb::ColumnFamilyHandle* old = handle(keys::kEventsV1)) {
+      if (Status d = drop(old); !d.is_ok()) return d;
     }
   }
 
@@ -241,6 +248,72 @@ Status Database::check_schema(bool fresh, const Options& options, const std::sha
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return from_rocks(db_->Write(wo, &batch), "write schema", path_);
+}
+
+rocksdb::ColumnFamilyHandle* Database::handle(std::string_view name) const {
+  for (auto* h : handles_) {
+    if (h->GetName() == name) return h;
+  }
+  return nullptr;
+}
+
+Status Database::drop(rocksdb::ColumnFamilyHandle* h) {
+  const std::string name = h->GetName();
+  if (auto s = db_->DropColumnFamily(h); !s.ok()) return from_rocks(s, "drop column family " + name, path_);
+  db_->DestroyColumnFamilyHandle(h);
+  handles_.erase(std::find(handles_.begin(), handles_.end(), h));
+  for (auto& c : cf_) {
+    if (c == h) c = nullptr;
+  }
+  return Status::ok();
+}
+
+// Schema 1 kept events keyed user | ts | seq; schema 2 keys the log by seq
+// first. The copy goes to a new CF and the version is written last, so a
+// migration cut short is redone from the start at the next open.
+Status Database::migrate_from_v1(const Options& options, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyHandle* events = handle(keys::kEventsV1);
+  if (events == nullptr) {
+    return Status::corruption("store " + in_quotes(path_) + " has schema version 1 but no \"events\" column family");
+  }
+  if (cf_[kLogCf] != nullptr) {
+    if (Status d = drop(cf_[kLogCf]); !d.is_ok()) return d;
+  }
+  rocksdb::ColumnFamilyHandle* log = nullptr;
+  if (auto s = db_->CreateColumnFamily(cf_options(kLogCf, options, cache), std::string(keys::kLog), &log); !s.ok()) {
+    return from_rocks(s, "create column family log", path_);
+  }
+  handles_.push_back(log);
+  cf_[kLogCf] = log;
+
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events));
+  rocksdb::WriteBatch batch;
+  uint64_t copied = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    keys::EventKey k;
+    if (!keys::parse_event_key({it->key().data(), it->key().size()}, &k)) {
+      return Status::corruption("malformed schema-1 event key in " + path_);
+    }
+    batch.Put(log, keys::log_key(k.seq, k.user, k.ts_ms), it->value());
+    if (++copied % (1 << 16) == 0) {
+      if (auto s = db_->Write(rocksdb::WriteOptions(), &batch); !s.ok()) return from_rocks(s, "migrate events", path_);
+      batch.Clear();
+    }
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "read schema-1 events", path_);
+  it.reset();
+  std::string version;
+  keys::put_u32(&version, kSchemaVersion);
+  batch.Put(cf_[kMetaCf], std::string(keys::kSchemaVersion), version);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // the copy and the new version together, before the old CF goes
+  if (auto s = db_->Write(wo, &batch); !s.ok()) return from_rocks(s, "migrate events", path_);
+  if (Status d = drop(events); !d.is_ok()) return d;
+  log::info("store migrated to schema 2", {{"path", path_}, {"events", copied}});
+  return Status::ok();
 }
 
 rocksdb::Status Database::resume() {

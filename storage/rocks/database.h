@@ -12,8 +12,9 @@
 //   item_ids  external item id -> u32 internal id   (dense, from 1)
 //   items     u32 BE internal id -> external item id
 //   catalog   u32 BE item id -> opaque catalog record (the service's bytes)
-//   events    u32 BE user | i64 ts_ms (sign-flipped BE) | u64 BE seq -> event
-//             (the full log, ordered per user by time then arrival)
+//   log       u64 BE seq | u32 BE user | i64 ts_ms (sign-flipped BE) -> event
+//             (the full event log, in arrival order; schema 1 kept it as
+//             "events" keyed user | ts | seq, which open migrates)
 //   history   u32 BE user -> the user's newest `history_cap` events, kept by a
 //             merge operator (history_merge.h) so ingest never reads before
 //             it writes
@@ -40,7 +41,8 @@
 namespace attnrec::storage {
 
 // The schema this build reads and writes; open refuses any other.
-inline constexpr uint32_t kSchemaVersion = 1;
+// Schema 1 (events keyed by user first) is migrated on open.
+inline constexpr uint32_t kSchemaVersion = 2;
 
 // Column families by index (names in keys.h).
 enum Cf : size_t {
@@ -50,7 +52,7 @@ enum Cf : size_t {
   kItemIdsCf,
   kItemsCf,
   kCatalogCf,
-  kEventsCf,
+  kLogCf,
   kHistoryCf,
   kDedupCf,
   kModelsCf,
@@ -90,6 +92,11 @@ class Database {
   // the version in a fresh (or half-created) store.
   Status check_schema(bool fresh, const Options& options, const std::shared_ptr<rocksdb::Cache>& cache);
   Status check_version(std::string_view value) const;
+  // Rewrites a schema-1 store's events into the log (schema 2).
+  Status migrate_from_v1(const Options& options, const std::shared_ptr<rocksdb::Cache>& cache);
+  // An open CF by name (null when absent), and dropping one for good.
+  rocksdb::ColumnFamilyHandle* handle(std::string_view name) const;
+  Status drop(rocksdb::ColumnFamilyHandle* h);
 
   std::string path_;
   std::unique_ptr<rocksdb::Env> env_;  // the file system with test faults (fault_fs.h); outlives db_

@@ -106,7 +106,7 @@ Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::s
     const uint64_t seq = counters_.next_seq++;
     value.clear();
     encode_event_value({item, e.weight, e.type, e.id}, &value);
-    ops_.put(kEventsCf, keys::event_key(user, e.ts_ms, seq), value);
+    ops_.put(kLogCf, keys::log_key(seq, user, e.ts_ms), value);
     append_history_record({e.ts_ms, seq, item, e.weight, e.type}, &history_ops_[user]);
     if (!e.id.empty()) ops_.put(kDedupCf, e.id, keys::u64_value(seq));
     ++result.written;
@@ -122,33 +122,23 @@ Status GroupBuilder::add_erase_user(WriteRequest* r) {
     r->status = Status::not_found("unknown user \"" + std::string(r->key) + "\"");
     return Status::ok();
   }
-  // The leader is the only writer, so the events read here are all there is.
-  const std::string begin = keys::user_prefix(user);
-  const std::string end = keys::user_prefix_end(user);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db_.db()->NewIterator(ro, db_.cf(kEventsCf)));
-  uint64_t count = 0;
-  for (it->Seek(begin); it->Valid(); it->Next()) {
-    EventValue v;
-    if (!decode_event_value({it->value().data(), it->value().size()}, &v)) {
-      return Status::corruption("malformed event of user \"" + std::string(r->key) + "\" in " + db_.path());
-    }
-    if (!v.key.empty()) ops_.erase(kDedupCf, v.key);
-    if (r->erased) {
-      keys::EventKey k;
-      if (!keys::parse_event_key({it->key().data(), it->key().size()}, &k)) {
-        return Status::corruption("malformed event key of user \"" + std::string(r->key) + "\" in " + db_.path());
-      }
-      r->erased->push_back({v.item, k.ts_ms, v.weight});
-    }
-    ++count;
+  // The snapshot read covers seqs below found_below; the leader is the only
+  // writer, so reading the rest of the log here finds everything else.
+  std::vector<LoggedEvent> events;
+  uint64_t from = 1;
+  if (r->found != nullptr && r->found_user == user) {
+    events = *r->found;
+    from = r->found_below;
   }
-  if (!it->status().ok()) return from_rocks(it->status(), "read events to erase user", db_.path());
+  uint64_t end = 0;
+  if (Status s = user_events(db_, nullptr, user, from, &events, &end); !s.is_ok()) return s;
+  for (const LoggedEvent& e : events) {
+    ops_.erase(kLogCf, e.log_key);
+    if (!e.dedup_key.empty()) ops_.erase(kDedupCf, e.dedup_key);
+    if (r->erased) r->erased->push_back({e.item, e.ts_ms, e.weight});
+  }
+  const uint64_t count = events.size();
 
-  ops_.erase_range(kEventsCf, begin, end);
   ops_.erase(kHistoryCf, keys::u32_key(user));
   ops_.erase(kUserIdsCf, r->key);
   ops_.erase(kUsersCf, keys::u32_key(user));

@@ -23,6 +23,7 @@
 
 #include "storage/rocks/database.h"
 #include "storage/rocks/id_dictionary.h"
+#include "storage/rocks/log_scan.h"
 #include "storage/rocks/sorted_batch.h"
 #include "storage/rocks/writer_queue.h"
 #include "storage/store.h"
@@ -53,6 +54,11 @@ struct WriteRequest : WriterQueue::Writer {
   Cf cf = kMetaCf;                                              // kPut
   std::string_view key;    // kPut; the user for kEraseUser
   std::vector<ErasedEvent>* erased = nullptr;                    // kEraseUser, optional
+  // kEraseUser: the user's events read from a snapshot before queueing
+  // (log_scan.h): those of user id `found_user` with seq < `found_below`.
+  const std::vector<LoggedEvent>* found = nullptr;
+  uint32_t found_user = 0;
+  uint64_t found_below = 1;
   std::string_view value;  // kPut
 };
 

@@ -73,13 +73,23 @@ bool parse_event_key(std::string_view key, EventKey* out) {
   return true;
 }
 
-std::string user_prefix(uint32_t user) { return u32_key(user); }
-
-std::string user_prefix_end(uint32_t user) {
-  // No 4-byte successor exists; every event key (20 bytes) sorts below 21
-  // 0xff bytes.
-  if (user == UINT32_MAX) return std::string(kEventKeySize + 1, '\xff');
-  return u32_key(user + 1);
+std::string log_key(uint64_t seq, uint32_t user, int64_t ts_ms) {
+  std::string k;
+  k.reserve(kLogKeySize);
+  put_u64(&k, seq);
+  put_u32(&k, user);
+  put_u64(&k, static_cast<uint64_t>(ts_ms) ^ kSignBit);
+  return k;
 }
+
+bool parse_log_key(std::string_view key, EventKey* out) {
+  if (key.size() != kLogKeySize) return false;
+  out->seq = get_u64(key.data());
+  out->user = get_u32(key.data() + 8);
+  out->ts_ms = static_cast<int64_t>(get_u64(key.data() + 12) ^ kSignBit);
+  return true;
+}
+
+std::string log_seek_key(uint64_t seq) { return u64_value(seq); }
 
 }  // namespace attnrec::storage::keys

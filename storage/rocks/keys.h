@@ -19,10 +19,12 @@ inline constexpr std::string_view kUsers = "users";
 inline constexpr std::string_view kItemIds = "item_ids";
 inline constexpr std::string_view kItems = "items";
 inline constexpr std::string_view kCatalog = "catalog";
-inline constexpr std::string_view kEvents = "events";
+inline constexpr std::string_view kLog = "log";
 inline constexpr std::string_view kHistory = "history";
 inline constexpr std::string_view kDedup = "dedup";
 inline constexpr std::string_view kModels = "models";
+// Schema 1's event column family, replaced by "log" (migrated on open).
+inline constexpr std::string_view kEventsV1 = "events";
 
 // Keys of the "meta" column family. Internal keys never start with
 // kUserMetaPrefix, so set_meta/get_meta keys cannot clash with them.
@@ -47,19 +49,27 @@ std::string u64_value(uint64_t v);
 bool parse_u64(std::string_view s, uint64_t* v);
 bool parse_u32(std::string_view s, uint32_t* v);
 
-// events: user u32 BE | ts_ms i64 sign-flipped BE | seq u64 BE.
-inline constexpr size_t kEventKeySize = 4 + 8 + 8;
-std::string event_key(uint32_t user, int64_t ts_ms, uint64_t seq);
+// log (schema 2): seq u64 BE | user u32 BE | ts_ms i64 sign-flipped BE.
+// Arrival order: every ingest appends past the last key, which keeps the
+// memtable insert a short walk from the previous one instead of a descent
+// through the whole skip list.
+inline constexpr size_t kLogKeySize = 8 + 4 + 8;
 struct EventKey {
   uint32_t user = 0;
   int64_t ts_ms = 0;
   uint64_t seq = 0;
 };
-// False when `key` is not an event key.
+std::string log_key(uint64_t seq, uint32_t user, int64_t ts_ms);
+// False when `key` is not a log key.
+bool parse_log_key(std::string_view key, EventKey* out);
+// Sorts before the log keys of `seq` and after those of every smaller seq.
+std::string log_seek_key(uint64_t seq);
+
+// events (schema 1, read only to migrate a store to schema 2): user u32 BE |
+// ts_ms i64 sign-flipped BE | seq u64 BE.
+inline constexpr size_t kEventKeySize = 4 + 8 + 8;
+std::string event_key(uint32_t user, int64_t ts_ms, uint64_t seq);
+// False when `key` is not a schema-1 event key.
 bool parse_event_key(std::string_view key, EventKey* out);
-// [user_prefix(user), user_prefix(user + 1)) holds exactly the user's events.
-// For the last possible user id the upper bound is 21 0xff bytes.
-std::string user_prefix(uint32_t user);
-std::string user_prefix_end(uint32_t user);
 
 }  // namespace attnrec::storage::keys

@@ -6,6 +6,7 @@
 
 #include "storage/rocks/event_codec.h"
 #include "storage/rocks/keys.h"
+#include "storage/rocks/log_scan.h"
 #include "storage/rocks/rocks_status.h"
 #include "storage/rocks/sequence_snapshot.h"
 
@@ -156,10 +157,22 @@ Status RocksStore::write_events(std::span<const Event> events, WriteResult* resu
 }
 
 Status RocksStore::erase_user(std::string_view user, std::vector<ErasedEvent>* erased) {
+  if (erased) erased->clear();
   WriteRequest r(WriteRequest::Kind::kEraseUser);
   r.key = user;
   r.erased = erased;
-  if (erased) erased->clear();
+  // The log is in arrival order, so finding the user's events reads all of
+  // it: from a snapshot here, while ingest goes on; the leader then reads
+  // only what was written after the snapshot.
+  std::vector<LoggedEvent> found;
+  if (const uint32_t id = users_.find(user)) {
+    const rocksdb::Snapshot* snap = db_.db()->GetSnapshot();
+    Status s = user_events(db_, snap, id, 1, &found, &r.found_below);
+    db_.db()->ReleaseSnapshot(snap);
+    if (!s.is_ok()) return s;
+    r.found = &found;
+    r.found_user = id;
+  }
   return submit(&r);
 }
 
@@ -243,21 +256,9 @@ Status RocksStore::history_items(uint32_t user, size_t limit, std::vector<uint32
 }
 
 Status RocksStore::scan_events(const std::function<void(uint32_t, uint32_t, int64_t, float)>& fn) const {
-  Status bad;
-  Status s = scan(
-      kEventsCf,
-      [&](std::string_view key, std::string_view value) {
-        keys::EventKey k;
-        EventValue v;
-        if (!keys::parse_event_key(key, &k) || !decode_event_value(value, &v)) {
-          bad = Status::corruption("malformed event record in " + db_.path());
-          return false;
-        }
-        fn(k.user, v.item, k.ts_ms, v.weight);
-        return true;
-      },
+  return scan_log(
+      db_, nullptr, 1, [&](const keys::EventKey& k, const EventValue& v) { fn(k.user, v.item, k.ts_ms, v.weight); },
       "scan events");
-  return bad.is_ok() ? s : bad;
 }
 
 std::unique_ptr<SequenceSnapshot> RocksStore::snapshot() const {

@@ -1,49 +1,47 @@
 #include "storage/rocks/sequence_snapshot.h"
 
-#include "storage/rocks/event_codec.h"
-#include "storage/rocks/keys.h"
-#include "storage/rocks/rocks_status.h"
+#include <algorithm>
+
+#include "storage/rocks/log_scan.h"
 
 namespace attnrec::storage {
 
-RocksSequenceSnapshot::RocksSequenceSnapshot(const Database& db) : db_(db), snapshot_(db.db()->GetSnapshot()) {
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot_;
-  ro.fill_cache = false;            // a full scan would evict the serving working set
-  ro.readahead_size = 4 << 20;
-  it_.reset(db.db()->NewIterator(ro, db.cf(kEventsCf)));
-  it_->SeekToFirst();
-}
+RocksSequenceSnapshot::RocksSequenceSnapshot(const Database& db) : db_(db), snapshot_(db.db()->GetSnapshot()) {}
 
-RocksSequenceSnapshot::~RocksSequenceSnapshot() {
-  it_.reset();  // before the snapshot it reads
-  db_.db()->ReleaseSnapshot(snapshot_);
+RocksSequenceSnapshot::~RocksSequenceSnapshot() { db_.db()->ReleaseSnapshot(snapshot_); }
+
+void RocksSequenceSnapshot::load() {
+  loaded_ = true;
+  status_ = scan_log(
+      db_, snapshot_, 1,
+      [&](const keys::EventKey& k, const EventValue& v) {
+        if (k.user >= by_user_.size()) by_user_.resize(size_t{k.user} + 1);
+        by_user_[k.user].push_back({k.ts_ms, v.item});
+      },
+      "read snapshot of events");
+  // Arrival order within equal times is kept (stable), as the old per-user
+  // key order (user, ts, seq) gave it.
+  for (auto& events : by_user_) {
+    std::stable_sort(events.begin(), events.end(), [](const Entry& a, const Entry& b) { return a.ts_ms < b.ts_ms; });
+  }
 }
 
 bool RocksSequenceSnapshot::next(uint32_t* user, std::vector<uint32_t>* items, std::vector<int64_t>* ts_ms) {
   items->clear();
   ts_ms->clear();
+  if (!loaded_) load();
   if (!status_.is_ok()) return false;
-  while (it_->Valid()) {
-    keys::EventKey key;
-    EventValue value;
-    const auto k = it_->key();
-    const auto v = it_->value();
-    if (!keys::parse_event_key({k.data(), k.size()}, &key) || !decode_event_value({v.data(), v.size()}, &value)) {
-      status_ = Status::corruption("malformed event record in " + db_.path());
-      return false;
-    }
-    if (!items->empty() && key.user != *user) return true;  // the next user starts here
-    *user = key.user;
-    items->push_back(value.item);
-    ts_ms->push_back(key.ts_ms);
-    it_->Next();
+  while (next_user_ < by_user_.size() && by_user_[next_user_].empty()) ++next_user_;
+  if (next_user_ == by_user_.size()) return false;
+  std::vector<Entry> events = std::move(by_user_[next_user_]);  // freed as it is handed out
+  *user = static_cast<uint32_t>(next_user_++);
+  items->reserve(events.size());
+  ts_ms->reserve(events.size());
+  for (const Entry& e : events) {
+    items->push_back(e.item);
+    ts_ms->push_back(e.ts_ms);
   }
-  if (!it_->status().ok()) {
-    status_ = from_rocks(it_->status(), "read snapshot of events", db_.path());
-    return false;
-  }
-  return !items->empty();
+  return true;
 }
 
 }  // namespace attnrec::storage

@@ -1,11 +1,15 @@
-// SequenceSnapshot over a RocksDB snapshot of the "events" column family:
-// groups the (user, ts, seq)-ordered keys into one item sequence per user.
+// SequenceSnapshot over a RocksDB snapshot of the event log: the log is in
+// arrival order, so the first next() reads all of it and groups it into one
+// sequence per user (by time, then arrival), about 16 bytes per event held
+// until the snapshot is destroyed; later calls hand out one user each, in
+// user id order.
 //
 // Not thread-safe (one reader). Borrows the Database, which must outlive it;
 // releases the RocksDB snapshot on destruction.
 #pragma once
 
-#include <memory>
+#include <cstdint>
+#include <vector>
 
 #include <rocksdb/db.h>
 
@@ -23,9 +27,17 @@ class RocksSequenceSnapshot final : public SequenceSnapshot {
   Status status() const override { return status_; }
 
  private:
+  struct Entry {
+    int64_t ts_ms;
+    uint32_t item;
+  };
+  void load();
+
   const Database& db_;
   const rocksdb::Snapshot* snapshot_;
-  std::unique_ptr<rocksdb::Iterator> it_;
+  bool loaded_ = false;
+  std::vector<std::vector<Entry>> by_user_;  // index: user id
+  size_t next_user_ = 0;
   Status status_;
 };
 

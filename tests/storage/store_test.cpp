@@ -188,9 +188,23 @@ TEST_CASE("history keeps the newest cap events in time order", "[storage][store]
     CHECK(history_items(*store, "u") == std::vector<std::string>{"t30", "t50", "t60", "t60b"});
     CHECK(history_items(*store, "u", 2) == std::vector<std::string>{"t60", "t60b"});
     CHECK(history_items(*store, "u", 0).empty());
-    // The event log keeps everything, in time order.
+    // The event log keeps everything, in arrival order; the training
+    // snapshot hands it out in time order (equal times in arrival order).
     CHECK(all_events(*store).size() == 8);
-    CHECK(std::get<1>(all_events(*store).front()) == "tneg");
+    CHECK(std::get<1>(all_events(*store).front()) == "t50");
+    CHECK(std::get<1>(all_events(*store).back()) == "tneg");
+    auto snap = store->snapshot();
+    uint32_t user = 0;
+    std::vector<uint32_t> items;
+    std::vector<int64_t> ts;
+    REQUIRE(snap->next(&user, &items, &ts));
+    CHECK(user == store->find_user("u"));
+    std::vector<std::string> names;
+    for (uint32_t i : items) names.push_back(store->item_name(i));
+    CHECK(names == std::vector<std::string>{"tneg", "t5", "t10", "t20", "t30", "t50", "t60", "t60b"});
+    CHECK(ts == std::vector<int64_t>{-1, 5, 10, 20, 30, 50, 60, 60});
+    CHECK_FALSE(snap->next(&user, &items, &ts));
+    CHECK(snap->status().is_ok());
   }
   auto store = open_store(o);
   CHECK(history_items(*store, "u") == std::vector<std::string>{"t30", "t50", "t60", "t60b"});

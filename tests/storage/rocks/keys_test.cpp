@@ -4,25 +4,35 @@
 
 using namespace attnrec::storage;
 
-TEST_CASE("event keys sort by user, then time (negative first), then seq", "[storage][keys]") {
-  const std::string a = keys::event_key(1, -5, 9);
-  const std::string b = keys::event_key(1, 0, 1);
-  const std::string c = keys::event_key(1, 0, 2);
-  const std::string d = keys::event_key(1, 1'700'000'000'000, 0);
-  const std::string e = keys::event_key(2, INT64_MIN, 0);
+TEST_CASE("log keys sort by arrival (seq) and carry the user and time", "[storage][keys]") {
+  const std::string a = keys::log_key(1, 9, 1'700'000'000'000);
+  const std::string b = keys::log_key(2, 1, -5);
+  const std::string c = keys::log_key(256, 0, INT64_MIN);
   CHECK(a < b);
   CHECK(b < c);
-  CHECK(c < d);
-  CHECK(d < e);
-  CHECK(e >= keys::user_prefix_end(1));
-  CHECK(d < keys::user_prefix_end(1));
-  CHECK(keys::event_key(UINT32_MAX, INT64_MAX, UINT64_MAX) < keys::user_prefix_end(UINT32_MAX));
+  CHECK(keys::log_seek_key(2) <= b);
+  CHECK(keys::log_seek_key(2) > a);
+  CHECK(keys::log_seek_key(257) > c);
 
   keys::EventKey k;
-  REQUIRE(keys::parse_event_key(a, &k));
+  REQUIRE(keys::parse_log_key(b, &k));
+  CHECK(k.seq == 2);
   CHECK(k.user == 1);
   CHECK(k.ts_ms == -5);
+  REQUIRE(keys::parse_log_key(keys::log_key(UINT64_MAX, UINT32_MAX, INT64_MAX), &k));
+  CHECK(k.seq == UINT64_MAX);
+  CHECK(k.user == UINT32_MAX);
+  CHECK(k.ts_ms == INT64_MAX);
+  CHECK_FALSE(keys::parse_log_key("short", &k));
+}
+
+TEST_CASE("schema-1 event keys (read by the migration) parse back", "[storage][keys]") {
+  keys::EventKey k;
+  REQUIRE(keys::parse_event_key(keys::event_key(7, -5, 9), &k));
+  CHECK(k.user == 7);
+  CHECK(k.ts_ms == -5);
   CHECK(k.seq == 9);
+  CHECK(keys::event_key(1, 0, 2) < keys::event_key(1, 1, 0));
   CHECK_FALSE(keys::parse_event_key("short", &k));
 }
 

@@ -29,10 +29,10 @@ TEST_CASE("a sorted batch means what its operations meant in arrival order", "[s
   ops.put(kMetaCf, "ext/a", "a2");  // same key: the later put wins
   ops.put(kMetaCf, "ext/c", "c1");
   ops.erase(kMetaCf, "ext/c");
-  ops.put(kEventsCf, "e1", "x");
-  ops.put(kEventsCf, "e3", "x");
-  ops.erase_range(kEventsCf, "e0", "e4");  // deletes e1 and e3, written before it
-  ops.put(kEventsCf, "e2", "y");            // written after it: kept
+  ops.put(kLogCf, "e1", "x");
+  ops.put(kLogCf, "e3", "x");
+  ops.erase_range(kLogCf, "e0", "e4");  // deletes e1 and e3, written before it
+  ops.put(kLogCf, "e2", "y");            // written after it: kept
   ops.put(kMetaCf, "ext/d", "d1");
   REQUIRE(ops.count() == 10);
 
@@ -45,7 +45,7 @@ TEST_CASE("a sorted batch means what its operations meant in arrival order", "[s
   CHECK(get(db, kMetaCf, "ext/b") == "b1");
   CHECK(get(db, kMetaCf, "ext/c") == "<NotFound: >");
   CHECK(get(db, kMetaCf, "ext/d") == "d1");
-  CHECK(get(db, kEventsCf, "e1") == "<NotFound: >");
-  CHECK(get(db, kEventsCf, "e3") == "<NotFound: >");
-  CHECK(get(db, kEventsCf, "e2") == "y");
+  CHECK(get(db, kLogCf, "e1") == "<NotFound: >");
+  CHECK(get(db, kLogCf, "e3") == "<NotFound: >");
+  CHECK(get(db, kLogCf, "e2") == "y");
 }
