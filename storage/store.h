@@ -45,6 +45,10 @@ struct Options {
   SyncPolicy sync = SyncPolicy::kSync;
   bool create_if_missing = true;
   size_t history_cap = 512;             // events kept per user in `history`
+  // History records held in memory (and read from there) before they are
+  // merged into the store, one merge per user; after a crash they are read
+  // back from the event log at open. 1 merges at every write.
+  size_t history_buffer = 1 << 18;
   size_t block_cache_bytes = 64 << 20;
 };
 

@@ -1,5 +1,6 @@
 #include "storage/rocks/event_codec.h"
 
+#include <algorithm>
 #include <bit>
 
 #include "storage/rocks/keys.h"
@@ -49,6 +50,13 @@ bool decode_event_value(std::string_view bytes, EventValue* out) {
   if (!get_type(bytes, &pos, &out->type)) return false;
   out->key = bytes.substr(pos);
   return true;
+}
+
+void newest_history(size_t cap, std::vector<HistoryRecord>* records) {
+  std::sort(records->begin(), records->end(), [](const HistoryRecord& a, const HistoryRecord& b) {
+    return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.seq < b.seq;
+  });
+  if (records->size() > cap) records->erase(records->begin(), records->end() - std::ptrdiff_t(cap));
 }
 
 void append_history_record(const HistoryRecord& r, std::string* out) {

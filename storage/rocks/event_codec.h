@@ -42,6 +42,11 @@ struct HistoryRecord {
   std::string_view type;  // view into the decoded bytes
 };
 
+// Sorts by (ts_ms, seq) and keeps the newest `cap`, oldest first: the
+// history's order, applied by the merge operator and by readers of records
+// not yet merged.
+void newest_history(size_t cap, std::vector<HistoryRecord>* records);
+
 // Appends one entry. Precondition: r.type.size() <= kMaxTypeBytes.
 void append_history_record(const HistoryRecord& r, std::string* out);
 // Appends every entry of `bytes` to out; false on malformed bytes (out is

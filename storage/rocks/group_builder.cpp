@@ -19,8 +19,8 @@ WriteRequest* as_request(WriterQueue::Writer* w) { return static_cast<WriteReque
 }  // namespace
 
 GroupBuilder::GroupBuilder(const Database& db, const IdDictionary& users, const IdDictionary& items,
-                           const Counters& counters)
-    : db_(db), users_(users), items_(items), counters_(counters) {}
+                           const Counters& counters, const PendingHistory& pending, size_t flush_at)
+    : db_(db), users_(users), items_(items), pending_(pending), flush_at_(flush_at), counters_(counters) {}
 
 Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
   const Counters before = counters_;
@@ -53,7 +53,21 @@ Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
     return Status::invalid_argument("id space exhausted: more than 2^32-1 users or items in " + db_.path());
   }
 
-  for (auto& [user, op] : history_ops_) ops_.merge(kHistoryCf, keys::u32_key(user), op);
+  flush_history_ = history_records_ > 0 && pending_.records + history_records_ >= flush_at_;
+  if (flush_history_) {
+    for (const auto& [user, records] : pending_.by_user) {
+      auto mine = history_ops_.find(user);
+      if (mine == history_ops_.end()) {
+        ops_.merge(kHistoryCf, keys::u32_key(user), records);
+      } else {
+        ops_.merge(kHistoryCf, keys::u32_key(user), records + mine->second);
+      }
+    }
+    for (const auto& [user, records] : history_ops_) {
+      if (!pending_.by_user.contains(user)) ops_.merge(kHistoryCf, keys::u32_key(user), records);
+    }
+    ops_.put(kMetaCf, keys::kHistoryApplied, keys::u64_value(counters_.next_seq));
+  }
   put_counters(before);
   ops_.write_to(db_, &batch_);
   return Status::ok();
@@ -108,6 +122,7 @@ Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::s
     encode_event_value({item, e.weight, e.type, e.id}, &value);
     ops_.put(kLogCf, keys::log_key(seq, user, e.ts_ms), value);
     append_history_record({e.ts_ms, seq, item, e.weight, e.type}, &history_ops_[user]);
+    ++history_records_;
     if (!e.id.empty()) ops_.put(kDedupCf, e.id, keys::u64_value(seq));
     ++result.written;
   }

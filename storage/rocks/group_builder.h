@@ -62,9 +62,22 @@ struct WriteRequest : WriterQueue::Writer {
   std::string_view value;  // kPut
 };
 
+// History records in the log but not yet merged into "history": the store
+// buffers them so that a user's events of many groups cost one merge (a
+// skip-list insert per user, not per group). Owned by the store, changed by
+// the group leader only.
+struct PendingHistory {
+  std::unordered_map<uint32_t, std::string> by_user;  // encoded records (event_codec.h), arrival order
+  size_t records = 0;
+};
+
 class GroupBuilder {
  public:
-  GroupBuilder(const Database& db, const IdDictionary& users, const IdDictionary& items, const Counters& counters);
+  // The group's history records join `pending`, or, once pending would reach
+  // `flush_at` records, pending and the group's records are merged into
+  // "history" by this group's batch (with the applied-seq watermark).
+  GroupBuilder(const Database& db, const IdDictionary& users, const IdDictionary& items, const Counters& counters,
+               const PendingHistory& pending, size_t flush_at);
 
   // Adds every request to the batch, setting each request's status (a
   // request can be refused alone, e.g. erasing an unknown user). A non-ok
@@ -77,6 +90,11 @@ class GroupBuilder {
   std::vector<std::pair<uint32_t, std::string>> take_new_items() { return std::move(new_items_); }
   const std::vector<uint32_t>& erased_users() const { return erased_users_; }
   const Counters& counters() const { return counters_; }
+  // Whether the batch merges the pending history; if not, the group's own
+  // records (user -> encoded records) are to be added to the pending ones.
+  bool flushes_history() const { return flush_history_; }
+  std::unordered_map<uint32_t, std::string>& history_records() { return history_ops_; }
+  size_t history_record_count() const { return history_records_; }
 
  private:
   // Dedup keys of the group already stored in the database.
@@ -94,6 +112,10 @@ class GroupBuilder {
   const Database& db_;
   const IdDictionary& users_;
   const IdDictionary& items_;
+  const PendingHistory& pending_;
+  const size_t flush_at_;
+  bool flush_history_ = false;
+  size_t history_records_ = 0;  // in history_ops_
   Counters counters_;
   SortedBatch ops_;           // what build() adds, in arrival order
   rocksdb::WriteBatch batch_;  // ops_ sorted, once build() succeeded
@@ -104,7 +126,7 @@ class GroupBuilder {
   std::vector<std::pair<uint32_t, std::string>> new_items_;
   std::vector<uint32_t> erased_users_;
   std::unordered_set<std::string_view> group_keys_;  // dedup keys admitted in this group
-  std::unordered_map<uint32_t, std::string> history_ops_;  // user -> merge operand
+  std::unordered_map<uint32_t, std::string> history_ops_;  // user -> this group's records
 };
 
 }  // namespace attnrec::storage

@@ -50,12 +50,9 @@ class HistoryMergeOperator : public rocksdb::MergeOperator {
 
   // Sorts by (ts, seq) and writes the newest cap_ entries, oldest first.
   void encode_newest(std::vector<HistoryRecord>* records, std::string* out) const {
-    std::sort(records->begin(), records->end(), [](const HistoryRecord& a, const HistoryRecord& b) {
-      return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.seq < b.seq;
-    });
-    size_t first = records->size() > cap_ ? records->size() - cap_ : 0;
+    newest_history(cap_, records);
     out->clear();
-    for (size_t i = first; i < records->size(); ++i) append_history_record((*records)[i], out);
+    for (const HistoryRecord& r : *records) append_history_record(r, out);
   }
 
   const size_t cap_;

@@ -33,6 +33,9 @@ inline constexpr std::string_view kNextUser = "next_user_id";         // u64 BE
 inline constexpr std::string_view kNextItem = "next_item_id";         // u64 BE
 inline constexpr std::string_view kNextSeq = "next_event_seq";        // u64 BE
 inline constexpr std::string_view kLiveEvents = "live_events";        // u64 BE
+// Every event with a smaller seq is in "history"; later ones are replayed
+// from the log at open (rocks_store.h, pending history).
+inline constexpr std::string_view kHistoryApplied = "history_applied_seq";  // u64 BE
 inline constexpr std::string_view kUserMetaPrefix = "ext/";
 
 std::string user_meta_key(std::string_view key);

@@ -31,7 +31,11 @@ Status Store::open(const Options& options, std::unique_ptr<Store>* store) {
 
 RocksStore::RocksStore(const Options& options) : options_(options), queue_(kMaxGroupWeight) {}
 
-RocksStore::~RocksStore() = default;  // db_ flushes and closes
+RocksStore::~RocksStore() {
+  // Not needed for safety (the log has every event, replay_history reads
+  // them back), only to spare the next open that read.
+  (void)flush_history();
+}  // then db_ flushes and closes
 
 Status RocksStore::open(const Options& options, std::unique_ptr<RocksStore>* store) {
   std::unique_ptr<RocksStore> s(new RocksStore(options));
@@ -81,7 +85,57 @@ Status RocksStore::load() {
   users_seen_ = counters_.next_user - 1;
   items_seen_ = counters_.next_item - 1;
   live_events_ = counters_.live_events;
-  return Status::ok();
+  return replay_history();
+}
+
+Status RocksStore::replay_history() {
+  std::string value;
+  Status s = get(kMetaCf, std::string(keys::kHistoryApplied), &value, "load the history watermark");
+  uint64_t applied = 0;
+  if (s.is_not_found()) {
+    // A store from before the watermark wrote its history with every event.
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return from_rocks(db_.db()->Put(wo, db_.cf(kMetaCf), std::string(keys::kHistoryApplied),
+                                    keys::u64_value(counters_.next_seq)),
+                      "write the history watermark", db_.path());
+  }
+  if (!s.is_ok()) return s;
+  if (!keys::parse_u64(value, &applied)) return Status::corruption("malformed history watermark in " + db_.path());
+  std::unique_lock lock(pending_mu_);
+  return scan_log(
+      db_, nullptr, applied,
+      [&](const keys::EventKey& k, const EventValue& v) {
+        append_history_record({k.ts_ms, k.seq, v.item, v.weight, v.type}, &pending_.by_user[k.user]);
+        ++pending_.records;
+      },
+      "replay the history");
+}
+
+Status RocksStore::flush_history() {
+  std::unique_lock lock(pending_mu_);
+  if (pending_.records == 0) return Status::ok();
+  rocksdb::WriteBatch batch;
+  for (const auto& [user, records] : pending_.by_user) batch.Merge(db_.cf(kHistoryCf), keys::u32_key(user), records);
+  batch.Put(db_.cf(kMetaCf), std::string(keys::kHistoryApplied), keys::u64_value(counters_.next_seq));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  Status s = from_rocks_write(db_.db()->Write(wo, &batch), db_.path());
+  if (s.is_ok()) pending_ = PendingHistory{};
+  return s;
+}
+
+bool RocksStore::pending_history(uint32_t user, std::string* out) const {
+  std::shared_lock lock(pending_mu_);
+  auto it = pending_.by_user.find(user);
+  if (it == pending_.by_user.end()) return false;
+  out->append(it->second);
+  return true;
+}
+
+void RocksStore::drop_pending_history_for_testing() {
+  std::unique_lock lock(pending_mu_);
+  pending_ = PendingHistory{};
 }
 
 // --- writes ----------------------------------------------------------------
@@ -91,7 +145,7 @@ Status RocksStore::submit(WriteRequest* request) {
 }
 
 void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
-  GroupBuilder builder(db_, users_, items_, counters_);
+  GroupBuilder builder(db_, users_, items_, counters_, pending_, std::max<size_t>(options_.history_buffer, 1));
   Status s = builder.build(group);
   if (s.is_ok()) {
     std::lock_guard lock(test_mu_);
@@ -128,6 +182,23 @@ void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
   users_.insert(builder.take_new_users());
   items_.insert(builder.take_new_items());
   for (uint32_t user : builder.erased_users()) users_.erase(user);
+  {
+    std::unique_lock lock(pending_mu_);
+    if (builder.flushes_history()) {
+      pending_ = PendingHistory{};
+    } else if (builder.history_record_count() > 0) {
+      for (auto& [user, records] : builder.history_records()) pending_.by_user[user].append(records);
+      pending_.records += builder.history_record_count();
+    }
+    for (uint32_t user : builder.erased_users()) {
+      auto it = pending_.by_user.find(user);
+      if (it == pending_.by_user.end()) continue;
+      std::vector<HistoryRecord> records;
+      (void)decode_history(it->second, &records);
+      pending_.records -= std::min(pending_.records, records.size());
+      pending_.by_user.erase(it);
+    }
+  }
   counters_ = builder.counters();
   users_seen_ = counters_.next_user - 1;
   items_seen_ = counters_.next_item - 1;
@@ -226,12 +297,17 @@ Status RocksStore::history(uint32_t user, size_t limit, std::vector<HistoryEntry
   if (user == 0 || limit == 0) return Status::ok();
   std::string value;
   Status s = get(kHistoryCf, keys::u32_key(user), &value, "read history");
-  if (s.is_not_found()) return Status::ok();
-  if (!s.is_ok()) return s;
+  if (s.is_not_found()) {
+    value.clear();
+  } else if (!s.is_ok()) {
+    return s;
+  }
+  const bool buffered = pending_history(user, &value);  // records after the stored ones
   std::vector<HistoryRecord> records;
   if (!decode_history(value, &records)) {
     return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
   }
+  if (buffered) newest_history(options_.history_cap, &records);
   const size_t first = records.size() > limit ? records.size() - limit : 0;
   out->reserve(records.size() - first);
   for (size_t i = first; i < records.size(); ++i) {
@@ -247,11 +323,25 @@ Status RocksStore::history_items(uint32_t user, size_t limit, std::vector<uint32
   rocksdb::PinnableSlice value;  // read in place from the block cache, no copy
   const rocksdb::Status rs =
       db_.db()->Get(rocksdb::ReadOptions(), db_.cf(kHistoryCf), keys::u32_key(user), &value);
-  if (rs.IsNotFound()) return Status::ok();
-  if (!rs.ok()) return from_rocks(rs, "read history", db_.path());
-  if (!decode_history_items({value.data(), value.size()}, limit, out)) {
+  if (!rs.ok() && !rs.IsNotFound()) return from_rocks(rs, "read history", db_.path());
+  const std::string_view stored = rs.ok() ? std::string_view(value.data(), value.size()) : std::string_view();
+  std::string bytes;
+  if (!pending_history(user, &bytes)) {
+    if (!decode_history_items(stored, limit, out)) {
+      return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
+    }
+    return Status::ok();
+  }
+  // Buffered records may be older than stored ones: order them all as the
+  // merge operator would.
+  bytes.insert(0, stored);
+  std::vector<HistoryRecord> records;
+  if (!decode_history(bytes, &records)) {
     return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
   }
+  newest_history(std::min(limit, options_.history_cap), &records);
+  out->reserve(records.size());
+  for (const HistoryRecord& r : records) out->push_back(r.item);
   return Status::ok();
 }
 

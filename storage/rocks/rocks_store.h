@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,10 +59,20 @@ class RocksStore final : public Store {
   // Test hook: the next group commit fails with `s` instead of writing (after
   // its batch is built, so ids were allocated and must not leak).
   void fail_next_commit_for_testing(Status s);
+  // Test hook: forgets the buffered history records without writing them,
+  // as a crash would (the log still has their events).
+  void drop_pending_history_for_testing();
 
  private:
   explicit RocksStore(const Options& options);
   Status load();
+  // Reads back the events of the log past the history watermark.
+  Status replay_history();
+  // Merges the buffered history into the store (at close).
+  Status flush_history();
+  // Appends the user's buffered records to *out (a copy: readers hold the
+  // lock only for it); false when there are none.
+  bool pending_history(uint32_t user, std::string* out) const;
   Status submit(WriteRequest* request);
   void commit(std::span<WriterQueue::Writer* const> group);
   Status get(Cf cf, const std::string& key, std::string* value, std::string_view what) const;
@@ -75,6 +86,10 @@ class RocksStore final : public Store {
   IdDictionary items_;
   WriterQueue queue_;
   Counters counters_;  // the leader's; persisted in meta by every batch that moves them
+  // History records not yet in the "history" CF: written by the leader under
+  // an exclusive lock, read by history readers under a shared one.
+  mutable std::shared_mutex pending_mu_;
+  PendingHistory pending_;
   // Copies of counters_ for stats(), published after each commit.
   std::atomic<uint64_t> users_seen_{0};
   std::atomic<uint64_t> items_seen_{0};

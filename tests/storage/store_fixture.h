@@ -16,10 +16,11 @@ namespace attnrec::storage::testing {
 
 using attnrec::testing::TempDir;
 
-inline Options options_for(const std::string& path, size_t history_cap = 512) {
+inline Options options_for(const std::string& path, size_t history_cap = 512, size_t history_buffer = 1 << 18) {
   Options o;
   o.path = path;
   o.history_cap = history_cap;
+  o.history_buffer = history_buffer;
   o.block_cache_bytes = 8 << 20;
   return o;
 }
@@ -84,6 +85,12 @@ inline std::vector<std::string> history_items(const Store& store, const std::str
   REQUIRE(store.history(store.find_user(user), limit, &entries).is_ok());
   std::vector<std::string> items;
   for (const auto& e : entries) items.push_back(e.item_id);
+  // The serving path's read (item ids only) gives the same list.
+  std::vector<uint32_t> ids;
+  REQUIRE(store.history_items(store.find_user(user), limit, &ids).is_ok());
+  std::vector<std::string> names;
+  for (uint32_t id : ids) names.push_back(store.item_name(id));
+  CHECK(names == items);
   return items;
 }
 

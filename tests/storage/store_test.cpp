@@ -176,8 +176,10 @@ TEST_CASE("erase_user reports every event it removed, beyond the history cap", "
 }
 
 TEST_CASE("history keeps the newest cap events in time order", "[storage][store][history]") {
+  // Merged into the store at every write, every few writes, or only at close.
+  const size_t buffer = GENERATE(size_t{1}, size_t{3}, size_t{1} << 18);
   TempDir dir;
-  const Options o = options_for(dir.sub("db"), /*history_cap=*/4);
+  const Options o = options_for(dir.sub("db"), /*history_cap=*/4, buffer);
   {
     auto store = open_store(o);
     // Out of order across and within batches; equal times keep arrival order.

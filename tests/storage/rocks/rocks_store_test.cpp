@@ -238,3 +238,26 @@ TEST_CASE("a schema-1 store is migrated on open, also after a migration cut shor
   auto reopened = open_store(o);
   CHECK(all_events(*reopened).size() == 2);
 }
+
+TEST_CASE("history not yet merged when the process dies is read back from the log", "[storage][rocks][history]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"), /*history_cap=*/3, /*history_buffer=*/5);
+  {
+    std::unique_ptr<RocksStore> store;
+    REQUIRE(RocksStore::open(o, &store).is_ok());
+    write(*store, {ev("u", "a", 10), ev("v", "x", 1)});
+    write(*store, {ev("u", "b", 20), ev("u", "c", 30), ev("w", "y", 2)});  // 5 records: merged
+    write(*store, {ev("u", "d", 5), ev("u", "e", 40), ev("v", "z", 3)});   // buffered
+    write(*store, {ev("w", "q", 4)});
+    REQUIRE(store->erase_user("w", nullptr).is_ok());  // buffered and merged records both go
+    CHECK(history_items(*store, "u") == std::vector<std::string>{"b", "c", "e"});
+    store->drop_pending_history_for_testing();  // as a crash: nothing more reaches the CF
+    CHECK(history_items(*store, "u") == std::vector<std::string>{"a", "b", "c"});
+  }
+  std::unique_ptr<RocksStore> store;
+  REQUIRE(RocksStore::open(o, &store).is_ok());
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"b", "c", "e"});
+  CHECK(history_items(*store, "v") == std::vector<std::string>{"x", "z"});
+  CHECK(store->find_user("w") == 0);
+  CHECK(all_events(*store).size() == 7);
+}
