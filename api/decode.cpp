@@ -70,7 +70,7 @@ bool is_json_content_type(std::string_view content_type) {
          iequals(media.substr(media.size() - kSuffix.size()), kSuffix);
 }
 
-MaybeError parse_json_body(const HttpRequest& req, json::value* out) {
+MaybeError parse_json_body(const HttpRequest& req, json::value* out, json::storage_ptr sp) {
   const auto it = req.find(http::field::content_type);
   if (it == req.end() || !is_json_content_type(it->value())) {
     return error_response(http::status::unsupported_media_type, "unsupported_media_type",
@@ -79,7 +79,7 @@ MaybeError parse_json_body(const HttpRequest& req, json::value* out) {
   json::error_code ec;
   json::parse_options opts;
   opts.max_depth = 64;  // deep nesting is never legitimate here; bound the parser's stack
-  *out = json::parse(req.body(), ec, {}, opts);
+  *out = json::parse(req.body(), ec, std::move(sp), opts);
   if (ec) {
     return error_response(http::status::bad_request, "malformed_json",
                           "request body is not valid JSON: " + ec.message());

@@ -19,8 +19,9 @@ namespace attnrec::api {
 using MaybeError = std::optional<HttpResponse>;
 
 // Requires a JSON Content-Type (415 otherwise) and a body that parses (400
-// malformed_json otherwise).
-MaybeError parse_json_body(const HttpRequest& req, boost::json::value* out);
+// malformed_json otherwise). The value's memory comes from `sp` (default:
+// the heap), e.g. a monotonic resource that outlives *out.
+MaybeError parse_json_body(const HttpRequest& req, boost::json::value* out, boost::json::storage_ptr sp = {});
 
 // True for "application/json" and "application/<x>+json", any parameters.
 bool is_json_content_type(std::string_view content_type);

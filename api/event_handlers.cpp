@@ -3,6 +3,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include "api/handlers.h"
 #include "api/responses.h"
@@ -16,8 +17,13 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 
 HttpResponse post_events(const RequestContext& ctx) {
+  // The parsed body is read once and dropped: one arena instead of a heap
+  // allocation per value (a batch of 100 events is ~500 of them). Declared
+  // before `body`, which uses it.
+  unsigned char arena[16 << 10];
+  json::monotonic_resource resource(arena, sizeof arena);
   json::value body;
-  if (auto error = parse_json_body(ctx.req, &body)) return std::move(*error);
+  if (auto error = parse_json_body(ctx.req, &body, &resource)) return std::move(*error);
   if (!body.is_object()) {
     return invalid_argument("the body must be an event object or {\"events\":[...]}");
   }

@@ -52,13 +52,14 @@ Status Events::ingest(std::span<const EventInput> events, IngestResult* result) 
   result->duplicates = written.duplicates;
   metrics_.add_events_ingested(written.written);
   metrics_.add_events_duplicate(written.duplicates);
-  std::string_view last_user;  // batches often hold runs of one user's events
+  uint32_t last_user = 0;  // batches often hold runs of one user's events
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!written.stored.empty() && !written.stored[i]) continue;  // a duplicate
-    popularity_.add(store_.find_item(batch[i].item), batch[i].ts_ms, batch[i].weight);
-    if (on_user_changed_ && batch[i].user != last_user) {
-      on_user_changed_(store_.find_user(batch[i].user));
-      last_user = batch[i].user;
+    const auto [user, item] = written.ids[i];
+    popularity_.add(item, batch[i].ts_ms, batch[i].weight);
+    if (on_user_changed_ && user != last_user) {
+      on_user_changed_(user);
+      last_user = user;
     }
   }
   if (on_ingested_ && written.written > 0) on_ingested_(written.written);

@@ -82,6 +82,9 @@ struct WriteResult {
   size_t written = 0;     // events stored
   size_t duplicates = 0;  // events skipped because their id was seen before
   std::vector<bool> stored;  // per input event: true = written, false = duplicate
+  // Per input event, the internal (user, item) ids it was stored under;
+  // (0, 0) for a duplicate. Spares callers looking each name up again.
+  std::vector<std::pair<uint32_t, uint32_t>> ids;
 };
 
 struct Stats {

@@ -104,6 +104,7 @@ Status GroupBuilder::stored_keys(std::span<WriterQueue::Writer* const> group,
 Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::string>& stored) {
   WriteResult result;
   result.stored.assign(r->events.size(), false);
+  result.ids.assign(r->events.size(), {0, 0});
   std::string value;
   for (size_t i = 0; i < r->events.size(); ++i) {
     const Event& e = r->events[i];
@@ -118,6 +119,7 @@ Status GroupBuilder::add_events(WriteRequest* r, const std::unordered_set<std::s
     const uint32_t user = user_id(e.user);
     const uint32_t item = item_id(e.item);
     const uint64_t seq = counters_.next_seq++;
+    result.ids[i] = {user, item};
     value.clear();
     encode_event_value({item, e.weight, e.type, e.id}, &value);
     ops_.put(kLogCf, keys::log_key(seq, user, e.ts_ms), value);

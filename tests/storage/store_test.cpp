@@ -116,6 +116,9 @@ TEST_CASE("a repeated idempotency key is stored once", "[storage][store][idempot
   CHECK(r.written == 1);
   CHECK(r.duplicates == 2);
   CHECK(r.stored == std::vector<bool>{false, false, true});
+  using Ids = std::vector<std::pair<uint32_t, uint32_t>>;
+  CHECK(r.ids == Ids{{0, 0}, {0, 0}, {store->find_user("v"), store->find_item("h")}});
+  CHECK(store->find_user("v") != 0);
   CHECK(store->stats().events == 5);
   CHECK(history_items(*store, "u") == std::vector<std::string>{"a", "c", "c", "e"});
   CHECK(store->find_item("d") == 0);  // a duplicate creates no ids
