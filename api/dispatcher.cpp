@@ -1,5 +1,9 @@
 #include "api/dispatcher.h"
 
+#include <atomic>
+#include <future>
+#include <memory>
+
 #include <exception>
 
 #include <boost/beast/http/field.hpp>
@@ -86,7 +90,37 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
   return out;
 }
 
+void Dispatcher::run_async(const HttpRequest& req, const Routed& routed, Respond respond) const {
+  if (routed.route->async_handler == nullptr) {
+    respond(run(req, routed));
+    return;
+  }
+  // Exactly once, also when the handler throws after handing `respond` on.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Respond once = [answered, respond](HttpResponse res) {
+    if (!answered->exchange(true)) respond(std::move(res));
+  };
+  const RequestContext ctx{req, routed.path, routed.query, svc_};
+  try {
+    routed.route->async_handler(ctx, once);
+    return;
+  } catch (const std::exception& e) {
+    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
+              ": unhandled exception: " + e.what());
+  } catch (...) {
+    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
+              ": unhandled non-standard exception");
+  }
+  once(error_response(http::status::internal_server_error, "internal", "internal server error"));
+}
+
 HttpResponse Dispatcher::run(const HttpRequest& req, const Routed& routed) const {
+  if (routed.route->async_handler != nullptr) {
+    std::promise<HttpResponse> answer;
+    std::future<HttpResponse> later = answer.get_future();
+    run_async(req, routed, [&answer](HttpResponse res) { answer.set_value(std::move(res)); });
+    return later.get();
+  }
   const RequestContext ctx{req, routed.path, routed.query, svc_};
   try {
     return routed.route->handler(ctx);

@@ -54,6 +54,10 @@ class Dispatcher {
   // Never throws: exceptions become a logged 500. The response is not yet
   // finalized (see finalize_response).
   HttpResponse run(const HttpRequest& req, const Routed& routed) const;
+  // The same for any route without waiting for an asynchronous one:
+  // `respond` gets the (not yet finalized) response exactly once, on this
+  // thread or another. Never throws.
+  void run_async(const HttpRequest& req, const Routed& routed, Respond respond) const;
 
   // route + run + finalize_response: for tests and simple callers.
   HttpResponse handle(const HttpRequest& req) const;

@@ -8,6 +8,7 @@
 
 #include "api/auth.h"
 #include "api/request.h"
+#include "api/router.h"
 
 namespace attnrec::api {
 
@@ -22,8 +23,9 @@ inline constexpr size_t kMaxHistoryLimit = 1000;
 inline constexpr size_t kDefaultHistoryLimit = 50;
 
 // api/event_handlers.cpp
-// POST /v1/events: one event, or {"events":[...]} -> 200 {"accepted","duplicates"}.
-HttpResponse post_events(const RequestContext& ctx);
+// POST /v1/events: one event, or {"events":[...]} -> 200 {"accepted","duplicates"},
+// answered once the events are durable (asynchronously: see Router's Respond).
+void post_events(const RequestContext& ctx, Respond respond);
 
 // api/item_handlers.cpp
 // PUT /v1/items/{item} -> 200 with the stored item.

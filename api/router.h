@@ -10,6 +10,7 @@
 // may then be called from any thread.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@
 namespace attnrec::api {
 
 using Handler = HttpResponse (*)(const RequestContext&);
+// A handler that answers later: it calls `respond` exactly once, on its own
+// thread or another (e.g. the store's committing thread), after reading
+// what it needs of the request (which may be gone by then).
+using Respond = std::function<void(HttpResponse)>;
+using AsyncHandler = void (*)(const RequestContext&, Respond respond);
 
 // Where a route's handler runs (api/server.h).
 enum class Pool {
@@ -41,6 +47,8 @@ struct Route {
   // also before the service is ready (liveness, readiness, metrics).
   Role role = Role::kRead;
   Pool pool = Pool::kIo;
+  // Set instead of `handler` for a route answered asynchronously.
+  AsyncHandler async_handler = nullptr;
 };
 
 struct RouteMatch {

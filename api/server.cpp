@@ -343,6 +343,26 @@ class Session : public std::enable_shared_from_this<Session> {
       complete(seq, std::move(*routed.early), routed.series);
     } else if (routed.pool() == Pool::kInline) {
       complete(seq, answer(st_.dispatcher, *req, routed), routed.series);
+    } else if (routed.route->async_handler != nullptr) {
+      // Answered from whichever thread completes it (the store's committing
+      // one for ingest): the pool thread returns at once, no thread waits.
+      auto task = [self = shared_from_this(), seq, req, routed = std::move(routed)]() mutable {
+        auto* series = routed.series;
+        auto respond = [self, seq, req, series](HttpResponse res) {
+          try {
+            finalize_response(*req, res);
+          } catch (...) {
+            res = HttpResponse{http::status::internal_server_error, req->version()};
+            res.keep_alive(false);
+          }
+          asio::post(self->stream_.get_executor(), [self, seq, series, res = std::move(res)]() mutable {
+            self->st_.in_flight.fetch_sub(1);
+            self->complete(seq, std::move(res), series);
+          });
+        };
+        self->st_.dispatcher.run_async(*req, routed, std::move(respond));
+      };
+      asio::post(st_.pool, std::move(task));
     } else {
       const bool cpu = routed.pool() == Pool::kCpu;
       auto task = [self = shared_from_this(), seq, req, cpu, routed = std::move(routed)]() mutable {

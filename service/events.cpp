@@ -24,8 +24,7 @@ Status Events::load() {
   });
 }
 
-Status Events::ingest(std::span<const EventInput> events, IngestResult* result) {
-  *result = {};
+Status Events::prepare(std::span<const EventInput> events, std::vector<storage::Event>* batch) {
   if (events.empty()) return Status::invalid_argument("no events given");
   if (events.size() > config_.max_batch_events) {
     metrics_.add_events_rejected(events.size());
@@ -33,37 +32,77 @@ Status Events::ingest(std::span<const EventInput> events, IngestResult* result) 
                              " events; got " + std::to_string(events.size()));
   }
   const int64_t now = now_ms();
-  std::vector<storage::Event> batch;
-  batch.reserve(events.size());
+  batch->reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     if (Status s = check_event(events[i]); !s.is_ok()) {
       metrics_.add_events_rejected(events.size());
       return events.size() > 1 ? s.with_prefix("events[" + std::to_string(i) + "]: ") : s;
     }
     const EventInput& e = events[i];
-    batch.push_back({e.user, e.item, e.type, e.ts_ms.value_or(now), e.weight, e.id});
+    batch->push_back({e.user, e.item, e.type, e.ts_ms.value_or(now), e.weight, e.id});
   }
-  storage::WriteResult written;
-  if (Status s = store_.write_events(batch, &written); !s.is_ok()) {
-    metrics_.add_events_rejected(events.size());
-    return s;
-  }
-  result->accepted = written.written;
-  result->duplicates = written.duplicates;
+  return Status::ok();
+}
+
+namespace {
+
+std::vector<std::pair<int64_t, float>> times_and_weights(const std::vector<storage::Event>& batch) {
+  std::vector<std::pair<int64_t, float>> out;
+  out.reserve(batch.size());
+  for (const auto& e : batch) out.emplace_back(e.ts_ms, e.weight);
+  return out;
+}
+
+}  // namespace
+
+IngestResult Events::finish(std::span<const std::pair<int64_t, float>> when, const storage::WriteResult& written) {
+  IngestResult result{written.written, written.duplicates};
   metrics_.add_events_ingested(written.written);
   metrics_.add_events_duplicate(written.duplicates);
   uint32_t last_user = 0;  // batches often hold runs of one user's events
-  for (size_t i = 0; i < batch.size(); ++i) {
+  for (size_t i = 0; i < when.size(); ++i) {
     if (!written.stored.empty() && !written.stored[i]) continue;  // a duplicate
     const auto [user, item] = written.ids[i];
-    popularity_.add(item, batch[i].ts_ms, batch[i].weight);
+    popularity_.add(item, when[i].first, when[i].second);
     if (on_user_changed_ && user != last_user) {
       on_user_changed_(user);
       last_user = user;
     }
   }
   if (on_ingested_ && written.written > 0) on_ingested_(written.written);
+  return result;
+}
+
+Status Events::ingest(std::span<const EventInput> events, IngestResult* result) {
+  *result = {};
+  std::vector<storage::Event> batch;
+  if (Status s = prepare(events, &batch); !s.is_ok()) return s;
+  storage::WriteResult written;
+  if (Status s = store_.write_events(batch, &written); !s.is_ok()) {
+    metrics_.add_events_rejected(events.size());
+    return s;
+  }
+  *result = finish(times_and_weights(batch), written);
   return Status::ok();
+}
+
+Status Events::ingest_async(std::span<const EventInput> events, IngestDone done) {
+  std::vector<storage::Event> batch;
+  if (Status s = prepare(events, &batch); !s.is_ok()) return s;
+  const size_t n = batch.size();
+  auto when = times_and_weights(batch);  // before the events are moved into the store
+  Status s = store_.write_events_async(
+      std::move(batch), [this, n, when = std::move(when), done = std::move(done)](
+                            Status st, storage::WriteResult written) {
+        if (!st.is_ok()) {
+          metrics_.add_events_rejected(n);
+          done(st, IngestResult{});
+          return;
+        }
+        done(Status::ok(), finish(when, written));
+      });
+  if (!s.is_ok()) metrics_.add_events_rejected(n);
+  return s;
 }
 
 Status Events::history(std::string_view user, size_t limit, std::vector<HistoryEvent>* out) const {

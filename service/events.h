@@ -13,11 +13,16 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
 
-namespace attnrec::storage { class Store; }
+namespace attnrec::storage {
+class Store;
+struct Event;
+struct WriteResult;
+}  // namespace attnrec::storage
 
 namespace attnrec::service {
 
@@ -69,6 +74,12 @@ class Events {
   // index in the message), then stores all atomically and durably.
   // kTooLarge when over config.max_batch_events.
   Status ingest(std::span<const EventInput> events, IngestResult* result);
+  // The same without a thread waiting for the commit: a non-ok return is a
+  // rejection (nothing queued, `done` not called); otherwise `done` gets the
+  // outcome once, possibly on another thread (the store's committing one),
+  // and must be short and not throw.
+  using IngestDone = std::function<void(Status, IngestResult)>;
+  Status ingest_async(std::span<const EventInput> events, IngestDone done);
 
   // The user's newest `limit` events, newest last. kNotFound for an unknown user.
   Status history(std::string_view user, size_t limit, std::vector<HistoryEvent>* out) const;
@@ -77,6 +88,12 @@ class Events {
   Status erase_user(std::string_view user);
 
  private:
+  // Validation and conversion to the store's events (the rejection if any).
+  Status prepare(std::span<const EventInput> events, std::vector<storage::Event>* batch);
+  // After a write: metrics, popularity and the users' change callbacks.
+  // `when` holds each event's (ts_ms, weight), in the order written.
+  IngestResult finish(std::span<const std::pair<int64_t, float>> when, const storage::WriteResult& written);
+
   storage::Store& store_;
   Popularity& popularity_;
   Metrics& metrics_;

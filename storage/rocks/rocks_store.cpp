@@ -140,9 +140,11 @@ void RocksStore::drop_pending_history_for_testing() {
 
 // --- writes ----------------------------------------------------------------
 
-Status RocksStore::submit(WriteRequest* request) {
-  return queue_.write(request, [this](std::span<WriterQueue::Writer* const> group) { commit(group); });
+WriterQueue::CommitFn RocksStore::commit_fn() {
+  return [this](std::span<WriterQueue::Writer* const> group) { commit(group); };
 }
+
+Status RocksStore::submit(WriteRequest* request) { return queue_.write(request, commit_fn()); }
 
 void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
   GroupBuilder builder(db_, users_, items_, counters_, pending_, std::max<size_t>(options_.history_buffer, 1));
@@ -210,16 +212,51 @@ void RocksStore::fail_next_commit_for_testing(Status s) {
   fail_next_commit_ = std::move(s);
 }
 
-Status RocksStore::write_events(std::span<const Event> events, WriteResult* result) {
-  *result = WriteResult{};
+namespace {
+
+// Cheap checks that keep the encoding valid; the caller validates the rest.
+Status check_encodable(std::span<const Event> events) {
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
-    // Cheap checks that keep the encoding valid; the caller validates the rest.
     if (e.user.empty() || e.item.empty() || e.type.empty() || e.type.size() > kMaxTypeBytes) {
       return Status::invalid_argument("event " + std::to_string(i) +
                                       ": user, item and type must be non-empty, type at most 255 bytes");
     }
   }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status RocksStore::write_events_async(std::vector<Event> events, WriteDone done) {
+  if (Status s = check_encodable(events); !s.is_ok()) return s;
+  if (events.empty()) {
+    done(Status::ok(), WriteResult{});
+    return Status::ok();
+  }
+  // Owns everything the write needs until its completion frees it.
+  struct Pending {
+    explicit Pending(std::vector<Event> e, WriteDone d)
+        : events(std::move(e)), done(std::move(d)), request(WriteRequest::Kind::kEvents, events.size()) {}
+    std::vector<Event> events;
+    WriteDone done;
+    WriteResult result;
+    WriteRequest request;
+  };
+  auto* p = new Pending(std::move(events), std::move(done));
+  p->request.events = p->events;
+  p->request.result = &p->result;
+  p->request.on_done = [p] {
+    std::unique_ptr<Pending> owned(p);
+    owned->done(owned->request.status, std::move(owned->result));
+  };
+  queue_.submit(&p->request, commit_fn());
+  return Status::ok();
+}
+
+Status RocksStore::write_events(std::span<const Event> events, WriteResult* result) {
+  *result = WriteResult{};
+  if (Status s = check_encodable(events); !s.is_ok()) return s;
   if (events.empty()) return Status::ok();
   WriteRequest r(WriteRequest::Kind::kEvents, events.size());
   r.events = events;

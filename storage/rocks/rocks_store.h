@@ -39,6 +39,7 @@ class RocksStore final : public Store {
   std::string item_name(uint32_t item) const override { return items_.name(item); }
 
   Status write_events(std::span<const Event> events, WriteResult* result) override;
+  Status write_events_async(std::vector<Event> events, WriteDone done) override;
   Status history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const override;
   Status history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const override;
   Status erase_user(std::string_view user, std::vector<ErasedEvent>* erased) override;
@@ -74,6 +75,7 @@ class RocksStore final : public Store {
   // lock only for it); false when there are none.
   bool pending_history(uint32_t user, std::string* out) const;
   Status submit(WriteRequest* request);
+  WriterQueue::CommitFn commit_fn();
   void commit(std::span<WriterQueue::Writer* const> group);
   Status get(Cf cf, const std::string& key, std::string* value, std::string_view what) const;
   // Iterates a whole column family in key order.

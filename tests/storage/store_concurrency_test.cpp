@@ -7,6 +7,7 @@
 
 #include "store_fixture.h"
 
+using attnrec::Status;
 using namespace attnrec::storage;
 using namespace attnrec::storage::testing;
 
@@ -125,4 +126,54 @@ TEST_CASE("a snapshot stays consistent while ingest goes on", "[storage][store][
   stop = true;
   writer.join();
   CHECK(write_errors == 0);
+}
+
+TEST_CASE("asynchronous and waiting writers share the queue, each completing once", "[storage][store][concurrency]") {
+  TempDir dir;
+  auto store = open_store(options_for(dir.sub("db")));
+  constexpr int kThreads = 4;
+  constexpr int kRequests = 200;
+  std::atomic<size_t> completions{0};
+  std::atomic<size_t> written{0};
+  std::atomic<size_t> duplicates{0};
+  std::atomic<size_t> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRequests; ++i) {
+        // Every key is sent twice, by an async and a waiting writer of two threads.
+        const std::string key = "k-" + std::to_string(t / 2) + "-" + std::to_string(i);
+        std::vector<Event> events{ev(numbered("u", i % 13), numbered("i", i % 29), i, key)};
+        if (t % 2 == 0) {
+          Status s = store->write_events_async(std::move(events), [&](Status st, WriteResult r) {
+            if (!st.is_ok()) ++failures;
+            written += r.written;
+            duplicates += r.duplicates;
+            ++completions;
+          });
+          if (!s.is_ok()) ++failures;
+        } else {
+          WriteResult r;
+          if (!store->write_events(events, &r).is_ok()) ++failures;
+          written += r.written;
+          duplicates += r.duplicates;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // The last async writes may still be completing on another thread's leader
+  // turn only while that thread runs; all threads have returned, so none is.
+  CHECK(completions == size_t{kThreads / 2 * kRequests});
+  CHECK(failures == 0);
+  CHECK(written == size_t{kThreads / 2 * kRequests});
+  CHECK(duplicates == size_t{kThreads / 2 * kRequests});
+  CHECK(store->stats().events == written.load());
+
+  // A refused request is answered at once and never completes.
+  bool called = false;
+  std::vector<Event> bad{ev("u", "", 1)};
+  CHECK(store->write_events_async(std::move(bad), [&](Status, WriteResult) { called = true; }).code() ==
+        Status::Code::kInvalidArgument);
+  CHECK_FALSE(called);
 }

@@ -1,6 +1,7 @@
 #include "storage/rocks/writer_queue.h"
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -65,4 +66,49 @@ TEST_CASE("a failed commit fails every writer of its group", "[storage][queue]")
   });
   CHECK(s.code() == Status::Code::kIOError);
   CHECK(s.message() == "disk full");
+}
+
+TEST_CASE("asynchronous writers: one leader at a time, each completed once", "[storage][queue][concurrency]") {
+  WriterQueue queue(/*max_group_weight=*/4);
+  std::atomic<int> in_commit{0};
+  std::atomic<bool> overlap{false};
+  std::atomic<int> commits{0};
+  std::atomic<int> completions{0};
+  std::atomic<int> twice{0};
+  auto commit = [&](std::span<WriterQueue::Writer* const> group) {
+    if (in_commit.fetch_add(1) != 0) overlap = true;
+    for (auto* w : group) w->status = Status::ok();
+    commits += static_cast<int>(group.size());
+    in_commit.fetch_sub(1);
+  };
+  struct Async : WriterQueue::Writer {
+    std::atomic<int> done{0};
+  };
+  constexpr int kThreads = 6;
+  constexpr int kWrites = 2000;
+  std::vector<std::unique_ptr<Async>> writers;
+  for (int i = 0; i < kThreads * kWrites; ++i) writers.push_back(std::make_unique<Async>());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        if (i % 5 == 0) {  // some waiting writers among them
+          WriterQueue::Writer w;
+          if (!queue.write(&w, commit).is_ok()) ++twice;
+          continue;
+        }
+        Async* a = writers[static_cast<size_t>(t * kWrites + i)].get();
+        a->on_done = [&, a] {
+          if (a->done.fetch_add(1) != 0) ++twice;
+          ++completions;
+        };
+        queue.submit(a, commit);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK_FALSE(overlap);
+  CHECK(twice == 0);
+  CHECK(completions == kThreads * kWrites * 4 / 5);
+  CHECK(commits == kThreads * kWrites);
 }
