@@ -165,7 +165,7 @@ TEST_CASE("types: a disliked item never comes back to that user on any route", "
   CHECK(someone);
 }
 
-TEST_CASE("types: unlisted types are ignored by the model; a rejected batch changes nothing", "[api][types]") {
+TEST_CASE("types: unlisted types are ignored by the model, and a rejected batch changes nothing", "[api][types]") {
   testing::TempDir dir;
   Running r(dir.path(), Running::test_options(), typed_config());
   HttpClient c = r.client();
