@@ -2,8 +2,8 @@
 // model, with the history it was computed from (store ids, for excluding
 // seen items) and the items the user marked negative (never recommended), so that a repeated recommendation skips both the store read
 // and the forward pass. Bounded (LRU over `capacity` users; 0 turns it off),
-// sharded by user. An entry costs about 4 * (d + history length) bytes plus
-// ~100 of bookkeeping.
+// sharded by user. An entry costs about 4 * (d + history length + negative
+// items) bytes plus ~100 of bookkeeping.
 //
 // Freshness: an entry is dropped when the user's history changes
 // (invalidate, called after an ingest or erase is stored) and never served
