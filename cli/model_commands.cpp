@@ -32,10 +32,16 @@ namespace {
   throw CLI::RuntimeError(code);
 }
 
+m::TypePolicy parse_types(const std::string& positive, const std::string& negative) {
+  auto types = m::TypePolicy::parse(positive, negative);
+  if (!types) fail("--positive-types/--negative-types: " + types.error(), 2);
+  return std::move(types).value();
+}
+
 m::Dataset read_dataset(const std::string& path, const std::string& format,
-                        const std::vector<std::string>* items = nullptr) {
+                        const std::vector<std::string>* items = nullptr, const m::TypePolicy& types = {}) {
   if (format != "pairs") fail("--format " + format + " is not supported here (only: pairs)");
-  auto data = items ? m::read_pairs(path, *items) : m::read_pairs(path);
+  auto data = items ? m::read_pairs(path, *items, types) : m::read_pairs(path, types);
   if (!data) fail(data.error());
   return std::move(data).value();
 }
@@ -55,6 +61,9 @@ struct TrainFlags {
   std::string activation = config.act == m::Activation::kGelu ? "gelu" : "relu";
   std::string attention{m::attention_name(config.attention)};
   std::string activate = "if_not_worse";
+  std::string protocol{m::train_protocol_name(train.protocol)};
+  std::string positive_types{m::kDefaultPositiveTypes};
+  std::string negative_types{m::kDefaultNegativeTypes};
   bool quiet = false;
 };
 
@@ -115,10 +124,12 @@ class CliJobContext : public service::JobContext {
 };
 
 // `train --data-dir`: the service's retrain pipeline, run in the foreground.
-void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConfig& t) {
+void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConfig& t,
+                     const m::TypePolicy& types) {
   const service::TrainOptions options{c, t, f.activate == "always"};
   service::Config config;
   config.data_dir = f.data_dir;
+  config.types = types;
   std::unique_ptr<service::Service> svc;
   if (const Status s = service::Service::open(config, &svc); !s.is_ok()) fail(s.message());
   const service::ServiceStats stats = svc->stats();
@@ -152,16 +163,24 @@ void run_train(const TrainFlags& f) {
   train.loss = *loss;
   config.act = f.activation == "gelu" ? m::Activation::kGelu : m::Activation::kRelu;
   config.attention = *m::parse_attention(f.attention);
+  train.protocol = *m::parse_train_protocol(f.protocol);  // CLI checked the name
+  const m::TypePolicy types = parse_types(f.positive_types, f.negative_types);
   if (!f.data_dir.empty()) {
     if (!f.input.empty()) fail("give either --input FILE or --data-dir DIR, not both");
-    run_train_store(f, config, train);
+    run_train_store(f, config, train, types);
     return;
   }
   if (f.input.empty()) fail("train needs --input FILE (or --data-dir DIR)");
   if (f.out.empty()) fail("train needs --out MODEL");
-  const m::Dataset data = read_dataset(f.input, f.format);
+  const m::Dataset data = read_dataset(f.input, f.format, nullptr, types);
+  size_t negatives = 0;
+  for (size_t u = 0; u < data.seqs.size(); ++u) negatives += data.negatives_of(u).size();
   std::cerr << "data: " << data.user_ids.size() << " users, " << data.num_items() << " items, "
-            << data.num_interactions() << " interactions (" << f.input << ")\n";
+            << data.num_interactions() << " interactions (" << f.input << ")";
+  if (negatives > 0 || data.ignored > 0) {
+    std::cerr << "; types: " << negatives << " (user, item) marked negative, " << data.ignored << " events ignored";
+  }
+  std::cerr << "\nprotocol: " << f.protocol << "\n";
   std::cerr << "model: d=" << config.d << " L=" << config.maxlen << " blocks=" << config.blocks
             << " heads=" << config.heads << " dropout=" << config.dropout << "; loss=" << f.loss
             << " lr=" << train.lr << " batch=" << train.batch << " threads=" << train.threads << "\n";
@@ -202,6 +221,18 @@ void add_train(CLI::App& app) {
   c->add_option("--out", f->out, "Model file to write (MODEL.json gets the report); with --data-dir, a copy");
   c->add_option("--activate", f->activate, "With --data-dir: always | if_not_worse")
       ->check(CLI::IsMember({"always", "if_not_worse"}))->capture_default_str();
+  c->add_option("--protocol", f->protocol,
+                 "deployment: validate on the second-last items of --eval-users users and train on the "
+                 "others' (--train-on-valid), as a service retrain; strict: the published split, every user "
+                 "trains on all but its last two items, the second-last items only pick the epoch")
+      ->check(CLI::IsMember({"deployment", "strict"}))->capture_default_str();
+  c->add_option("--positive-types", f->positive_types,
+                 "With typed input (`user item type` lines, or a store): types that enter the history, "
+                 "TYPE[:WEIGHT],... (the loss weight); * = every type that is not negative; others are ignored")
+      ->capture_default_str();
+  c->add_option("--negative-types", f->negative_types,
+                 "Types that never enter the history; the item is never recommended to that user")
+      ->capture_default_str();
   c->add_option("--loss", f->loss, "bce | ce | sampled-ce")->capture_default_str();
   c->add_option("--epochs", f->train.epochs, "Maximum epochs")->capture_default_str();
   c->add_option("--max-minutes", f->train.max_minutes, "Wall-clock budget (0 = none)")->capture_default_str();
@@ -247,6 +278,7 @@ void add_train(CLI::App& app) {
 void add_eval(CLI::App& app) {
   struct Flags {
     std::string model, input, format = "pairs", protocol = "sampled", split = "test";
+    std::string positive_types{m::kDefaultPositiveTypes}, negative_types{m::kDefaultNegativeTypes};
     int threads = 2;
     uint64_t seed = 2018;
   };
@@ -261,10 +293,13 @@ void add_eval(CLI::App& app) {
       ->check(CLI::IsMember({"test", "valid"}))->capture_default_str();
   c->add_option("--threads", f->threads, "Threads")->capture_default_str();
   c->add_option("--seed", f->seed, "Seed of the negative sampling")->capture_default_str();
+  c->add_option("--positive-types", f->positive_types, "As for train (typed input)")->capture_default_str();
+  c->add_option("--negative-types", f->negative_types, "As for train (typed input)")->capture_default_str();
   c->callback([f] {
+    const m::TypePolicy types = parse_types(f->positive_types, f->negative_types);
     // Evaluation ranks every item exactly: an approximate index would be unused.
     const auto model = load_model(f->model, {.kind = m::IndexKind::kExact});
-    const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids());
+    const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids(), types);
     if (data.dropped > 0) {
       std::cerr << "note: " << data.dropped << " interactions with items unknown to the model were skipped\n";
     }

@@ -22,6 +22,7 @@
 #include "api/server.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "model/type_policy.h"
 #include "service/service.h"
 
 namespace attnrec::cli {
@@ -37,6 +38,9 @@ struct ServeFlags {
   bool allow_unauthenticated = false;
   std::string log_level = "info";
   std::string log_format = "json";
+  // The event-type policy (model/type_policy.h), parsed into config.types.
+  std::string positive_types{model::kDefaultPositiveTypes};
+  std::string negative_types{model::kDefaultNegativeTypes};
 };
 
 // Every configured key: --api-key (admin), --api-keys / ATTNREC_API_KEYS,
@@ -171,6 +175,12 @@ int run_serve(ServeFlags flags) {
               << flags.listen << "'\n";
     return 2;
   }
+  auto types = model::TypePolicy::parse(flags.positive_types, flags.negative_types);
+  if (!types) {
+    std::cerr << "serve: --positive-types/--negative-types: " << types.error() << "\n";
+    return 2;
+  }
+  flags.config.types = std::move(types).value();
   auto keys = load_keys(flags);
   if (!keys) {
     std::cerr << "serve: " << keys.error() << "\n";
@@ -316,6 +326,17 @@ void add_serve_command(CLI::App& app) {
       ->envname("ATTNREC_ITEM_INDEX")
       ->transform(CLI::CheckedTransformer(kIndexKinds, CLI::ignore_case))
       ->default_str("auto");
+  cmd->add_option("--positive-types", flags->positive_types,
+                  "Event types that enter the history the model reads, TYPE[:WEIGHT],... (loss "
+                  "weight, default 1); * = every type that is not negative; types in neither list "
+                  "are ignored")
+      ->envname("ATTNREC_POSITIVE_TYPES")
+      ->capture_default_str();
+  cmd->add_option("--negative-types", flags->negative_types,
+                  "Event types that never enter the history; an item a user marked so is never "
+                  "recommended to that user again (empty = none)")
+      ->envname("ATTNREC_NEGATIVE_TYPES")
+      ->capture_default_str();
   cmd->add_flag("--sync,!--no-sync", flags->config.sync_writes,
                 "fsync the WAL before acknowledging an ingest (default on)")
       ->envname("ATTNREC_SYNC")

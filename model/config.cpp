@@ -58,4 +58,14 @@ std::optional<Loss> parse_loss(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view train_protocol_name(TrainProtocol protocol) {
+  return protocol == TrainProtocol::kStrict ? "strict" : "deployment";
+}
+
+std::optional<TrainProtocol> parse_train_protocol(std::string_view name) {
+  if (name == "deployment") return TrainProtocol::kDeployment;
+  if (name == "strict") return TrainProtocol::kStrict;
+  return std::nullopt;
+}
+
 }  // namespace attnrec::model

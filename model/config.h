@@ -52,8 +52,24 @@ enum class Loss : int32_t { kBce = 0, kCe = 1, kSampledCe = 2 };
 std::string_view loss_name(Loss loss);
 std::optional<Loss> parse_loss(std::string_view name);  // "bce", "ce", "sampled-ce"
 
+// What a run trains on and what picks its epoch; the test items (each
+// user's last, ranked with the whole rest of the sequence as history) are
+// never trained on under either.
+//   kDeployment: what a service retrain does. The second-last items of the
+//     first eval_users evaluable users pick the epoch; every other user also
+//     trains on its second-last item when train_on_valid is set.
+//   kStrict: the published protocol (SASRec paper and code). Every user
+//     trains on its sequence minus its last two items, whatever
+//     train_on_valid says; the second-last items (of the first eval_users
+//     users, all when 0) pick the epoch and are never trained on.
+enum class TrainProtocol : int32_t { kDeployment = 0, kStrict = 1 };
+
+std::string_view train_protocol_name(TrainProtocol protocol);
+std::optional<TrainProtocol> parse_train_protocol(std::string_view name);  // "deployment", "strict"
+
 struct TrainConfig {
   Loss loss = Loss::kSampledCe;
+  TrainProtocol protocol = TrainProtocol::kDeployment;
   int32_t epochs = 200;
   double max_minutes = 9;      // wall-clock budget for training; 0 = none
   int32_t batch = 64;          // sequences per optimizer step

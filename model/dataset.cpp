@@ -21,26 +21,29 @@ bool is_uint(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Splits a line into exactly two whitespace-separated fields.
-bool two_fields(std::string_view line, std::string_view& a, std::string_view& b,
-                size_t& count) {
+// Splits a line into two or three whitespace-separated fields (user, item,
+// optional type).
+bool split_fields(std::string_view line, std::string_view& a, std::string_view& b,
+                  std::string_view& type, size_t& count) {
   count = 0;
   size_t i = 0;
-  std::string_view fields[3];
+  std::string_view fields[4];
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
     if (i >= line.size()) break;
     const size_t start = i;
     while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-    if (count < 3) fields[count] = line.substr(start, i - start);
+    if (count < 4) fields[count] = line.substr(start, i - start);
     ++count;
   }
   a = fields[0];
   b = fields[1];
-  return count == 2;
+  type = fields[2];
+  return count == 2 || count == 3;
 }
 
-Result<Dataset> read_impl(const std::string& path, const std::vector<std::string>* fixed) {
+Result<Dataset> read_impl(const std::string& path, const std::vector<std::string>* fixed,
+                          const TypePolicy& types) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -57,13 +60,13 @@ Result<Dataset> read_impl(const std::string& path, const std::vector<std::string
   size_t lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
-    std::string_view a, b;
+    std::string_view a, b, type;
     size_t count = 0;
-    const bool ok = two_fields(line, a, b, count);
+    const bool ok = split_fields(line, a, b, type, count);
     if (count == 0 || line[line.find_first_not_of(" \t\r")] == '#') continue;
     if (!ok) {
       return Status::invalid_argument(path + ":" + std::to_string(lineno) +
-                                      ": expected 2 fields `user item`, got " + std::to_string(count));
+                                      ": expected 2 or 3 fields `user item [type]`, got " + std::to_string(count));
     }
     auto [uit, unew] = users.emplace(std::string(a), int32_t(data.user_ids.size()));
     if (unew) {
@@ -83,8 +86,9 @@ Result<Dataset> read_impl(const std::string& path, const std::vector<std::string
       if (inew) data.item_ids.emplace_back(b);
       item = iit->second;
     }
-    data.seqs[size_t(uit->second)].push_back(item);
+    add_interaction(data, size_t(uit->second), item, types.classify(type));
   }
+  finish_interactions(data);
   if (in.bad()) return Status::io_error(path + ":" + std::to_string(lineno) + ": read error");
   if (data.user_ids.empty()) return Status::invalid_argument(path + ": no interactions found");
   if (fixed == nullptr &&
@@ -105,16 +109,64 @@ Result<Dataset> read_impl(const std::string& path, const std::vector<std::string
     for (auto& s : data.seqs) {
       for (int32_t& it : s) it = remap[size_t(it)];
     }
+    for (auto& s : data.negatives) {
+      for (int32_t& it : s) it = remap[size_t(it)];
+      std::sort(s.begin(), s.end());
+    }
   }
   return data;
 }
 
 }  // namespace
 
-Result<Dataset> read_pairs(const std::string& path) { return read_impl(path, nullptr); }
+Result<Dataset> read_pairs(const std::string& path, const TypePolicy& types) {
+  return read_impl(path, nullptr, types);
+}
 
-Result<Dataset> read_pairs(const std::string& path, const std::vector<std::string>& item_ids) {
-  return read_impl(path, &item_ids);
+Result<Dataset> read_pairs(const std::string& path, const std::vector<std::string>& item_ids,
+                           const TypePolicy& types) {
+  return read_impl(path, &item_ids, types);
+}
+
+void add_interaction(Dataset& data, size_t u, int32_t item, TypePolicy::Decision decision) {
+  switch (decision.role) {
+    case TypePolicy::Role::kPositive:
+      data.seqs[u].push_back(item);
+      // Weights are kept only once one differs from 1 (most data sets have none).
+      if (decision.weight != 1.0f && data.weights.empty()) {
+        data.weights.resize(data.seqs.size());
+        for (size_t v = 0; v < data.seqs.size(); ++v) {
+          data.weights[v].assign(data.seqs[v].size() - (v == u ? 1 : 0), 1.0f);
+        }
+      }
+      if (!data.weights.empty()) {
+        data.weights.resize(data.seqs.size());
+        data.weights[u].resize(data.seqs[u].size() - 1, 1.0f);
+        data.weights[u].push_back(decision.weight);
+      }
+      break;
+    case TypePolicy::Role::kNegative:
+      data.negatives.resize(data.seqs.size());
+      data.negatives[u].push_back(item);
+      break;
+    case TypePolicy::Role::kIgnored:
+      ++data.ignored;
+      break;
+  }
+}
+
+void finish_interactions(Dataset& data) {
+  if (!data.weights.empty()) {
+    data.weights.resize(data.seqs.size());
+    for (size_t u = 0; u < data.seqs.size(); ++u) data.weights[u].resize(data.seqs[u].size(), 1.0f);
+  }
+  if (!data.negatives.empty()) {
+    data.negatives.resize(data.seqs.size());
+    for (auto& n : data.negatives) {
+      std::sort(n.begin(), n.end());
+      n.erase(std::unique(n.begin(), n.end()), n.end());
+    }
+  }
 }
 
 std::span<const int32_t> train_part(std::span<const int32_t> seq) {

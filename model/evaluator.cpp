@@ -48,18 +48,28 @@ void eval_range(const Model& model, const ExactIndex& exact, const Dataset& data
       if (opt.protocol == Protocol::kFull) {
         const float* s = &scores(r, 0);
         const float t = s[ec.target];
+        const std::span<const int32_t> negative = data.negatives_of(size_t(ec.user));
         for (int32_t h : ec.history) seen[size_t(h)] = 1;
+        for (int32_t h : negative) seen[size_t(h)] = 1;  // never recommended to this user
         seen[size_t(ec.target)] = 0;
         int64_t rank = 0;
         for (int32_t j = 1; j <= N; ++j) rank += (s[j] > t) & !seen[size_t(j)];
         // NaN scores must not look like a perfect model.
         if (std::isnan(t)) rank = N;
         for (int32_t h : ec.history) seen[size_t(h)] = 0;
+        for (int32_t h : negative) seen[size_t(h)] = 0;
         out.add_rank(rank);
       } else {
+        // Items the user touched (in the sequence, or marked negative) are
+        // never sampled as negatives.
         const auto& full = data.seqs[size_t(ec.user)];
+        const std::span<const int32_t> negative = data.negatives_of(size_t(ec.user));
         int64_t distinct = 0;
         for (int32_t h : full) {
+          distinct += !seen[size_t(h)];
+          seen[size_t(h)] = 1;
+        }
+        for (int32_t h : negative) {
           distinct += !seen[size_t(h)];
           seen[size_t(h)] = 1;
         }
@@ -76,6 +86,7 @@ void eval_range(const Model& model, const ExactIndex& exact, const Dataset& data
         }
         for (int32_t j : cand) seen[size_t(j)] = 0;
         for (int32_t h : full) seen[size_t(h)] = 0;
+        for (int32_t h : negative) seen[size_t(h)] = 0;
         cand_scores.resize(cand.size());
         model.score(std::span<const float>(&users(r, 0), size_t(d)), cand, cand_scores);
         int64_t rank = 0;

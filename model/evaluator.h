@@ -6,6 +6,8 @@
 //     (the SASRec paper's protocol);
 //   kFull ("full"): the target is ranked against all N items, excluding the
 //     items of the user's history (other than the target itself).
+// Items the user marked with a negative type (Dataset::negatives) are never
+// recommended to that user, so they are no candidates under either protocol.
 // Ties count against the target (rank = number of candidates scoring
 // strictly higher), so a constant model gets no free hits.
 #pragma once

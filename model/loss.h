@@ -10,6 +10,10 @@
 //   ce:         softmax cross-entropy over all N items ("SASRec+")
 //   sampled_ce: softmax cross-entropy over {target} + k negatives shared by
 //               all positions of the sequence
+//
+// `weights` (optional, [n]): position i's loss and gradient are multiplied by
+// weights[i] (the loss weight of its target's event type, type_policy.h);
+// empty = every weight 1.
 #pragma once
 
 #include <cstdint>
@@ -30,16 +34,16 @@ struct LossScratch {
 template <class T>
 T bce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
            std::span<const int32_t> negatives, int k, T scale, MRef<T> dH, MatMap<T>& dE,
-           LossScratch<T>& s);
+           LossScratch<T>& s, std::span<const float> weights = {});
 
 template <class T>
 T ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets, T scale, MRef<T> dH,
-          MatMap<T>& dE, LossScratch<T>& s);
+          MatMap<T>& dE, LossScratch<T>& s, std::span<const float> weights = {});
 
 // negatives: [k], none of them equal to any target.
 template <class T>
 T sampled_ce_loss(const CMatMap<T>& E, CRef<T> H, std::span<const int32_t> targets,
                   std::span<const int32_t> negatives, T scale, MRef<T> dH, MatMap<T>& dE,
-                  LossScratch<T>& s);
+                  LossScratch<T>& s, std::span<const float> weights = {});
 
 }  // namespace attnrec::model

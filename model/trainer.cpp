@@ -63,10 +63,11 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
   for (size_t u = 0; u < data.seqs.size(); ++u) {
     const std::span<const int32_t> seq = data.seqs[u];
     std::span<const int32_t> t = train_part(seq);
-    if (train_.train_on_valid && seq.size() >= 3 &&
+    if (train_.protocol == TrainProtocol::kDeployment && train_.train_on_valid && seq.size() >= 3 &&
         !std::binary_search(valid_users_.begin(), valid_users_.end(), int32_t(u))) {
       t = seq.first(seq.size() - 1);  // + the validation item; never the test item
     }
+    const std::span<const float> weights = data.weights_of(u);  // [seq] or empty
     auto& items = user_items_[u];
     items.assign(t.begin(), t.end());
     std::sort(items.begin(), items.end());
@@ -77,7 +78,8 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
     for (size_t w = 0, end = T; end >= 1; ++w, end -= std::min(end, size_t(L))) {
       if (w > 0 && !train_.all_windows) break;
       const size_t n = std::min(end, size_t(L));
-      samples_.push_back({int32_t(u), int32_t(w), t.subspan(end - n, n), t.subspan(end - n + 1, n)});
+      samples_.push_back({int32_t(u), int32_t(w), t.subspan(end - n, n), t.subspan(end - n + 1, n),
+                          weights.empty() ? weights : weights.subspan(end - n + 1, n)});
     }
   }
   const CMatMap<float>& E = std::as_const(params_).net().item_emb;
@@ -130,15 +132,15 @@ void Trainer::run_sequence(const Sample& s, int epoch, float scale, ThreadState&
     case Loss::kBce:
       ts.negatives.resize(size_t(n) * size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += bce_loss<float>(E, H, s.targets, ts.negatives, k, scale, dH, dE, ts.scratch);
+      ts.loss += bce_loss<float>(E, H, s.targets, ts.negatives, k, scale, dH, dE, ts.scratch, s.weights);
       break;
     case Loss::kCe:
-      ts.loss += ce_loss<float>(E, H, s.targets, scale, dH, dE, ts.scratch);
+      ts.loss += ce_loss<float>(E, H, s.targets, scale, dH, dE, ts.scratch, s.weights);
       break;
     case Loss::kSampledCe:
       ts.negatives.resize(size_t(k));
       for (int32_t& j : ts.negatives) j = draw_negative();
-      ts.loss += sampled_ce_loss<float>(E, H, s.targets, ts.negatives, scale, dH, dE, ts.scratch);
+      ts.loss += sampled_ce_loss<float>(E, H, s.targets, ts.negatives, scale, dH, dE, ts.scratch, s.weights);
       break;
   }
   backward<float>(params_, ts.ws, dH, ts.grad);

@@ -6,9 +6,11 @@
 // Each user contributes its last L+1 training items as one sequence (inputs
 // = all but the last, targets = all but the first). The training items are
 // train_part() (all but the last two) for the users validated on (the first
-// eval_users evaluable users, or all), and all but the last item for the
-// others when train_on_valid is set. Negatives are drawn from the items
-// outside the user's training items. A batch's sequences are
+// eval_users evaluable users, or all), and, under the deployment protocol,
+// all but the last item for the others when train_on_valid is set; under
+// the strict protocol train_part() for everyone (TrainConfig::protocol).
+// A target's loss is weighted by its event type's weight (Dataset::weights).
+// Negatives are drawn from the items outside the user's training items. A batch's sequences are
 // spread over `threads` threads by a deterministic cost-balanced assignment;
 // each thread accumulates into its own gradient buffer and the buffers are
 // summed in thread order, so a run is reproducible for a given --seed and
@@ -127,12 +129,17 @@ class Trainer {
   // Users whose second-last item is held out for validation (sorted).
   const std::vector<int32_t>& valid_users() const { return valid_users_; }
 
- private:
+  // One training sequence: a window of a user's training items.
   struct Sample {
     int32_t user;
     int32_t window;  // 0 = the most recent maxlen targets, 1 = the ones before, ...
     std::span<const int32_t> inputs, targets;
+    std::span<const float> weights;  // [targets] loss weights; empty = all 1
   };
+  // Every training sequence, in user order (the split as trained on).
+  const std::vector<Sample>& sequences() const { return samples_; }
+
+ private:
   struct ThreadState;
 
   void run_sequence(const Sample& s, int epoch, float scale, ThreadState& ts);

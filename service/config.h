@@ -8,6 +8,7 @@
 
 #include "model/config.h"
 #include "model/item_index.h"
+#include "model/type_policy.h"
 
 namespace attnrec::service {
 
@@ -27,6 +28,12 @@ struct Config {
   size_t max_batch_items = 10000;   // items per batch upsert
   size_t max_k = 1000;              // largest k a caller may ask for
   size_t history_cap = 512;         // newest events kept per user for serving
+  // What each event type means (model/type_policy.h), for serving and for
+  // every retrain alike: positives form the history the encoder reads (with
+  // their loss weights in training), an item a user marked with a negative
+  // type is never recommended to that user, other types are ignored. The
+  // types are read from the user's newest history_cap events.
+  model::TypePolicy types;
   // Users whose encoder output and history are cached (LRU; about
   // 4 * (d + history length) + 100 bytes each, ~1 KB on ML-1M with the
   // default model); 0 turns the cache off (service/recommend/encoder_cache.h).

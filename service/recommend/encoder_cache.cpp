@@ -16,7 +16,7 @@ uint64_t EncoderCache::epoch(uint32_t user) const {
 }
 
 bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>* vec,
-                       std::vector<uint32_t>* history) const {
+                       std::vector<uint32_t>* history, std::vector<uint32_t>* negatives) const {
   if (!enabled()) return false;
   Shard& s = shard(user);
   {
@@ -26,6 +26,7 @@ bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>*
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       vec->assign(it->second->vec.begin(), it->second->vec.end());
       history->assign(it->second->history.begin(), it->second->history.end());
+      if (negatives) negatives->assign(it->second->negatives.begin(), it->second->negatives.end());
       hits_.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
@@ -35,7 +36,8 @@ bool EncoderCache::get(uint32_t user, uint64_t model_serial, std::vector<float>*
 }
 
 void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
-                       std::span<const float> vec, std::span<const uint32_t> history) {
+                       std::span<const float> vec, std::span<const uint32_t> history,
+                       std::span<const uint32_t> negatives) {
   if (!enabled()) return;
   Shard& s = shard(user);
   std::lock_guard lock(s.mu);
@@ -44,6 +46,7 @@ void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
     it->second->model_serial = model_serial;
     it->second->vec.assign(vec.begin(), vec.end());
     it->second->history.assign(history.begin(), history.end());
+    it->second->negatives.assign(negatives.begin(), negatives.end());
     s.lru.splice(s.lru.begin(), s.lru, it->second);
     return;
   }
@@ -51,7 +54,8 @@ void EncoderCache::put(uint32_t user, uint64_t model_serial, uint64_t epoch,
     s.by_user.erase(s.lru.back().user);
     s.lru.pop_back();
   }
-  s.lru.push_front({user, model_serial, {vec.begin(), vec.end()}, {history.begin(), history.end()}});
+  s.lru.push_front({user, model_serial, {vec.begin(), vec.end()}, {history.begin(), history.end()},
+                    {negatives.begin(), negatives.end()}});
   s.by_user.emplace(user, s.lru.begin());
 }
 

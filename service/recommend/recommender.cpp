@@ -63,7 +63,7 @@ Recommender::Recommender(const storage::Store& store, const Catalog& catalog,
       popularity_(popularity),
       live_(live),
       config_(config),
-      encoder_(store, cache, config.history_cap) {}
+      encoder_(store, cache, config.history_cap, config.types) {}
 
 void Recommender::popular(size_t k, const ItemFilter& filter, Recommendations* out) const {
   out->strategy = "popularity";
@@ -85,7 +85,9 @@ Status Recommender::recommend(const RecommendRequest& request, Recommendations* 
   if (Status s = encoder_.encode(live.get(), request.user, request.history, &tmp.user); !s.is_ok()) {
     return s;
   }
-  std::vector<uint32_t> excluded;  // the request's own exclusions
+  // The request's own exclusions, and the items the user marked negative:
+  // those whatever exclude_seen says.
+  std::vector<uint32_t> excluded(tmp.user.negatives.begin(), tmp.user.negatives.end());
   for (const auto& item : request.exclude) {
     if (const uint32_t id = store_.find_item(item)) excluded.push_back(id);
   }
@@ -128,11 +130,17 @@ Status Recommender::rank(const RankRequest& request, RankResults* out) const {
   out->strategy = personal ? "sasrec" : "popularity";
   if (personal) out->model_version = live->version;
 
-  // Each candidate once; the model scores all it knows in one call.
+  // Each candidate once; the model scores all it knows in one call. An item
+  // the user marked negative is never recommended to them: it is left out.
   std::unordered_set<std::string_view> seen;
   std::vector<int32_t> indices;
+  const std::vector<uint32_t>& negatives = tmp.user.negatives;  // sorted
   for (const auto& item : request.items) {
     if (!seen.insert(item).second) continue;
+    if (!negatives.empty()) {
+      const uint32_t id = store_.find_item(item);
+      if (id && std::binary_search(negatives.begin(), negatives.end(), id)) continue;
+    }
     const int32_t idx = personal ? live->net->index_of(item) : 0;
     RankedItem r{item, 0, idx == 0};
     if (!idx) {

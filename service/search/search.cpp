@@ -34,7 +34,7 @@ Search::Search(const SearchIndex& index, const storage::Store& store, const Cata
       catalog_(catalog),
       live_(live),
       config_(config),
-      encoder_(store, cache, config.history_cap) {}
+      encoder_(store, cache, config.history_cap, config.types) {}
 
 Status Search::search(const SearchRequest& request, SearchResults* out) const {
   *out = {};
@@ -50,7 +50,13 @@ Status Search::search(const SearchRequest& request, SearchResults* out) const {
   if (request.personal_weight && !(*request.personal_weight >= 0 && *request.personal_weight <= 1)) {
     return Status::invalid_argument("`personal_weight` must be between 0 and 1");
   }
-  const ItemFilter filter(catalog_.snapshot(), request.tags, {});
+  // The user first: the items they marked negative are never results.
+  const auto live = live_.load();
+  EncodedUser enc;
+  if (live || !request.user.empty()) {
+    if (Status s = encoder_.encode(live.get(), request.user, request.history, &enc); !s.is_ok()) return s;
+  }
+  const ItemFilter filter(catalog_.snapshot(), request.tags, enc.negatives);
   const auto hits = index_.search(request.query, std::max(request.k, config_.search_candidates),
                                   [&](uint32_t doc) { return filter.accepts(doc); });
   out->strategy = "text";
@@ -59,9 +65,7 @@ Status Search::search(const SearchRequest& request, SearchResults* out) const {
   // The model's logit of every candidate it knows (see the header for the blend).
   std::vector<double> logit(hits.size(), 0.0);
   bool personalised = false;
-  if (const auto live = live_.load()) {
-    EncodedUser enc;
-    if (Status s = encoder_.encode(live.get(), request.user, request.history, &enc); !s.is_ok()) return s;
+  if (live) {
     if (enc.encoded()) {
       std::vector<int32_t> indices(hits.size());
       for (size_t i = 0; i < hits.size(); ++i) indices[i] = live->model_index(hits[i].doc);

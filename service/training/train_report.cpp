@@ -47,6 +47,7 @@ json::object train_json(const model::TrainConfig& t) {
           {"all_windows", t.all_windows},
           {"eval_users", t.eval_users},
           {"train_on_valid", t.train_on_valid},
+          {"protocol", std::string(model::train_protocol_name(t.protocol))},
           {"trace_test", t.trace_test}};
 }
 

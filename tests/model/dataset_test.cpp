@@ -30,11 +30,11 @@ TEST_CASE("read_pairs groups lines by user in order and keeps numeric item ids",
 }
 
 TEST_CASE("read_pairs reports file and line of a bad line", "[dataset]") {
-  const auto path = write_temp("bad.txt", "1 10\n1 20 5\n");
+  const auto path = write_temp("bad.txt", "1 10\n1 20 view 5\n");
   auto r = read_pairs(path);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().find(path + ":2:") != std::string::npos);
-  CHECK(r.error().find("expected 2 fields") != std::string::npos);
+  CHECK(r.error().find("expected 2 or 3 fields") != std::string::npos);
   CHECK(r.status().code() == attnrec::Status::Code::kInvalidArgument);
   std::remove(path.c_str());
   auto missing = read_pairs("/nonexistent/file.txt");
@@ -67,4 +67,38 @@ TEST_CASE("leave-one-out split: last = test, second last = validation", "[datase
   CHECK(valid[0].history.size() == 3);
   CHECK(test[0].target == 5);
   CHECK(test[0].history.size() == 4);
+}
+
+TEST_CASE("read_pairs with types: positives with their weights, negatives apart, others ignored", "[dataset][types]") {
+  // User a: liked 10, purchased 20, disliked 30, a neutral 40, then an
+  // untyped 50 (a positive of weight 1); user b only disliked.
+  const auto path = write_temp("typed.txt",
+                               "a 10 like\na 20 purchase\na 30 dislike\na 40 neutral\na 50\n"
+                               "b 10 dislike\nb 30 hide\n");
+  auto types = TypePolicy::parse("like,purchase:2", "dislike,hide");
+  REQUIRE(types.ok());
+  auto r = read_pairs(path, types.value());
+  REQUIRE(r.ok());
+  const Dataset& d = r.value();
+  CHECK(d.item_ids == std::vector<std::string>{"10", "20", "30", "40", "50"});
+  REQUIRE(d.seqs.size() == 2);
+  CHECK(d.seqs[0] == std::vector<int32_t>{1, 2, 5});  // 30 (negative) and 40 (ignored) never enter
+  CHECK(d.seqs[1].empty());
+  REQUIRE(d.weights.size() == 2);
+  CHECK(d.weights[0] == std::vector<float>{1.0f, 2.0f, 1.0f});  // the purchase counts twice
+  CHECK(d.weights[1].empty());
+  CHECK(d.negatives_of(0).size() == 1);
+  CHECK(d.negatives_of(0)[0] == 3);
+  CHECK(std::vector<int32_t>(d.negatives_of(1).begin(), d.negatives_of(1).end()) == std::vector<int32_t>{1, 3});
+  CHECK(d.ignored == 1);
+  CHECK(d.num_interactions() == 3);
+
+  // The default policy: every type but dislike and hide is a positive of
+  // weight 1, so no weights are kept.
+  auto plain = read_pairs(path);
+  REQUIRE(plain.ok());
+  CHECK(plain.value().seqs[0] == std::vector<int32_t>{1, 2, 4, 5});
+  CHECK(plain.value().weights.empty());
+  CHECK(plain.value().ignored == 0);
+  std::remove(path.c_str());
 }

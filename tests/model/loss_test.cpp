@@ -1,6 +1,9 @@
 #include "model/loss.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <span>
+#include <string>
 
 #include "gradcheck.h"
 #include "model/sasrec.h"
@@ -109,4 +112,56 @@ TEST_CASE("loss + whole model gradient matches finite differences", "[loss][sasr
   const auto [err, name] = check_params(w, grad, f);
   INFO("worst tensor " << name);
   CHECK(err < 1e-5);
+}
+
+// Event-type weights (type_policy.h): a position's loss and gradients are
+// its weight times the unweighted ones, and finite differences agree.
+TEST_CASE("weighted losses: each position counts its weight times, gradients match", "[loss][grad][types]") {
+  const std::vector<float> weights = {1.0f, 2.0f, 0.5f, 1.0f};  // position 1 is a purchase of weight 2
+  const std::vector<int32_t> bce_negs = {2, 5, 4, 9, 6, 8, 10, 2};
+  const std::vector<int32_t> ce_negs = {2, 5, 9};
+  using Fn = std::function<double(const Params<double>&, CRef<double>, MRef<double>, Params<double>&,
+                                  LossScratch<double>&, std::span<const int32_t>, std::span<const int32_t>,
+                                  std::span<const float>)>;
+  const std::vector<std::pair<std::string, Fn>> losses = {
+      {"bce",
+       [&](const Params<double>& w, CRef<double> H, MRef<double> dH, Params<double>& G, LossScratch<double>& s,
+           std::span<const int32_t> t, std::span<const int32_t> negs, std::span<const float> wt) {
+         return bce_loss<double>(w.net().item_emb, H, t, negs, 2, 0.5, dH, G.mut().item_emb, s, wt);
+       }},
+      {"ce",
+       [&](const Params<double>& w, CRef<double> H, MRef<double> dH, Params<double>& G, LossScratch<double>& s,
+           std::span<const int32_t> t, std::span<const int32_t>, std::span<const float> wt) {
+         return ce_loss<double>(w.net().item_emb, H, t, 0.5, dH, G.mut().item_emb, s, wt);
+       }},
+      {"sampled-ce",
+       [&](const Params<double>& w, CRef<double> H, MRef<double> dH, Params<double>& G, LossScratch<double>& s,
+           std::span<const int32_t> t, std::span<const int32_t>, std::span<const float> wt) {
+         return sampled_ce_loss<double>(w.net().item_emb, H, t, ce_negs, 0.5, dH, G.mut().item_emb, s, wt);
+       }}};
+  for (const auto& [name, loss] : losses) {
+    INFO(name);
+    const std::span<const int32_t> negs = name == "bce" ? std::span<const int32_t>(bce_negs)
+                                                        : std::span<const int32_t>();
+    check_loss([&](const Params<double>& w, CRef<double> H, MRef<double> dH, Params<double>& G,
+                   LossScratch<double>& s) { return loss(w, H, dH, G, s, kTargets, negs, weights); });
+    // Weighted = sum of w_i times each position's own loss, dH row i = w_i times its own.
+    const Config cfg = loss_config();
+    const Params<double> w = random_params(cfg, 5);
+    std::mt19937_64 rng(9);
+    const Mat<double> H = random_mat(4, cfg.d, rng);
+    LossScratch<double> s;
+    Params<double> G(w.layout_ptr());
+    Mat<double> dH(4, cfg.d), dh1(1, cfg.d);
+    const double weighted = loss(w, H, dH, G, s, kTargets, negs, weights);
+    double sum = 0;
+    for (int i = 0; i < 4; ++i) {
+      const std::span<const int32_t> row_negs = name == "bce" ? negs.subspan(size_t(i) * 2, 2) : negs;
+      const double li = loss(w, H.row(i), dh1, G, s, std::span<const int32_t>(kTargets).subspan(size_t(i), 1),
+                             row_negs, {});
+      sum += weights[size_t(i)] * li;
+      CHECK((dH.row(i) - weights[size_t(i)] * dh1.row(0)).norm() < 1e-12);
+    }
+    CHECK(weighted == Approx(sum).epsilon(1e-12));
+  }
 }

@@ -471,3 +471,119 @@ TEST_CASE("a time budget shorter than an epoch stops inside it and validates wha
   CHECK(r.best_epoch == 1);
   CHECK(tr.out_of_time());
 }
+
+namespace {
+
+std::vector<int32_t> vec(std::span<const int32_t> s) { return {s.begin(), s.end()}; }
+
+// A hand-built data set: user 0 has 6 items, user 1 has 4, user 2 has 2
+// (too short to evaluate), user 3 has 3.
+Dataset hand_built() {
+  Dataset d;
+  for (int i = 1; i <= 9; ++i) d.item_ids.push_back(std::to_string(i));
+  d.user_ids = {"a", "b", "c", "d"};
+  d.seqs = {{1, 2, 3, 4, 5, 6}, {7, 8, 9, 1}, {2, 3}, {4, 5, 6}};
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("strict protocol: train on all but the last two, validate on the second last, test on the last",
+          "[trainer][protocol]") {
+  const Dataset d = hand_built();
+  Config c = tiny_config();  // maxlen 12: one window per user
+  TrainConfig t;
+  t.threads = 1;
+  t.protocol = TrainProtocol::kStrict;
+  t.eval_users = 1;          // only user a's validation item picks the epoch...
+  t.train_on_valid = true;   // ...and still nobody trains on a second-last item
+  const Trainer tr(c, t, d);
+  const auto& seqs = tr.sequences();
+  REQUIRE(seqs.size() == 3);  // user d trains on [4] alone: no target
+  CHECK(seqs[0].user == 0);
+  CHECK(vec(seqs[0].inputs) == std::vector<int32_t>{1, 2, 3});
+  CHECK(vec(seqs[0].targets) == std::vector<int32_t>{2, 3, 4});
+  CHECK(seqs[1].user == 1);
+  CHECK(vec(seqs[1].inputs) == std::vector<int32_t>{7});
+  CHECK(vec(seqs[1].targets) == std::vector<int32_t>{8});
+  CHECK(seqs[2].user == 2);  // too short to evaluate: all of it trains
+  CHECK(vec(seqs[2].inputs) == std::vector<int32_t>{2});
+  CHECK(vec(seqs[2].targets) == std::vector<int32_t>{3});
+  CHECK(tr.valid_users() == std::vector<int32_t>{0});
+
+  // Validation: the second-last item with the training items as history;
+  // test: the last item with everything before it.
+  const auto valid = eval_cases(d, Split::kValid);
+  REQUIRE(valid.size() == 3);
+  CHECK(valid[0].user == 0);
+  CHECK(vec(valid[0].history) == std::vector<int32_t>{1, 2, 3, 4});
+  CHECK(valid[0].target == 5);
+  CHECK(vec(valid[1].history) == std::vector<int32_t>{7, 8});
+  CHECK(valid[1].target == 9);
+  CHECK(valid[2].user == 3);
+  CHECK(vec(valid[2].history) == std::vector<int32_t>{4});
+  CHECK(valid[2].target == 5);
+  const auto test = eval_cases(d, Split::kTest);
+  REQUIRE(test.size() == 3);
+  CHECK(vec(test[0].history) == std::vector<int32_t>{1, 2, 3, 4, 5});
+  CHECK(test[0].target == 6);
+  CHECK(vec(test[1].history) == std::vector<int32_t>{7, 8, 9});
+  CHECK(test[1].target == 1);
+  CHECK(vec(test[2].history) == std::vector<int32_t>{4, 5});
+  CHECK(test[2].target == 6);
+
+  // The deployment protocol on the same data: users outside the validation
+  // subset (b and d) also train on their second-last item.
+  t.protocol = TrainProtocol::kDeployment;
+  const Trainer dep(c, t, d);
+  REQUIRE(dep.sequences().size() == 4);
+  CHECK(vec(dep.sequences()[0].targets) == std::vector<int32_t>{2, 3, 4});
+  CHECK(vec(dep.sequences()[1].targets) == std::vector<int32_t>{8, 9});
+  CHECK(vec(dep.sequences()[3].inputs) == std::vector<int32_t>{4});
+  CHECK(vec(dep.sequences()[3].targets) == std::vector<int32_t>{5});
+}
+
+TEST_CASE("protocol names parse and print", "[trainer][protocol]") {
+  CHECK(parse_train_protocol("strict") == TrainProtocol::kStrict);
+  CHECK(parse_train_protocol("deployment") == TrainProtocol::kDeployment);
+  CHECK_FALSE(parse_train_protocol("paper").has_value());
+  CHECK(train_protocol_name(TrainProtocol::kStrict) == "strict");
+}
+
+TEST_CASE("a purchase's target carries its weight into training", "[trainer][types]") {
+  Dataset d = hand_built();
+  d.weights = {{1, 2, 1, 1, 1, 1}, {1, 1, 1, 1}, {1, 1}, {1, 1, 1}};  // user a purchased item 2
+  TrainConfig t;
+  t.threads = 1;
+  t.protocol = TrainProtocol::kStrict;
+  const Trainer tr(tiny_config(), t, d);
+  REQUIRE(tr.sequences().size() == 3);
+  const auto& a = tr.sequences()[0];
+  CHECK(vec(a.targets) == std::vector<int32_t>{2, 3, 4});
+  CHECK(std::vector<float>(a.weights.begin(), a.weights.end()) == std::vector<float>{2, 1, 1});
+
+  // And it counts: one batch holds every sequence, so the epoch's loss is
+  // the unweighted one plus the purchase position's loss once more, and the
+  // step (its gradient doubled) lands elsewhere.
+  Dataset plain = hand_built();
+  TrainConfig one = short_run(1, 100);
+  one.threads = 1;
+  Trainer wa(tiny_config(), one, d), wb(tiny_config(), one, plain);
+  const double la = wa.train_epoch(1), lb = wb.train_epoch(1);
+  CHECK(wa.params().flat() != wb.params().flat());
+  CHECK(la > lb);  // the weighted position counts twice in the loss
+}
+
+TEST_CASE("strict and deployment runs are deterministic under a seed, also with two threads", "[trainer][protocol]") {
+  const Dataset d = synthetic(64, 20, 10, 3);
+  for (TrainProtocol p : {TrainProtocol::kStrict, TrainProtocol::kDeployment}) {
+    TrainConfig t = short_run(3, 1);
+    t.protocol = p;
+    t.eval_users = 20;
+    Trainer a(tiny_config(), t, d), b(tiny_config(), t, d);
+    const TrainResult ra = a.fit(), rb = b.fit();
+    CHECK(ra.model->params().flat() == rb.model->params().flat());
+    CHECK(ra.best_epoch == rb.best_epoch);
+    CHECK(ra.best_valid.ndcg10() == rb.best_valid.ndcg10());
+  }
+}
