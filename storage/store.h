@@ -100,9 +100,14 @@ class SequenceSnapshot {
  public:
   virtual ~SequenceSnapshot() = default;
   // Advances to the next user that has events; false at the end.
-  // `items` holds the user's item ids oldest first, `ts_ms` their times.
-  virtual bool next(uint32_t* user, std::vector<uint32_t>* items,
-                    std::vector<int64_t>* ts_ms) = 0;
+  // `items` holds the user's item ids oldest first, `ts_ms` their times and,
+  // when not null, `types` their event types (views valid as long as the
+  // snapshot).
+  virtual bool next(uint32_t* user, std::vector<uint32_t>* items, std::vector<int64_t>* ts_ms,
+                    std::vector<std::string_view>* types) = 0;
+  bool next(uint32_t* user, std::vector<uint32_t>* items, std::vector<int64_t>* ts_ms) {
+    return next(user, items, ts_ms, nullptr);
+  }
   virtual Status status() const = 0;
 };
 

@@ -145,7 +145,7 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
   events_since_train_ = 0;
 
   model::Dataset data;
-  if (Status s = read_store_dataset(store_, config_.types, config_.history_cap, &data); !s.is_ok()) return s;
+  if (Status s = read_store_dataset(store_, config_.types, &data); !s.is_ok()) return s;
 
   TrainRun run;
   auto progress = [&](const model::Progress& p) {

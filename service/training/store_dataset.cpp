@@ -7,36 +7,7 @@
 
 namespace attnrec::service {
 
-namespace {
-
-// The type of each of a user's snapshot events, from their stored history:
-// empty (untyped, a positive of weight 1) where the history has no event of
-// the same time and item.
-void match_types(const std::vector<uint32_t>& items, const std::vector<int64_t>& ts,
-                 const std::vector<storage::HistoryEntry>& history, std::vector<std::string>* types) {
-  types->assign(items.size(), std::string());
-  // Both are in time order: walk back from the newest, matching each history
-  // entry once (a later ingest appended after the snapshot is skipped).
-  size_t h = history.size();
-  for (size_t i = items.size(); i-- > 0 && h > 0;) {
-    size_t j = h;
-    while (j > 0 && (history[j - 1].ts_ms > ts[i] ||
-                     (history[j - 1].ts_ms == ts[i] && history[j - 1].item != items[i]))) {
-      --j;
-    }
-    if (j > 0 && history[j - 1].ts_ms == ts[i] && history[j - 1].item == items[i]) {
-      (*types)[i] = history[j - 1].type;
-      h = j - 1;
-    }
-    // No match: this event is older than the history (or was erased and
-    // rewritten since); the next older one may still match.
-  }
-}
-
-}  // namespace
-
-Status read_store_dataset(const storage::Store& store, const model::TypePolicy& types,
-                          size_t history_cap, model::Dataset* data) {
+Status read_store_dataset(const storage::Store& store, const model::TypePolicy& types, model::Dataset* data) {
   *data = model::Dataset{};
   auto snapshot = store.snapshot();
   std::unordered_map<uint32_t, int32_t> index;  // store item id -> dataset item
@@ -44,23 +15,18 @@ Status read_store_dataset(const storage::Store& store, const model::TypePolicy& 
   uint32_t user = 0;
   std::vector<uint32_t> items;
   std::vector<int64_t> ts;
-  std::vector<storage::HistoryEntry> history;
-  std::vector<std::string> event_types;
+  std::vector<std::string_view> event_types;
   struct Raw {
     std::vector<uint32_t> items;
     std::vector<model::TypePolicy::Decision> decisions;
   };
   std::vector<Raw> raw;
-  while (snapshot->next(&user, &items, &ts)) {
+  while (snapshot->next(&user, &items, &ts, &event_types)) {
     if (items.empty()) continue;
     Raw r;
     r.items = items;
     r.decisions.assign(items.size(), model::TypePolicy::Decision{});
     if (!types.trivial()) {
-      if (Status s = store.history(user, history_cap, &history); !s.is_ok()) {
-        return Status::internal("reading the event types of user " + store.user_name(user) + ": " + s.message());
-      }
-      match_types(items, ts, history, &event_types);
       for (size_t i = 0; i < items.size(); ++i) r.decisions[i] = types.classify(event_types[i]);
     }
     data->user_ids.push_back(store.user_name(user));

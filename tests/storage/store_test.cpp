@@ -202,7 +202,9 @@ TEST_CASE("history keeps the newest cap events in time order", "[storage][store]
     uint32_t user = 0;
     std::vector<uint32_t> items;
     std::vector<int64_t> ts;
-    REQUIRE(snap->next(&user, &items, &ts));
+    std::vector<std::string_view> types;
+    REQUIRE(snap->next(&user, &items, &ts, &types));
+    CHECK(types == std::vector<std::string_view>(8, "view"));
     CHECK(user == store->find_user("u"));
     std::vector<std::string> names;
     for (uint32_t i : items) names.push_back(store->item_name(i));

@@ -42,7 +42,7 @@ TEST_CASE("store dataset: the type policy makes the sequences, weights and negat
   auto types = model::TypePolicy::parse("view,purchase:2", "dislike,hide");
   REQUIRE(types.ok());
   model::Dataset d;
-  REQUIRE(service::read_store_dataset(*store, types.value(), 512, &d).is_ok());
+  REQUIRE(service::read_store_dataset(*store, types.value(), &d).is_ok());
   REQUIRE(d.user_ids == std::vector<std::string>{"a", "b"});
   CHECK(items_of(d, 0) == std::vector<std::string>{"x", "y", "y"});  // no dislike, no share
   CHECK(items_of(d, 1) == std::vector<std::string>{"z"});
@@ -65,13 +65,24 @@ TEST_CASE("store dataset: the type policy makes the sequences, weights and negat
   CHECK(remapped.negatives_of(1).empty());  // x is not in this dictionary
   CHECK(remapped.dropped == 1);
 
-  // Types beyond the history cap are not known: those events count as positives.
-  REQUIRE(service::read_store_dataset(*store, types.value(), 2, &d).is_ok());
-  CHECK(items_of(d, 0) == std::vector<std::string>{"x", "y", "z", "y"});  // the dislike is 3rd newest of 5
-  CHECK(d.negatives_of(0).empty());
+  // Types beyond the serving history's cap are known too: they come with the log.
+  {
+    TempDir small_dir;
+    storage::Options o;
+    o.path = small_dir.path() + "/store";
+    o.history_cap = 2;
+    std::unique_ptr<storage::Store> small;
+    REQUIRE(storage::Store::open(o, &small).is_ok());
+    REQUIRE(small->write_events(events, &written).is_ok());
+    model::Dataset from_small;
+    REQUIRE(service::read_store_dataset(*small, types.value(), &from_small).is_ok());
+    CHECK(items_of(from_small, 0) == std::vector<std::string>{"x", "y", "y"});  // the dislike is 3rd newest of 5
+    REQUIRE(from_small.negatives_of(0).size() == 1);
+    CHECK(from_small.item_ids[size_t(from_small.negatives_of(0)[0] - 1)] == "z");
+  }
 
   // The default policy: every type but dislike and hide.
-  REQUIRE(service::read_store_dataset(*store, model::TypePolicy{}, 512, &d).is_ok());
+  REQUIRE(service::read_store_dataset(*store, model::TypePolicy{}, &d).is_ok());
   CHECK(items_of(d, 0) == std::vector<std::string>{"x", "y", "w", "y"});
   CHECK(d.weights.empty());
 }

@@ -205,7 +205,7 @@ TEST_CASE("a schema-1 store is migrated on open, also after a migration cut shor
   std::vector<EventRow> before;
   {
     auto store = open_store(o);
-    write(*store, {ev("a", "i1", 30, "k1"), ev("b", "i2", 10), ev("a", "i3", 20, "k3"), ev("b", "i1", 40)});
+    write(*store, {ev("a", "i1", 30, "k1"), ev("b", "i2", 10), ev("a", "i3", 20, "k3", "purchase"), ev("b", "i1", 40)});
     before = all_events(*store);
   }
   downgrade_to_v1(o.path, leftover_log);
@@ -218,9 +218,11 @@ TEST_CASE("a schema-1 store is migrated on open, also after a migration cut shor
   uint32_t user = 0;
   std::vector<uint32_t> items;
   std::vector<int64_t> ts;
-  REQUIRE(snap->next(&user, &items, &ts));
+  std::vector<std::string_view> types;
+  REQUIRE(snap->next(&user, &items, &ts, &types));
   CHECK(store->user_name(user) == "a");
   CHECK(ts == std::vector<int64_t>{20, 30});
+  CHECK(types == std::vector<std::string_view>{"purchase", "view"});
   snap.reset();
   // Idempotency keys still hold, and erase finds the migrated events.
   WriteResult r = write(*store, {ev("a", "i9", 50, "k1")});
