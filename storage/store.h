@@ -151,6 +151,10 @@ class Store {
   // The same events' item ids only (no strings built): the serving path's
   // read. `out` is cleared and reused.
   virtual Status history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const = 0;
+  // The same events' item ids and types (no item names built): the serving
+  // path's read under a type policy. Both are cleared and reused.
+  virtual Status history_typed(uint32_t user, size_t limit, std::vector<uint32_t>* items,
+                               std::vector<std::string>* types) const = 0;
 
   // Removes the user and every trace: events, history, id mappings and the
   // idempotency keys of their events. NotFound if the user is unknown. When

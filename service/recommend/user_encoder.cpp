@@ -33,12 +33,14 @@ Status UserEncoder::encode(const ServingModel* model, std::string_view user,
     // Every type is a positive: the item ids alone, no strings built.
     if (Status s = store_.history_items(uid, history_cap_, &out->history); !s.is_ok()) return s;
   } else {
-    thread_local std::vector<storage::HistoryEntry> entries;  // reused: no allocation once warm
-    if (Status s = store_.history(uid, history_cap_, &entries); !s.is_ok()) return s;
-    for (const storage::HistoryEntry& e : entries) {
-      switch (types_.classify(e.type).role) {
-        case model::TypePolicy::Role::kPositive: out->history.push_back(e.item); break;
-        case model::TypePolicy::Role::kNegative: out->negatives.push_back(e.item); break;
+    // Ids and types, no item names built; reused: no allocation once warm.
+    thread_local std::vector<uint32_t> items;
+    thread_local std::vector<std::string> types;
+    if (Status s = store_.history_typed(uid, history_cap_, &items, &types); !s.is_ok()) return s;
+    for (size_t i = 0; i < items.size(); ++i) {
+      switch (types_.classify(types[i]).role) {
+        case model::TypePolicy::Role::kPositive: out->history.push_back(items[i]); break;
+        case model::TypePolicy::Role::kNegative: out->negatives.push_back(items[i]); break;
         case model::TypePolicy::Role::kIgnored: break;
       }
     }

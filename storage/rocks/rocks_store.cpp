@@ -329,27 +329,49 @@ Status RocksStore::scan(Cf cf, const std::function<bool(std::string_view, std::s
   return from_rocks(it->status(), what, db_.path());
 }
 
-Status RocksStore::history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const {
-  out->clear();
-  if (user == 0 || limit == 0) return Status::ok();
-  std::string value;
-  Status s = get(kHistoryCf, keys::u32_key(user), &value, "read history");
+Status RocksStore::history_records(uint32_t user, std::string* bytes, std::vector<HistoryRecord>* records) const {
+  Status s = get(kHistoryCf, keys::u32_key(user), bytes, "read history");
   if (s.is_not_found()) {
-    value.clear();
+    bytes->clear();
   } else if (!s.is_ok()) {
     return s;
   }
-  const bool buffered = pending_history(user, &value);  // records after the stored ones
-  std::vector<HistoryRecord> records;
-  if (!decode_history(value, &records)) {
+  const bool buffered = pending_history(user, bytes);  // records after the stored ones
+  if (!decode_history(*bytes, records)) {
     return Status::corruption("malformed history of user " + std::to_string(user) + " in " + db_.path());
   }
-  if (buffered) newest_history(options_.history_cap, &records);
+  if (buffered) newest_history(options_.history_cap, records);
+  return Status::ok();
+}
+
+Status RocksStore::history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const {
+  out->clear();
+  if (user == 0 || limit == 0) return Status::ok();
+  std::string bytes;
+  std::vector<HistoryRecord> records;
+  if (Status s = history_records(user, &bytes, &records); !s.is_ok()) return s;
   const size_t first = records.size() > limit ? records.size() - limit : 0;
   out->reserve(records.size() - first);
   for (size_t i = first; i < records.size(); ++i) {
     const HistoryRecord& r = records[i];
     out->push_back({r.item, items_.name(r.item), std::string(r.type), r.ts_ms, r.weight});
+  }
+  return Status::ok();
+}
+
+Status RocksStore::history_typed(uint32_t user, size_t limit, std::vector<uint32_t>* items,
+                                 std::vector<std::string>* types) const {
+  items->clear();
+  types->clear();
+  if (user == 0 || limit == 0) return Status::ok();
+  thread_local std::string bytes;  // reused: serving reads allocate nothing once warm
+  thread_local std::vector<HistoryRecord> records;
+  records.clear();
+  if (Status s = history_records(user, &bytes, &records); !s.is_ok()) return s;
+  const size_t first = records.size() > limit ? records.size() - limit : 0;
+  for (size_t i = first; i < records.size(); ++i) {
+    items->push_back(records[i].item);
+    types->emplace_back(records[i].type);
   }
   return Status::ok();
 }

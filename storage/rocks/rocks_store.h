@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/rocks/database.h"
+#include "storage/rocks/event_codec.h"
 #include "storage/rocks/group_builder.h"
 #include "storage/rocks/id_dictionary.h"
 #include "storage/rocks/writer_queue.h"
@@ -42,6 +43,8 @@ class RocksStore final : public Store {
   Status write_events_async(std::vector<Event> events, WriteDone done) override;
   Status history(uint32_t user, size_t limit, std::vector<HistoryEntry>* out) const override;
   Status history_items(uint32_t user, size_t limit, std::vector<uint32_t>* out) const override;
+  Status history_typed(uint32_t user, size_t limit, std::vector<uint32_t>* items,
+                       std::vector<std::string>* types) const override;
   Status erase_user(std::string_view user, std::vector<ErasedEvent>* erased) override;
   Status scan_events(const std::function<void(uint32_t, uint32_t, int64_t, float)>& fn) const override;
   std::unique_ptr<SequenceSnapshot> snapshot() const override;
@@ -71,6 +74,9 @@ class RocksStore final : public Store {
   Status replay_history();
   // Merges the buffered history into the store (at close).
   Status flush_history();
+  // The user's history records, stored and buffered, in history order (the
+  // newest history_cap); `bytes` holds what the records view.
+  Status history_records(uint32_t user, std::string* bytes, std::vector<HistoryRecord>* records) const;
   // Appends the user's buffered records to *out (a copy: readers hold the
   // lock only for it); false when there are none.
   bool pending_history(uint32_t user, std::string* out) const;
