@@ -90,6 +90,23 @@ Dispatcher::Routed Dispatcher::route(const HttpRequest& req) const {
   return out;
 }
 
+namespace {
+
+// Inside a catch block: logs the exception in flight and gives the 500.
+HttpResponse unhandled(const HttpRequest& req, const Dispatcher::Routed& routed) {
+  const std::string where = std::string(req.method_string()) + " " + std::string(routed.label);
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    log_error(where + ": unhandled exception: " + e.what());
+  } catch (...) {
+    log_error(where + ": unhandled non-standard exception");
+  }
+  return error_response(http::status::internal_server_error, "internal", "internal server error");
+}
+
+}  // namespace
+
 void Dispatcher::run_async(const HttpRequest& req, const Routed& routed, Respond respond) const {
   if (routed.route->async_handler == nullptr) {
     respond(run(req, routed));
@@ -103,15 +120,9 @@ void Dispatcher::run_async(const HttpRequest& req, const Routed& routed, Respond
   const RequestContext ctx{req, routed.path, routed.query, svc_};
   try {
     routed.route->async_handler(ctx, once);
-    return;
-  } catch (const std::exception& e) {
-    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
-              ": unhandled exception: " + e.what());
   } catch (...) {
-    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
-              ": unhandled non-standard exception");
+    once(unhandled(req, routed));
   }
-  once(error_response(http::status::internal_server_error, "internal", "internal server error"));
 }
 
 HttpResponse Dispatcher::run(const HttpRequest& req, const Routed& routed) const {
@@ -124,15 +135,9 @@ HttpResponse Dispatcher::run(const HttpRequest& req, const Routed& routed) const
   const RequestContext ctx{req, routed.path, routed.query, svc_};
   try {
     return routed.route->handler(ctx);
-  } catch (const std::exception& e) {
-    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
-              ": unhandled exception: " + e.what());
   } catch (...) {
-    log_error(std::string(req.method_string()) + " " + std::string(routed.label) +
-              ": unhandled non-standard exception");
+    return unhandled(req, routed);
   }
-  return error_response(http::status::internal_server_error, "internal",
-                        "internal server error");
 }
 
 HttpResponse Dispatcher::handle(const HttpRequest& req) const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -26,6 +27,13 @@ inline int length_of(int u) { return 8 + u % 13; }
 inline std::string next_of(int u) { return item_id(start_of(u) + length_of(u)); }
 
 inline json::value body_of(const testing::Response& res) { return json::parse(res.body()); }
+
+// The "id" of every entry of a response's "items", in order.
+inline std::vector<std::string> ids(const json::value& body) {
+  std::vector<std::string> out;
+  for (const auto& e : body.at("items").as_array()) out.emplace_back(e.at("id").as_string());
+  return out;
+}
 
 // After item i comes item i+1; the catalog tags items "even" or "odd" and
 // titles them "Chain part <i>" ("Finale" for multiples of ten).

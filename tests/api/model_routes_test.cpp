@@ -23,12 +23,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string> ids(const json::value& body) {
-  std::vector<std::string> out;
-  for (const auto& e : body.at("items").as_array()) out.emplace_back(e.at("id").as_string());
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("routes: train through the API, then the model serves every route", "[api][models]") {

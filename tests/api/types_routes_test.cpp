@@ -24,12 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string> ids(const json::value& body) {
-  std::vector<std::string> out;
-  for (const auto& e : body.at("items").as_array()) out.emplace_back(e.at("id").as_string());
-  return out;
-}
-
 bool contains(const std::vector<std::string>& v, const std::string& item) {
   return std::find(v.begin(), v.end(), item) != v.end();
 }
