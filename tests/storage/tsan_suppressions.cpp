@@ -15,9 +15,10 @@ extern "C" const char* __tsan_default_suppressions() {
          "race:rocksdb::MergeHelper::TimedFullMerge\n"
          "race:rocksdb::*BytewiseComparatorImpl\n"
          // An iterator over a snapshot stepping through (DBIter) and decoding
-         // (our snapshot reader, on Slices that point into the memtable)
-         // entries a concurrent write put there. The writer's stack is often
-         // lost ("failed to restore the stack"), so only this side can match.
+         // (our log reader, scan_log, on Slices that point into the memtable:
+         // the training snapshot, erase's search for a user's events) entries
+         // a concurrent write put there. The writer's stack is often lost
+         // ("failed to restore the stack"), so only this side can match.
          "race:rocksdb::DBIter::FindNextUserEntryInternal\n"
-         "race:attnrec::storage::RocksSequenceSnapshot::next\n";
+         "race:attnrec::storage::scan_log\n";
 }
