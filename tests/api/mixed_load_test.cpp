@@ -189,7 +189,9 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
   CHECK(swaps >= 4);
   CHECK(reads > 0);
 
-  // Every acknowledged event once in its user's history (each user has at most a few hundred).
+  // Every acknowledged event once in its user's history: the newest 512 (the
+  // default history cap) of them when a user got more, as a fast ingest path
+  // and a slow retrain (a sanitizer build) can make it.
   std::map<std::string, std::map<int64_t, int>> expected;
   size_t acked_events = 0;
   for (const auto& writer : acked) {
@@ -208,8 +210,10 @@ TEST_CASE("mixed load: ingest and reads and a retrain and swaps and catalog chan
       REQUIRE(service::parse_rfc3339(std::string(e.at("ts").as_string()), &ms));
       ++seen[ms];
     }
-    INFO("user " << user);
-    CHECK(seen == times);
+    std::map<int64_t, int> newest = times;  // each time once per user
+    while (newest.size() > 512) newest.erase(newest.begin());
+    INFO("user " << user << ", " << times.size() << " events acknowledged");
+    CHECK(seen == newest);
   }
   for (const std::string& user : erased) {
     INFO("erased user " << user);
