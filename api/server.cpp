@@ -42,13 +42,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Runs a routed request's handler and finalizes the response. Nothing may
-// leave an Asio handler or a pool task by exception: the dispatcher already
-// turns a handler's exception into a 500; this also covers finalizing.
-HttpResponse answer(const Dispatcher& dispatcher, const HttpRequest& req,
-                    const Dispatcher::Routed& routed) {
+// Finalizes a response made on a pool thread. Nothing may leave an Asio
+// handler or a pool task by exception (the dispatcher already turns a
+// handler's into a 500): if finalizing throws, a bare 500 that closes.
+HttpResponse finalized(const HttpRequest& req, HttpResponse res) {
   try {
-    HttpResponse res = dispatcher.run(req, routed);
     finalize_response(req, res);
     return res;
   } catch (const std::exception& e) {
@@ -56,11 +54,10 @@ HttpResponse answer(const Dispatcher& dispatcher, const HttpRequest& req,
   } catch (...) {
     log_error("answering a request failed");
   }
-  HttpResponse res{http::status::internal_server_error, req.version()};
-  res.keep_alive(false);
-  return res;
+  HttpResponse error{http::status::internal_server_error, req.version()};
+  error.keep_alive(false);
+  return error;
 }
-
 
 // Shuts both directions down and closes; errors (the peer is gone) do not matter.
 void close_stream(beast::tcp_stream& stream) {
@@ -342,45 +339,30 @@ class Session : public std::enable_shared_from_this<Session> {
       finalize_response(*req, *routed.early);
       complete(seq, std::move(*routed.early), routed.series);
     } else if (routed.pool() == Pool::kInline) {
-      complete(seq, answer(st_.dispatcher, *req, routed), routed.series);
-    } else if (routed.route->async_handler != nullptr) {
-      // Answered from whichever thread completes it (the store's committing
-      // one for ingest): the pool thread returns at once, no thread waits.
-      auto task = [self = shared_from_this(), seq, req, routed = std::move(routed)]() mutable {
-        auto* series = routed.series;
-        auto respond = [self, seq, req, series](HttpResponse res) {
-          try {
-            finalize_response(*req, res);
-          } catch (...) {
-            res = HttpResponse{http::status::internal_server_error, req->version()};
-            res.keep_alive(false);
-          }
-          asio::post(self->stream_.get_executor(), [self, seq, series, res = std::move(res)]() mutable {
-            self->st_.in_flight.fetch_sub(1);
-            self->complete(seq, std::move(res), series);
-          });
-        };
-        self->st_.dispatcher.run_async(*req, routed, std::move(respond));
-      };
-      asio::post(st_.pool, std::move(task));
+      complete(seq, finalized(*req, st_.dispatcher.run(*req, routed)), routed.series);
     } else {
       const bool cpu = routed.pool() == Pool::kCpu;
+      // An asynchronous route is answered from whichever thread completes it
+      // (the store's committing one for ingest): its pool thread returns at
+      // once, and no thread waits.
       auto task = [self = shared_from_this(), seq, req, cpu, routed = std::move(routed)]() mutable {
-        HttpResponse res = answer(self->st_.dispatcher, *req, routed);
         auto* series = routed.series;
-        asio::post(self->stream_.get_executor(),
-                   [self, seq, cpu, series, res = std::move(res)]() mutable {
-                     (cpu ? self->st_.cpu_in_flight : self->st_.in_flight).fetch_sub(1);
-                     self->complete(seq, std::move(res), series);
-                   });
+        self->st_.dispatcher.run_async(*req, routed, [self, seq, req, cpu, series](HttpResponse res) {
+          self->deliver(seq, cpu, series, finalized(*req, std::move(res)));
+        });
       };
-      if (cpu) {
-        asio::post(st_.cpu_pool, std::move(task));
-      } else {
-        asio::post(st_.pool, std::move(task));
-      }
+      asio::post(cpu ? st_.cpu_pool : st_.pool, std::move(task));
     }
     do_read();  // pipelining: read the next request while this one is answered
+  }
+
+  // From a pool thread (or the store's): hands the answer for request `seq`
+  // to this connection's strand and frees its place in the pool's queue.
+  void deliver(uint64_t seq, bool cpu, service::Metrics::RequestSeries* series, HttpResponse res) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), seq, cpu, series, res = std::move(res)]() mutable {
+      (cpu ? self->st_.cpu_in_flight : self->st_.in_flight).fetch_sub(1);
+      self->complete(seq, std::move(res), series);
+    });
   }
 
   // A response is ready for request `seq`.
