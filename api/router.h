@@ -34,7 +34,8 @@ using AsyncHandler = void (*)(const RequestContext&, Respond respond);
 
 // Where a route's handler runs (api/server.h).
 enum class Pool {
-  kInline,  // on the I/O thread: cheap and never blocking
+  kInline,  // on the I/O thread: cheap and never blocking (an asynchronous
+            // route's handler only starts its work there, e.g. queues a write)
   kIo,      // on the I/O pool: touches the store, may wait on an fsync
   kCpu,     // on the CPU pool (about one thread per core): model work
 };

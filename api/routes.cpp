@@ -12,7 +12,7 @@ void add_v1_routes(Router& router, Role metrics_role) {
   using boost::beast::http::verb;
   constexpr Role kOpen = Role::kNone, kRead = Role::kRead, kWrite = Role::kWrite, kAdmin = Role::kAdmin;
   constexpr Pool kInline = Pool::kInline, kIo = Pool::kIo, kCpu = Pool::kCpu;
-  router.add({verb::post, "/v1/events", nullptr, kWrite, Pool::kIo, post_events});
+  router.add({verb::post, "/v1/events", nullptr, kWrite, kInline, post_events});  // queued to the store's committer
   router.add({verb::post, "/v1/items", post_items, kWrite});
   router.add({verb::put, "/v1/items/{item}", put_item, kWrite});
   router.add({verb::get, "/v1/items/{item}", get_item, kRead});

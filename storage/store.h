@@ -136,9 +136,10 @@ class Store {
   // was stored before, or repeats an earlier one in `events`, is skipped and
   // counted as a duplicate. Inputs are assumed validated by the caller.
   virtual Status write_events(std::span<const Event> events, WriteResult* result) = 0;
-  // The same without a thread waiting for the commit: `done` gets the
-  // write's status and result, once, on the thread that committed the
-  // group (it must not block and should be short). A non-ok return is a
+  // The same without a thread waiting for the commit: it only queues the
+  // write and never blocks on one (an HTTP I/O thread calls it); `done`
+  // gets the write's status and result, once, on the thread that committed
+  // the group (it must not block and should be short). A non-ok return is a
   // request refused before it was queued (as write_events would refuse it);
   // `done` is then not called.
   using WriteDone = std::function<void(Status, WriteResult)>;

@@ -15,8 +15,8 @@
 #   recommend-c1, recommend-nocache-c1
 #                        one connection: the latency of one request alone
 #   recommend-nocache-256
-#   paced-64, paced-256  recommend at an offered 10,000 requests/s (RATE), each
-#                        connection paced (wrk's delay()): the same load over
+#   paced-64, paced-256  recommend at an offered 10,000 requests/s (RATE) on an
+#                        open-loop schedule (recommend.lua): the same load over
 #                        64 or 256 connections, for latency against connections
 #   mixed                90% recommend, 10% single-event ingest for the same users
 #   rank                 POST /v1/rank, 100 random candidates, random stored user
@@ -118,8 +118,8 @@ for s in "${scenarios[@]}"; do
     recommend-c1) run "$s" recommend.lua 1 ;;
     recommend-nocache-c1) run "$s" recommend.lua 1 --encoder-cache 0 ;;
     recommend-nocache-256) run "$s" recommend.lua 256 --encoder-cache 0 ;;
-    paced-64) RATE="${RATE:-10000}" CONNS=64 run "$s" recommend.lua 64 ;;
-    paced-256) RATE="${RATE:-10000}" CONNS=256 run "$s" recommend.lua 256 ;;
+    paced-64) RATE="${RATE:-10000}" run "$s" recommend.lua 64 ;;
+    paced-256) RATE="${RATE:-10000}" run "$s" recommend.lua 256 ;;
     mixed) run "$s" mixed.lua 64 ;;
     rank) run "$s" rank.lua 64 ;;
     search) run "$s" search.lua 64 ;;

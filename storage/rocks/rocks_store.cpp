@@ -29,9 +29,12 @@ Status Store::open(const Options& options, std::unique_ptr<Store>* store) {
   return s;
 }
 
-RocksStore::RocksStore(const Options& options) : options_(options), queue_(kMaxGroupWeight) {}
+RocksStore::RocksStore(const Options& options)
+    : options_(options),
+      queue_(kMaxGroupWeight, [this](std::span<WriterQueue::Writer* const> group) { commit(group); }) {}
 
 RocksStore::~RocksStore() {
+  queue_.stop();  // its committer uses the members below
   // Not needed for safety (the log has every event, replay_history reads
   // them back), only to spare the next open that read.
   (void)flush_history();
@@ -140,11 +143,7 @@ void RocksStore::drop_pending_history_for_testing() {
 
 // --- writes ----------------------------------------------------------------
 
-WriterQueue::CommitFn RocksStore::commit_fn() {
-  return [this](std::span<WriterQueue::Writer* const> group) { commit(group); };
-}
-
-Status RocksStore::submit(WriteRequest* request) { return queue_.write(request, commit_fn()); }
+Status RocksStore::submit(WriteRequest* request) { return queue_.write(request); }
 
 void RocksStore::commit(std::span<WriterQueue::Writer* const> group) {
   GroupBuilder builder(db_, users_, items_, counters_, pending_, std::max<size_t>(options_.history_buffer, 1));
@@ -250,7 +249,7 @@ Status RocksStore::write_events_async(std::vector<Event> events, WriteDone done)
     std::unique_ptr<Pending> owned(p);
     owned->done(owned->request.status, std::move(owned->result));
   };
-  queue_.submit(&p->request, commit_fn());
+  queue_.submit(&p->request);
   return Status::ok();
 }
 

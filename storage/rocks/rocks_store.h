@@ -81,7 +81,6 @@ class RocksStore final : public Store {
   // lock only for it); false when there are none.
   bool pending_history(uint32_t user, std::string* out) const;
   Status submit(WriteRequest* request);
-  WriterQueue::CommitFn commit_fn();
   void commit(std::span<WriterQueue::Writer* const> group);
   Status get(Cf cf, const std::string& key, std::string* value, std::string_view what) const;
   // Iterates a whole column family in key order.

@@ -8,32 +8,58 @@
 
 namespace attnrec::storage {
 
-Status WriterQueue::write(Writer* w, const CommitFn& commit) {
+Status WriterQueue::write(Writer* w) {
   std::unique_lock lock(mu_);
   queue_.push_back(w);
   w->cv_.wait(lock, [&] { return w->done_ || (!leading_ && queue_.front() == w); });
-  if (!w->done_) lead(lock, commit);
+  if (!w->done_) lead(lock, /*committer=*/false);
   return w->status;
 }
 
-void WriterQueue::submit(Writer* w, const CommitFn& commit) {
+void WriterQueue::submit(Writer* w) {
   std::unique_lock lock(mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { run_committer(); });
   queue_.push_back(w);
-  if (!leading_ && queue_.front() == w) lead(lock, commit);  // else the current leader takes it
+  // Otherwise a leader is at work or a woken waiting writer is about to be,
+  // and whoever leads last hands the head on.
+  if (!leading_ && queue_.front() == w) committer_cv_.notify_one();
 }
 
-void WriterQueue::lead(std::unique_lock<std::mutex>& lock, const CommitFn& commit) {
-  // Group after group while asynchronous writers are at the head (nobody
-  // waits for them); a waiting writer at the head leads its own.
+void WriterQueue::stop() {
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  committer_cv_.notify_one();
+  lock.unlock();
+  if (committer_.joinable()) committer_.join();
+}
+
+void WriterQueue::run_committer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    committer_cv_.wait(lock, [&] {
+      return (!leading_ && !queue_.empty() && queue_.front()->on_done) || (stopping_ && queue_.empty());
+    });
+    if (queue_.empty()) return;  // stopping, everything completed
+    lead(lock, /*committer=*/true);
+  }
+}
+
+void WriterQueue::lead(std::unique_lock<std::mutex>& lock, bool committer) {
   // leading_ stays set while the lock is let go (commit, completions), so
   // that no writer arriving meanwhile starts leading too.
   leading_ = true;
   bool first = true;
   while (!queue_.empty()) {
     Writer* head = queue_.front();
-    if (!first && !head->on_done) {
+    // A waiting writer leads its own group (and only it: it returns to its
+    // caller); the committer leads the asynchronous ones.
+    if (!first && (!committer || !head->on_done)) {
       leading_ = false;
-      head->cv_.notify_one();
+      if (head->on_done) {
+        committer_cv_.notify_one();
+      } else {
+        head->cv_.notify_one();
+      }
       return;
     }
     first = false;
@@ -50,7 +76,7 @@ void WriterQueue::lead(std::unique_lock<std::mutex>& lock, const CommitFn& commi
 
     // New writers may enqueue meanwhile; they wait behind the group.
     lock.unlock();
-    commit(group);
+    commit_(group);
     lock.lock();
 
     std::vector<std::function<void()>> finished;
@@ -79,6 +105,8 @@ void WriterQueue::lead(std::unique_lock<std::mutex>& lock, const CommitFn& commi
     lock.lock();
   }
   leading_ = false;
+  // Emptied: a stopping committer may go.
+  if (stopping_) committer_cv_.notify_one();
 }
 
 }  // namespace attnrec::storage
