@@ -295,8 +295,9 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cmd->add_option("--workers", flags->server.workers,
-                  "Worker threads for requests that touch the store (many: ingest shares "
-                  "group-committed fsyncs)")
+                  "Worker threads for requests that read or write the store and may wait on "
+                  "an fsync (catalog writes, erase, ingest bodies over 16 KiB; smaller ingest "
+                  "is queued from the I/O thread to the store's committer)")
       ->envname("ATTNREC_WORKERS")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
