@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -683,8 +684,21 @@ void Server::stop() {
     std::unique_lock lock(st.mu);
     st.cv.wait_for(lock, std::chrono::seconds(1), [&st] { return st.sessions.empty(); });
   }
-  st.pool.join();  // no handler touches the Service after this
+  st.pool.join();
   st.cpu_pool.join();
+  // An ingest queued from an I/O thread is answered by the store's
+  // committer through the io_context: wait for every answer to arrive (it
+  // also frees the request's place in in_flight) before stopping it. No
+  // handler or completion touches the Service after this.
+  while (st.in_flight.load() + st.cpu_in_flight.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  {
+    // The committer may still hold the last reference to a session while
+    // it lets go of a completion: let that session end first.
+    std::unique_lock lock(st.mu);
+    st.cv.wait_for(lock, std::chrono::seconds(5), [&st] { return st.sessions.empty(); });
+  }
   st.work.reset();
   st.ioc.stop();
   for (auto& t : st.threads) t.join();

@@ -109,7 +109,7 @@ TEST_CASE("server: a full CPU queue answers 429 with Retry-After and other pools
   CHECK(body_of(res).at("error").at("code") == "overloaded");
   res = c.request("POST", "/v1/rank", R"({"user":"u1","items":["a"]})");
   CHECK(res.result_int() == 429);
-  // Ingest runs on the I/O pool: unaffected, and the refused requests wrote nothing.
+  // Ingest counts against the I/O bound: unaffected, and the refused requests wrote nothing.
   res = c.request("POST", "/v1/events", R"({"user":"u1","item":"i1"})");
   CHECK(res.result_int() == 200);
   CHECK(history_size(c, "u1") == 1);
@@ -118,6 +118,53 @@ TEST_CASE("server: a full CPU queue answers 429 with Retry-After and other pools
       R"(attnrec_http_requests_total{method="GET",route="/v1/users/{user}/recommendations",status="429"} 1)"));
   CHECK_THAT(res.body(), Catch::Contains(
       R"(attnrec_http_requests_total{method="POST",route="/v1/events",status="200"} 1)"));
+}
+
+TEST_CASE("server: a full I/O queue answers ingest 429 and stores nothing while model routes go on", "[api][server]") {
+  testing::TempDir dir;
+  api::ServerOptions options = Running::test_options();
+  options.max_in_flight = 0;  // every store request finds the queue full
+  {
+  Running r(dir.path(), options);
+  auto c = r.client();
+  // Small bodies are queued from the I/O thread, large ones go through the
+  // pool: both are admitted against the same bound.
+  auto res = c.request("POST", "/v1/events", R"({"user":"u1","item":"i1"})");
+  CHECK(res.result_int() == 429);
+  CHECK(res["Retry-After"] == "1");
+  CHECK(body_of(res).at("error").at("code") == "overloaded");
+  std::string big = R"({"events":[)";
+  for (int i = 0; i < 400; ++i) {
+    big += (i ? "," : "") + std::string(R"({"user":"u1","item":"catalog-item-number-)") + std::to_string(i) + R"("})";
+  }
+  big += "]}";
+  REQUIRE(big.size() > (16u << 10));
+  CHECK(c.request("POST", "/v1/events", big).result_int() == 429);
+  CHECK(c.get("/v1/users/u1/recommendations").result_int() == 200);  // popularity, on the CPU pool
+  }
+  // Reopened with room: the refused requests stored nothing.
+  Running r(dir.path(), Running::test_options());
+  auto c = r.client();
+  CHECK(history_size(c, "u1") == 0);
+}
+
+TEST_CASE("server: ingest bodies on both sides of the inline size are stored and answered", "[api][server]") {
+  testing::TempDir dir;
+  Running r(dir.path(), Running::test_options());
+  auto c = r.client();
+  std::string big = R"({"events":[)";
+  for (int i = 0; i < 400; ++i) {
+    big += (i ? "," : "") + std::string(R"({"user":"u2","item":"catalog-item-number-)") + std::to_string(i) + R"("})";
+  }
+  big += "]}";
+  REQUIRE(big.size() > (16u << 10));  // decoded on the I/O pool
+  auto res = c.request("POST", "/v1/events", big);
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res).at("accepted") == 400);
+  res = c.request("POST", "/v1/events", R"({"user":"u2","item":"item-last"})");  // on the I/O thread
+  REQUIRE(res.result_int() == 200);
+  CHECK(body_of(res).at("accepted") == 1);
+  CHECK(history_size(c, "u2") == 401);
 }
 
 TEST_CASE("server: body over the limit is refused from Content-Length, unread", "[api][server]") {
