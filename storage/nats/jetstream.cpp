@@ -66,8 +66,9 @@ Status Message::ack(std::chrono::milliseconds timeout) {
   jsOptions_Init(&o);
   o.Wait = to_ms(timeout);
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  // AckSync, not Ack: the server answers once the ack is recorded, so an ok
-  // is an ack that a crash right after cannot lose.
+  // AckSync, not Ack: the server answers once it has applied the ack, so an
+  // ok is an ack that a lost connection cannot drop (a server crash still
+  // can, before the consumer's state is written out).
   const natsStatus s = natsMsg_AckSync(rep_->msg.get(), &o, &jerr);
   return from_nats(s, jerr, "ack of stream sequence " + std::to_string(rep_->stream_seq));
 }

@@ -18,10 +18,14 @@
 //   kTooLarge         a payload over the server's max_payload.
 //
 // Streams are file-backed (JetStream file storage): a message whose publish
-// returned ok, and a consumer's acks, survive the server process's crash
-// and restart on the same store directory. Against power loss a single
-// server is weaker: it hands writes to the OS and syncs its files every two
-// minutes (nats-server's default); replicas > 1 is the answer there.
+// returned ok survives the server process's crash and restart on the same
+// store directory. A consumer's acks survive a clean restart, but the
+// server writes them to disk shortly after confirming them, so after a
+// crash it may deliver again messages acked just before: consumers are at
+// least once and must skip what they have applied (by stream sequence).
+// Against power loss a single server is weaker still: it hands writes to
+// the OS and syncs its files every two minutes (nats-server's default);
+// replicas > 1 is the answer there.
 //
 // Thread safety: a JetStream is safe to use from any number of threads
 // (nats.c's connection and synchronous JetStream calls are). A Consumer is
@@ -76,9 +80,10 @@ class Message {
   std::string_view payload() const;
 
   // Acknowledges the message and waits for the server to confirm, so an ok
-  // means the consumer will not deliver it again (not even after a server
-  // restart). A message not acked within the consumer's ack_wait is
-  // delivered again. Acking again is ok and sends nothing.
+  // means the consumer will not deliver it again (unless the server
+  // crashes before writing the ack out: see the top of this file). A
+  // message not acked within the consumer's ack_wait is delivered again.
+  // Acking again is ok and sends nothing.
   Status ack(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
   struct Rep;  // the client's message; defined in jetstream.cpp
