@@ -118,7 +118,6 @@ struct JetStream::Rep {
   // Declared in this order so the context goes before its connection.
   ConnectionPtr conn;
   JsCtxPtr js;
-  std::string urls;  // for messages
   int64_t api_wait_ms = 5000;
 
   jsOptions api_options() const {
@@ -136,9 +135,8 @@ Status JetStream::connect(std::span<const std::string> urls, const ConnectOption
                           std::unique_ptr<JetStream>* out) {
   if (urls.empty()) return Status::invalid_argument("connect to NATS: no server URL given");
   auto rep = std::make_unique<Rep>();
-  rep->urls = joined(urls);
   rep->api_wait_ms = to_ms(options.api_timeout);
-  const std::string where = "connect to NATS at " + rep->urls;
+  const std::string where = "connect to NATS at " + joined(urls);
 
   OptionsPtr opts;
   natsStatus s = natsOptions_Create(out_ptr(opts));
