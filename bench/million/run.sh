@@ -207,35 +207,9 @@ popularity() {
   # everything before it the history (excluded from the ranking); items
   # ranked by their count in the training parts (all but the last two items
   # of every user); ties count against the target.
-  python3 - "$WORK/data/events.jsonl" <<'PY'
-import json, math, sys
-from collections import Counter, defaultdict
-seqs = defaultdict(list)
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    seqs[e["user"]].append(e["item"])
-count = Counter()
-for s in seqs.values():
-    count.update(s[:-2])
-ordered = sorted(count.values(), reverse=True)
-import bisect
-neg = [-c for c in ordered]
-ndcg = hr = n = 0
-for s in seqs.values():
-    if len(s) < 3:
-        continue
-    target, history = s[-1], set(s[:-1])
-    c = count.get(target, 0)
-    above = bisect.bisect_right(neg, -c)  # items counted >= the target's
-    if c > 0:
-        above -= 1                        # the target itself
-    above -= sum(1 for h in history if count.get(h, 0) >= c and h != target)
-    n += 1
-    if above < 10:
-        hr += 1
-        ndcg += 1 / math.log2(above + 2)
-print(f"  popularity, full ranking, {n} users: NDCG@10 {ndcg / n:.4f}, HR@10 {hr / n:.4f}")
-PY
+  python3 "$here/../popularity.py" "$WORK/data/events.jsonl" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print("  popularity, full ranking, %d users: NDCG@10 %.4f, HR@10 %.4f" % (r["users"], r["ndcg@10"], r["hr@10"]))'
 }
 
 steps=("$@")
