@@ -6,6 +6,16 @@
 
 namespace attnrec::model {
 
+namespace {
+
+// Query rows per block of the local kernels: a block's scores against the
+// keys its rows see are one [Bq, Bq + W - 1] product instead of Bq one-row
+// products (at most (Bq + W - 1) / W times the band's multiply-adds, at
+// matrix-product speed).
+Eigen::Index local_block_rows(Eigen::Index W) { return std::clamp<Eigen::Index>(W, 16, 64); }
+
+}  // namespace
+
 template <class T>
 void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window, int query_rows,
                                 bool backward) {
@@ -17,9 +27,17 @@ void AttentionCache<T>::reserve(int maxlen, int d, int heads, int window, int qu
   qk.resize(d);
   ph.resize(d);
   p.assign(size_t(heads), Mat<T>(m, cols));
+  // A local kernel's block: up to Bq query rows against Bq + W - 1 keys.
+  // (The local kernel runs only for W < n <= maxlen.)
+  const int bq = window >= 1 ? int(local_block_rows(window)) : 0;
+  if (window >= 1) blk.resize(std::min(bq, m), bq + cols - 1);
   if (backward) {
     for (Mat<T>* x : {&dq, &dk, &dv, &dout}) x->resize(maxlen, d);
     dp.resize(maxlen, cols);
+    if (window >= 1) {
+      blk.resize(std::min(bq, maxlen), bq + cols - 1);
+      dblk.resize(std::min(bq, maxlen), bq + cols - 1);
+    }
   }
 }
 
@@ -44,41 +62,63 @@ void softmax_inplace(Seg s) {
 }
 
 // Local attention of one head (see attention.h), query rows q0..n-1 into Oh,
-// probabilities into the band P ([m, W]). Per query row i only the keys
-// lo..i (lo = max(0, i - W + 1), at most W of them) are touched: O(m W dh).
+// probabilities into the band P ([m, W]); S is [Bq, Bq + W - 1] scratch.
+// A block of query rows i0..i1 touches only the keys lo0..i1 (lo0 =
+// max(0, i0 - W + 1)), each row's scores outside its own window zeroed
+// after the product: O(m (Bq + W) dh).
 template <class T, class PM, class QM, class KM, class OM>
 void local_head_forward(const QM& Qh, const KM& Kh, const KM& Vh, Eigen::Index q0,
-                        Eigen::Index W, PM& P, OM& Oh) {
-  const Eigen::Index m = Qh.rows();
-  for (Eigen::Index r = 0; r < m; ++r) {
-    const Eigen::Index i = q0 + r, lo = std::max<Eigen::Index>(0, i - W + 1), w = i - lo + 1;
-    auto band = P.row(r).head(W);                          // [1, W], key i - W + 1 + t
-    auto s = band.tail(w);                                 // [1, w], keys lo..i
-    s.noalias() = Qh.row(r) * Kh.middleRows(lo, w).transpose();  // [1, w] = [1, dh] x [dh, w]
-    softmax_inplace<T>(s);                                 // [1, w]
-    band.head(W - w).setZero();                            // keys before row 0
-    Oh.row(r).noalias() = s * Vh.middleRows(lo, w);        // [1, dh] = [1, w] x [w, dh]
+                        Eigen::Index W, Mat<T>& S, PM& P, OM& Oh) {
+  const Eigen::Index m = Qh.rows(), Bq = local_block_rows(W);
+  for (Eigen::Index r0 = 0; r0 < m; r0 += Bq) {
+    const Eigen::Index b = std::min(Bq, m - r0), i0 = q0 + r0, i1 = i0 + b - 1;
+    const Eigen::Index lo0 = std::max<Eigen::Index>(0, i0 - W + 1), w = i1 - lo0 + 1;
+    auto Sb = S.topLeftCorner(b, w);                                          // keys lo0..i1
+    Sb.noalias() = Qh.middleRows(r0, b) * Kh.middleRows(lo0, w).transpose();  // [b, w] = [b, dh] x [dh, w]
+    for (Eigen::Index t = 0; t < b; ++t) {
+      const Eigen::Index i = i0 + t, lo = std::max<Eigen::Index>(0, i - W + 1);
+      const Eigen::Index c0 = lo - lo0, cw = i - lo + 1;  // row i's keys lo..i in Sb's columns
+      auto row = Sb.row(t);
+      row.head(c0).setZero();
+      row.tail(w - c0 - cw).setZero();
+      softmax_inplace<T>(row.segment(c0, cw));
+      auto band = P.row(r0 + t).head(W);                  // key i - W + 1 + t
+      band.head(W - cw).setZero();                        // keys before row 0
+      band.tail(cw) = row.segment(c0, cw);
+    }
+    Oh.middleRows(r0, b).noalias() = Sb * Vh.middleRows(lo0, w);  // [b, dh] = [b, w] x [w, dh]
   }
 }
 
 // Backward of local_head_forward with q0 = 0: dQh assigned, dKh and dVh
-// accumulated (zeroed by the caller); dP is [n, W] scratch. O(n W dh).
+// accumulated (zeroed by the caller); S and dS are [Bq, Bq + W - 1]
+// scratch, blocked as in the forward.
 template <class T, class PM, class GM, class QM, class OM>
 void local_head_backward(const GM& dOh, const QM& Qh, const QM& Kh, const QM& Vh,
-                         Eigen::Index W, T scale, const PM& P, PM& dP, OM dQh, OM dKh, OM dVh) {
-  const Eigen::Index n = Qh.rows();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const Eigen::Index lo = std::max<Eigen::Index>(0, i - W + 1), w = i - lo + 1;
-    const auto pr = P.row(i).segment(W - w, w);                    // [1, w]
-    auto dr = dP.row(i).segment(W - w, w);                         // [1, w]
-    dr.noalias() = dOh.row(i) * Vh.middleRows(lo, w).transpose();  // [1, w] = [1, dh] x [dh, w]
-    dVh.middleRows(lo, w).noalias() += pr.transpose() * dOh.row(i);  // [w, dh] += [w, 1] x [1, dh]
-    // Softmax backward: dS = P * (dP - sum(P * dP)).
-    const T dot = (pr.array() * dr.array()).sum();
-    dr.array() = pr.array() * (dr.array() - dot);                  // [1, w] dS
+                         Eigen::Index W, T scale, const PM& P, Mat<T>& S, Mat<T>& dS, OM dQh,
+                         OM dKh, OM dVh) {
+  const Eigen::Index n = Qh.rows(), Bq = local_block_rows(W);
+  for (Eigen::Index i0 = 0; i0 < n; i0 += Bq) {
+    const Eigen::Index b = std::min(Bq, n - i0), i1 = i0 + b - 1;
+    const Eigen::Index lo0 = std::max<Eigen::Index>(0, i0 - W + 1), w = i1 - lo0 + 1;
+    auto Pb = S.topLeftCorner(b, w);  // the block's weights, dense, zero outside each window
+    for (Eigen::Index t = 0; t < b; ++t) {
+      const Eigen::Index i = i0 + t, lo = std::max<Eigen::Index>(0, i - W + 1);
+      const Eigen::Index c0 = lo - lo0, cw = i - lo + 1;
+      Pb.row(t).setZero();
+      Pb.row(t).segment(c0, cw) = P.row(i).tail(cw);
+    }
+    auto dSb = dS.topLeftCorner(b, w);
+    dSb.noalias() = dOh.middleRows(i0, b) * Vh.middleRows(lo0, w).transpose();  // [b, w] dP
+    dVh.middleRows(lo0, w).noalias() += Pb.transpose() * dOh.middleRows(i0, b);  // [w, dh] += [w, b] x [b, dh]
+    // Softmax backward per row: dS = P * (dP - sum(P * dP)), zero where P is.
+    for (Eigen::Index t = 0; t < b; ++t) {
+      const T dot = (Pb.row(t).array() * dSb.row(t).array()).sum();
+      dSb.row(t).array() = Pb.row(t).array() * (dSb.row(t).array() - dot);
+    }
     // Q was scaled by `scale` in forward: dQ_unscaled = scale * dS K.
-    dQh.row(i).noalias() = (dr * Kh.middleRows(lo, w)) * scale;    // [1, dh] = [1, w] x [w, dh]
-    dKh.middleRows(lo, w).noalias() += dr.transpose() * Qh.row(i);  // [w, dh] += [w, 1] x [1, dh]
+    dQh.middleRows(i0, b).noalias() = (dSb * Kh.middleRows(lo0, w)) * scale;    // [b, dh] = [b, w] x [w, dh]
+    dKh.middleRows(lo0, w).noalias() += dSb.transpose() * Qh.middleRows(i0, b);  // [w, dh] += [w, b] x [b, dh]
   }
 }
 
@@ -140,7 +180,7 @@ void attention_forward(CRef<T> h, int q0, const Block<T>& B, int heads, int wind
     auto Oh = O.middleCols(hd * dh, dh);             // [m, dh]
     if (W > 0) {
       auto P = c.p[size_t(hd)].topLeftCorner(m, W);  // [m, W] band
-      local_head_forward<T>(Qh, Kh, Vh, q0, W, P, Oh);  // [m, dh]
+      local_head_forward<T>(Qh, Kh, Vh, q0, W, c.blk, P, Oh);  // [m, dh]
       continue;
     }
     auto P = c.p[size_t(hd)].topLeftCorner(m, n);    // [m, n]
@@ -182,11 +222,11 @@ void attention_backward(CRef<T> dy, CRef<T> h, const Block<T>& B, BlockGrad<T>& 
     const auto dOh = dO.middleCols(hd * dhd, dhd);
     if (W > 0) {
       const auto P = c.p[size_t(hd)].topLeftCorner(n, W);  // [n, W] band
-      auto dP = c.dp.topLeftCorner(n, W);
       dK.middleCols(hd * dhd, dhd).setZero();
       dV.middleCols(hd * dhd, dhd).setZero();
-      local_head_backward<T>(dOh, Qh, Kh, Vh, W, scale, P, dP, dQ.middleCols(hd * dhd, dhd),
-                             dK.middleCols(hd * dhd, dhd), dV.middleCols(hd * dhd, dhd));
+      local_head_backward<T>(dOh, Qh, Kh, Vh, W, scale, P, c.blk, c.dblk,
+                             dQ.middleCols(hd * dhd, dhd), dK.middleCols(hd * dhd, dhd),
+                             dV.middleCols(hd * dhd, dhd));
       continue;
     }
     const auto P = c.p[size_t(hd)].topLeftCorner(n, n);    // [n, n] lower triangular

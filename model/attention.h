@@ -43,6 +43,9 @@ struct AttentionCache {
   // scratch for backward
   Mat<T> dq, dk, dv, dout;
   Mat<T> dp;              // same shape as p[head]
+  // Local kernels' scratch: one block's scores (weights in backward) and
+  // their gradient, [Bq, Bq + W - 1] (attention.cpp: local_block_rows).
+  Mat<T> blk, dblk;
   // Sizes the buffers for up to maxlen rows, of which up to query_rows are
   // query rows (maxlen when < 0; 1 for the last block of a last_only
   // forward); `window` as in attention_forward (a local cache holds

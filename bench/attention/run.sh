@@ -12,7 +12,9 @@
 # env:   ATTNREC_BIN (build/attnrec), ATTNREC_BENCH_DATA (../shared/data),
 #        OUT (/tmp/attnrec_attention), MAXLENS ("200 400 800"), WINDOW (50),
 #        MINUTES (budget per run, default 9 as `attnrec train`), SEED (1),
-#        TRAIN_FLAGS (more flags for every run), PNG (docs/bench/attention.png)
+#        TRAIN_FLAGS (more flags for every run), PNG (docs/bench/attention.png),
+#        ATTENTIONS ("full local": which to train; the table and plot read
+#        whatever runs OUT holds, so a kernel change can retrain one side)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -33,7 +35,7 @@ mkdir -p "$out"
 echo "# $(date -u '+%F %T UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $bin"
 echo "# budget $minutes min per run, seed $seed, strict protocol, local window $window"
 for maxlen in $maxlens; do
-  for attention in full local; do
+  for attention in ${ATTENTIONS:-full local}; do
     run="$out/$attention.$maxlen"
     flags=(--maxlen "$maxlen" --attention "$attention")
     [ "$attention" = local ] && flags+=(--window "$window")
@@ -57,7 +59,10 @@ print("| attention | maxlen | epochs (best) | s per epoch | inference ms per use
 print("|---|---|---|---|---|---|---|")
 for maxlen in maxlens:
     for attention in ("full", "local"):
-        r = json.load(open(f"{out}/{attention}.{maxlen}.bin.json"))
+        try:
+            r = json.load(open(f"{out}/{attention}.{maxlen}.bin.json"))
+        except FileNotFoundError:
+            continue
         epochs = r["epochs"]
         # The budget may cut the last epoch short: time the whole ones.
         whole = max(e["sequences"] for e in epochs)
