@@ -13,7 +13,8 @@
 #
 # usage: bench/small/run.sh [SET...]   (default: all of them)
 # env:   ATTNREC_BIN (build/attnrec), ATTNREC_BENCH_DATA (../shared/data),
-#        OUT (/tmp/attnrec_small), SEEDS ("1 2 3"), TRAIN_FLAGS (extra flags)
+#        OUT (/tmp/attnrec_small), SEEDS ("1 2 3"), TRAIN_FLAGS (extra flags),
+#        REUSE (1: keep a run whose report OUT already holds)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -68,6 +69,7 @@ for set in "${sets[@]}"; do
   if ! make "$set" "$file"; then echo "skipped $set: its source is not in $dir"; continue; fi
   python3 "$here/../popularity.py" "$file" > "$out/$set.popularity.json"
   for seed in $seeds; do
+    [ "${REUSE:-0}" = 1 ] && [ -f "$out/$set.$seed.bin.json" ] && continue
     echo "== $set, seed $seed: $(date -u '+%T'), load $(cut -d' ' -f1-3 /proc/loadavg)"
     # shellcheck disable=SC2086
     "$bin" train --input "$file" --out "$out/$set.$seed.bin" --quiet --protocol strict --seed "$seed" \
