@@ -27,6 +27,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "api/connection.h"
 #include "api/dispatcher.h"
 #include "api/request_id.h"
 #include "base/log.h"
@@ -60,17 +61,8 @@ HttpResponse finalized(const HttpRequest& req, HttpResponse res) {
   return error;
 }
 
-// Shuts both directions down and closes; errors (the peer is gone) do not matter.
-void close_stream(beast::tcp_stream& stream) {
-  beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.close();
-}
-
 class Session;
-constexpr size_t kFirstRead = 4096;      // bytes asked for when a request starts
 constexpr size_t kDrainMax = 1 << 20;    // unread body bytes swallowed before closing
-constexpr auto kDrainTime = std::chrono::seconds(1);
 // An inline asynchronous route (ingest) decodes bodies up to this size on
 // the I/O thread (a batch of 100 events is ~6 KB, ~20 us to parse); larger
 // ones go to the I/O pool.
@@ -110,7 +102,7 @@ struct Server::State {
   std::atomic<size_t> in_flight{0};  // requests posted to the I/O pool, not yet answered
   std::atomic<size_t> cpu_in_flight{0};  // requests posted to the CPU pool, not yet answered
   std::atomic<size_t> connections{0};  // live sessions (the max_connections cap)
-  std::atomic<size_t> refusing{0};     // connections being refused (Refusal)
+  std::atomic<size_t> refusing{0};     // connections being refused (refuse_connection)
   RequestIds request_ids;
 
   static size_t cpu_threads(const ServerOptions& o) {
@@ -508,53 +500,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool unread_body_ = false;  // the last request's body was left unread
 };
 
-// A connection over max_connections: answered 503 (the JSON error, Retry-After,
-// Connection: close) without reading a request, then closed. What the client
-// sends meanwhile is read and dropped for up to kDrainTime, so that closing
-// does not reset the connection before the client has read the answer.
-class Refusal : public std::enable_shared_from_this<Refusal> {
- public:
-  Refusal(tcp::socket&& socket, Server::State& st) : stream_(std::move(socket)), st_(st) {
-    ++st_.refusing;
-  }
-  ~Refusal() { --st_.refusing; }
-
-  void run() {
-    res_ = error_response(http::status::service_unavailable, "too_many_connections",
-                          "the server has " + std::to_string(st_.options.max_connections) +
-                              " connections open, its limit; retry shortly");
-    res_.set(http::field::retry_after, "1");
-    res_.set(http::field::server, "attnrec");
-    res_.set("X-Request-Id", st_.request_ids.make());  // every answer has one, this one too
-    res_.keep_alive(false);
-    res_.prepare_payload();
-    stream_.expires_after(kDrainTime);  // the write and the drain together
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      beast::error_code sec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, sec);
-      self->do_drain();
-    });
-  }
-
- private:
-  void do_drain() {
-    stream_.async_read_some(buffer_.prepare(kFirstRead),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->buffer_.clear();
-                              if (ec) return self->close();
-                              self->do_drain();
-                            });
-  }
-
-  void close() { close_stream(stream_); }
-
-  beast::tcp_stream stream_;
-  Server::State& st_;
-  beast::flat_buffer buffer_;
-  HttpResponse res_;
-};
-
 // A new connection: a session, or over the cap a refusal. Refusals are
 // bounded too (a flood of connections gets closed without an answer).
 void admit(tcp::socket socket, Server::State& st) {
@@ -563,7 +508,7 @@ void admit(tcp::socket socket, Server::State& st) {
   if (st.connections.load() < st.options.max_connections) {
     std::make_shared<Session>(std::move(socket), st)->run();
   } else if (st.refusing.load() < st.options.max_connections) {
-    std::make_shared<Refusal>(std::move(socket), st)->run();
+    refuse_connection(std::move(socket), st.options.max_connections, st.request_ids.make(), st.refusing);
   } else {
     socket.close(ec);
   }
