@@ -380,6 +380,10 @@ class Session : public std::enable_shared_from_this<Session> {
       st_.svc.metrics().observe_request(slot.method, slot.label, res.result_int(), seconds);
     }
     res.set("X-Request-Id", slot.request_id);
+    // Which node answered, behind a proxy (cluster mode only).
+    if (const service::ClusterConfig& cc = st_.svc.config().cluster; cc.enabled()) {
+      res.set("X-Attnrec-Node", cc.node);
+    }
     if (log::enabled(log::Level::kInfo)) {
       log::info("request", {{"method", slot.method},
                             {"route", slot.label},

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "model/type_policy.h"
+#include "service/cluster/event_log.h"
 #include "service/service.h"
 
 namespace attnrec::cli {
@@ -181,6 +182,12 @@ int run_serve(ServeFlags flags) {
     return 2;
   }
   flags.config.types = std::move(types).value();
+  if (flags.config.cluster.enabled()) {
+    if (const Status s = service::cluster::check_config(flags.config.cluster); !s.is_ok()) {
+      std::cerr << "serve: " << s.message() << "\n";
+      return 2;
+    }
+  }
   auto keys = load_keys(flags);
   if (!keys) {
     std::cerr << "serve: " << keys.error() << "\n";
@@ -249,6 +256,11 @@ int run_serve(ServeFlags flags) {
     }
     const std::string address = format_endpoint(server.local_endpoint());
     log::info("listening", {{"address", address}, {"data_dir", flags.config.data_dir}});
+    if (flags.config.cluster.enabled()) {
+      log::info("cluster node", {{"node", flags.config.cluster.node},
+                                 {"nodes", uint64_t(flags.config.cluster.nodes.size())},
+                                 {"shards", uint64_t(flags.config.cluster.shards)}});
+    }
     std::cout << "listening on " << address << std::endl;
     signal_ioc.run();
     log::info("stopping; finishing requests in flight", {{"signal", caught == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -431,6 +443,30 @@ void add_serve_command(CLI::App& app) {
                 "Activate every retrained model, better or not")
       ->envname("ATTNREC_ACTIVATE_ALWAYS")
       ->default_str("false");
+  // Cluster mode (docs/scale-out.md); without --nats none of these is used.
+  cmd->add_option("--nats", flags->config.cluster.nats,
+                  "Run as a node of a cluster on these NATS JetStream servers, "
+                  "nats://HOST:PORT,... (default: none, the embedded store alone)")
+      ->envname("ATTNREC_NATS")
+      ->delimiter(',');
+  cmd->add_option("--nodes", flags->config.cluster.nodes,
+                  "Cluster mode: every node's name, NAME,..., in the same order on every node "
+                  "(it decides which node owns which shard)")
+      ->envname("ATTNREC_NODES")
+      ->delimiter(',');
+  cmd->add_option("--node", flags->config.cluster.node, "Cluster mode: this node's name, one of --nodes")
+      ->envname("ATTNREC_NODE");
+  cmd->add_option("--shards", flags->config.cluster.shards,
+                  "Cluster mode: user shards, the same on every node and fixed when the cluster "
+                  "is created")
+      ->envname("ATTNREC_SHARDS")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--nats-replicas", flags->config.cluster.replicas,
+                  "Cluster mode: replicas of the event stream; 0 = min(3, servers in --nats)")
+      ->envname("ATTNREC_NATS_REPLICAS")
+      ->check(CLI::Range(0, 5))
+      ->capture_default_str();
   auto print = std::make_shared<bool>(false);
   cmd->add_flag("--print-config", *print,
                 "Print the effective configuration (keys masked) and where each value came from, "

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/config.h"
 #include "model/item_index.h"
@@ -20,6 +21,17 @@ inline model::TrainConfig background_train_defaults() {
   t.max_minutes = 30;
   return t;
 }
+
+// Cluster mode (service/cluster/, docs/scale-out.md): off while `nats` is
+// empty, and then nothing of NATS is used.
+struct ClusterConfig {
+  std::vector<std::string> nats;   // server URLs, nats://HOST:PORT
+  std::vector<std::string> nodes;  // every node's name, in the same order on every node
+  std::string node;                // this node's name, one of `nodes`
+  uint32_t shards = 16;            // fixed when the cluster is created; at least nodes.size()
+  int replicas = 0;                // of the event stream; 0 = min(3, nats.size())
+  bool enabled() const { return !nats.empty(); }
+};
 
 struct Config {
   std::string data_dir = "./var";   // DATA_DIR/store (RocksDB), DATA_DIR/models (checkpoints)
@@ -55,6 +67,8 @@ struct Config {
   model::TrainConfig train = background_train_defaults();
   double retrain_every_minutes = 0;  // 0 = off
   uint64_t retrain_every_events = 0; // 0 = off
+
+  ClusterConfig cluster;
 };
 
 }  // namespace attnrec::service

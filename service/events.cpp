@@ -1,5 +1,6 @@
 #include "service/events.h"
 
+#include "service/cluster/event_log.h"
 #include "service/clock.h"
 #include "service/config.h"
 #include "service/metrics.h"
@@ -10,13 +11,15 @@
 namespace attnrec::service {
 
 Events::Events(storage::Store& store, Popularity& popularity, Metrics& metrics,
-               const Config& config, IngestedFn on_ingested, UserChangedFn on_user_changed)
+               const Config& config, IngestedFn on_ingested, UserChangedFn on_user_changed,
+               cluster::EventLog* log)
     : store_(store),
       popularity_(popularity),
       metrics_(metrics),
       config_(config),
       on_ingested_(std::move(on_ingested)),
-      on_user_changed_(std::move(on_user_changed)) {}
+      on_user_changed_(std::move(on_user_changed)),
+      log_(log) {}
 
 Status Events::load() {
   return store_.scan_events([&](uint32_t, uint32_t item, int64_t ts, float w) {
@@ -77,6 +80,15 @@ Status Events::ingest(std::span<const EventInput> events, IngestResult* result) 
   *result = {};
   std::vector<storage::Event> batch;
   if (Status s = prepare(events, &batch); !s.is_ok()) return s;
+  if (log_ != nullptr) {
+    cluster::AppendResult appended;
+    if (Status s = log_->append(std::move(batch), &appended); !s.is_ok()) {
+      metrics_.add_events_rejected(events.size());
+      return s;
+    }
+    *result = {appended.accepted, appended.duplicates};
+    return Status::ok();
+  }
   storage::WriteResult written;
   if (Status s = store_.write_events(batch, &written); !s.is_ok()) {
     metrics_.add_events_rejected(events.size());
@@ -90,6 +102,14 @@ Status Events::ingest_async(std::span<const EventInput> events, IngestDone done)
   std::vector<storage::Event> batch;
   if (Status s = prepare(events, &batch); !s.is_ok()) return s;
   const size_t n = batch.size();
+  if (log_ != nullptr) {
+    log_->append_async(std::move(batch), [this, n, done = std::move(done)](
+                                             Status st, cluster::AppendResult appended) {
+      if (!st.is_ok()) metrics_.add_events_rejected(n);
+      done(st, IngestResult{appended.accepted, appended.duplicates});
+    });
+    return Status::ok();
+  }
   auto when = times_and_weights(batch);  // before the events are moved into the store
   Status s = store_.write_events_async(
       std::move(batch), [this, n, when = std::move(when), done = std::move(done)](
@@ -117,6 +137,26 @@ Status Events::history(std::string_view user, size_t limit, std::vector<HistoryE
 }
 
 Status Events::erase_user(std::string_view user) {
+  if (log_ != nullptr) {
+    // Known before the erasure goes out: this node's own view may apply it
+    // before the local erase below runs.
+    const bool known = store_.find_user(user) != 0;
+    if (Status s = log_->erase(user); !s.is_ok()) return s;
+    const Status s = erase_logged(user);
+    if (s.is_not_found() && known) return Status::ok();
+    return s;
+  }
+  return erase_logged(user);
+}
+
+Status Events::apply_logged(std::vector<storage::Event> events) {
+  storage::WriteResult written;
+  if (Status s = store_.write_events(events, &written); !s.is_ok()) return s;
+  finish(times_and_weights(events), written);
+  return Status::ok();
+}
+
+Status Events::erase_logged(std::string_view user) {
   const uint32_t uid = store_.find_user(user);
   if (!uid) return Status::not_found("no user " + quoted(user));
   // Every erased event leaves the popularity aggregate too (all of them: the

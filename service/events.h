@@ -24,6 +24,8 @@ struct Event;
 struct WriteResult;
 }  // namespace attnrec::storage
 
+namespace attnrec::service::cluster { class EventLog; }
+
 namespace attnrec::service {
 
 struct Config;
@@ -63,9 +65,12 @@ class Events {
   // Must be cheap and must not throw.
   using UserChangedFn = std::function<void(uint32_t user)>;
 
-  // Every reference must outlive this object.
+  // Every reference must outlive this object. With a `log` (cluster mode),
+  // ingest and erasure go through the cluster's event log and the store is
+  // a view that apply_logged and erase_logged write (service/cluster/).
   Events(storage::Store& store, Popularity& popularity, Metrics& metrics, const Config& config,
-         IngestedFn on_ingested = {}, UserChangedFn on_user_changed = {});
+         IngestedFn on_ingested = {}, UserChangedFn on_user_changed = {},
+         cluster::EventLog* log = nullptr);
 
   // Adds every stored event to the popularity aggregate (at start).
   Status load();
@@ -85,7 +90,15 @@ class Events {
   Status history(std::string_view user, size_t limit, std::vector<HistoryEvent>* out) const;
 
   // Erases the user and all their events. kNotFound for an unknown user.
+  // In cluster mode the erasure goes to the log first (even for a user this
+  // node's view does not know yet, so a lagging view drops them too), then
+  // the local view drops the user.
   Status erase_user(std::string_view user);
+
+  // Cluster mode: a view's writes of what the log holds (events already
+  // validated and with ids; a repeat is skipped by its id).
+  Status apply_logged(std::vector<storage::Event> events);
+  Status erase_logged(std::string_view user);
 
  private:
   // Validation and conversion to the store's events (the rejection if any).
@@ -100,6 +113,7 @@ class Events {
   const Config& config_;
   const IngestedFn on_ingested_;
   const UserChangedFn on_user_changed_;
+  cluster::EventLog* const log_;
 };
 
 }  // namespace attnrec::service

@@ -1,8 +1,12 @@
 #include "service/service.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "service/clock.h"
+#include "service/cluster/event_log.h"
+#include "service/cluster/shard_applier.h"
+#include "service/cluster/shards.h"
 #include "storage/store.h"
 
 namespace attnrec::service {
@@ -32,19 +36,36 @@ Status Service::load() {
   options.sync = config_.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
   options.history_cap = config_.history_cap;
   if (Status s = storage::Store::open(options, &store_); !s.is_ok()) return s;
+  const ClusterConfig& cc = config_.cluster;
+  if (cc.enabled()) {
+    if (Status s = cluster::EventLog::open(cc, &event_log_); !s.is_ok()) return s;
+  }
 
   catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_);
   models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);
   events_ = std::make_unique<Events>(
       *store_, popularity_, metrics_, config_, [this](uint64_t n) { models_->on_events(n); },
-      [this](uint32_t user) { encoder_cache_.invalidate(user); });
+      [this](uint32_t user) { encoder_cache_.invalidate(user); }, event_log_.get());
   recommender_ = std::make_unique<Recommender>(*store_, *catalog_, popularity_, live_, encoder_cache_,
                                                config_);
   search_ = std::make_unique<Search>(search_index_, *store_, *catalog_, live_, encoder_cache_, config_);
   if (Status s = catalog_->load(); !s.is_ok()) return s;
   if (Status s = events_->load(); !s.is_ok()) return s;
-  return models_->start();
+  if (Status s = models_->start(); !s.is_ok()) return s;
+  if (cc.enabled()) {
+    const auto node = std::find(cc.nodes.begin(), cc.nodes.end(), cc.node) - cc.nodes.begin();
+    applier_ = std::make_unique<cluster::ShardApplier>(
+        event_log_->jetstream(), *store_, cc.node,
+        cluster::viewed_shards(static_cast<uint32_t>(node), static_cast<uint32_t>(cc.nodes.size()),
+                               cc.shards),
+        [this](std::vector<storage::Event> events) { return events_->apply_logged(std::move(events)); },
+        [this](std::string_view user) { return events_->erase_logged(user); });
+    if (Status s = applier_->start(); !s.is_ok()) return s;
+  }
+  return Status::ok();
 }
+
+bool Service::ready() const { return ready_ && (applier_ == nullptr || applier_->caught_up()); }
 
 ServiceStats Service::stats() const {
   const storage::Stats s = store_->stats();

@@ -26,6 +26,10 @@
 #include "service/training/live_model.h"
 
 namespace attnrec::storage { class Store; }
+namespace attnrec::service::cluster {
+class EventLog;
+class ShardApplier;
+}  // namespace attnrec::service::cluster
 
 namespace attnrec::service {
 
@@ -52,8 +56,9 @@ class Service {
   // Counters for /metrics; the API records its requests here too.
   Metrics& metrics() const { return metrics_; }
 
-  // True once open() has finished and the service can answer.
-  bool ready() const { return ready_; }
+  // True once open() has finished and the service can answer; in cluster
+  // mode also once the node's views have caught up with the event log.
+  bool ready() const;
   ServiceStats stats() const;
 
  private:
@@ -74,6 +79,10 @@ class Service {
   std::unique_ptr<Recommender> recommender_;
   std::unique_ptr<Search> search_;
   std::unique_ptr<ModelLifecycle> models_;
+  // Cluster mode only (config.cluster): last, so the applier's threads stop
+  // first and the log's pending appends finish while the parts still live.
+  std::unique_ptr<cluster::EventLog> event_log_;
+  std::unique_ptr<cluster::ShardApplier> applier_;
   bool ready_ = false;
 };
 

@@ -253,8 +253,13 @@ Status JetStream::pull_consumer(const ConsumerOptions& options, std::unique_ptr<
   jsConsumerConfig_Init(&cc);
   cc.Durable = options.durable.c_str();
   cc.FilterSubject = options.filter_subject.c_str();
-  cc.AckPolicy = js_AckExplicit;
-  cc.DeliverPolicy = js_DeliverAll;
+  cc.AckPolicy = options.ack_all ? js_AckAll : js_AckExplicit;
+  if (options.start_seq > 0) {
+    cc.DeliverPolicy = js_DeliverByStartSequence;
+    cc.OptStartSeq = options.start_seq;
+  } else {
+    cc.DeliverPolicy = js_DeliverAll;
+  }
   cc.AckWait = to_ns(options.ack_wait);
 
   // Created explicitly, then bound: a consumer that js_PullSubscribe itself
@@ -283,13 +288,24 @@ Status JetStream::pull_consumer(const ConsumerOptions& options, std::unique_ptr<
   return Status::ok();
 }
 
-Status JetStream::purge(std::string_view stream, std::string_view subject) {
+Status JetStream::delete_consumer(std::string_view stream, std::string_view durable) {
+  const std::string name(stream);
+  const std::string consumer(durable);
+  jsOptions jo = rep_->api_options();
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s = js_DeleteConsumer(rep_->js.get(), name.c_str(), consumer.c_str(), &jo, &jerr);
+  if (s != NATS_OK && (jerr == JSConsumerNotFoundErr || s == NATS_NOT_FOUND)) return Status::ok();
+  return from_nats(s, jerr, "delete consumer " + quoted(consumer) + " of stream " + quoted(name));
+}
+
+Status JetStream::purge(std::string_view stream, std::string_view subject, uint64_t before_seq) {
   const std::string name(stream);
   const std::string subj(subject);
   const std::string what = "purge " + quoted(subj) + " from stream " + quoted(name);
   if (subj.empty()) return Status::invalid_argument(what + ": no subject given");
   jsOptions jo = rep_->api_options();
   jo.Stream.Purge.Subject = subj.c_str();
+  jo.Stream.Purge.Sequence = before_seq;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_PurgeStream(rep_->js.get(), name.c_str(), &jo, &jerr);
   return from_nats(s, jerr, what);

@@ -100,6 +100,14 @@ struct ConsumerOptions {
   std::string filter_subject;  // the subjects delivered, e.g. "events.>" (non-empty)
   // How long a delivered message may stay unacked before it is delivered again.
   std::chrono::milliseconds ack_wait{30000};
+  // Where a new consumer starts: 0 = the stream's first message, else this
+  // stream sequence (a consumer that keeps its position elsewhere, such as
+  // a node's applied sequence in its store). An existing consumer's start
+  // cannot be changed: delete it first (JetStream::delete_consumer).
+  uint64_t start_seq = 0;
+  // True: acking a message acks every earlier one too (ack the last of a
+  // batch, one round trip); false: each message is acked on its own.
+  bool ack_all = false;
 };
 
 // A durable pull consumer: the server keeps its position and the acks, so a
@@ -157,9 +165,14 @@ class JetStream {
   // position and pending acks are kept), and binds to it.
   Status pull_consumer(const ConsumerOptions& options, std::unique_ptr<Consumer>* out);
 
+  // Deletes the durable consumer; ok when there is none of that name.
+  // Precondition: no Consumer bound to it alive in this process.
+  Status delete_consumer(std::string_view stream, std::string_view durable);
+
   // Removes from `stream` every message whose subject matches `subject`
-  // (wildcards allowed), and only those.
-  Status purge(std::string_view stream, std::string_view subject);
+  // (wildcards allowed), and only those; with `before_seq` > 0 only those
+  // with a stream sequence below it (later ones stay).
+  Status purge(std::string_view stream, std::string_view subject, uint64_t before_seq = 0);
 
   struct Rep;
 
