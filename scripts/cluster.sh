@@ -80,8 +80,10 @@ write_node_cmd() {  # K N DIR
        "--nodes $nodes --node node-$k --shards $shards --log-format text ${NODE_ARGS:-}" >"$dir/node-$k.cmd"
 }
 
-# HAProxy: /v1/users/{user}/... to the backend of the user's shard (its
-# owner, with the next node as backup); everything else round robin.
+# HAProxy: /v1/users/{user}/... and ?user= to the backend of the user's
+# shard (its owner, with the next node as backup); everything else round
+# robin. A user named in a POST body (rank, recommendations by body, search
+# by body) reaches any node, which reads its own view (docs/scale-out.md).
 write_haproxy_cfg() {  # N DIR
   local n="$1" dir="$2" s j
   {
@@ -104,6 +106,9 @@ frontend api
   bind 127.0.0.1:$base
   acl user_path path_beg /v1/users/
   use_backend shard_%[path,field(4,/),url_dec,xxh32,mod($shards)] if user_path
+  # GET /v1/search?user=...: the query's form decoding (+ is a space).
+  acl user_param url_param(user) -m found
+  use_backend shard_%[url_param(user),url_dec(1),xxh32,mod($shards)] if !user_path user_param
   default_backend any
 backend any
   balance roundrobin
@@ -161,7 +166,10 @@ case "$cmd" in
     # JetStream answers once the servers have elected a meta leader.
     for ((k = 1; k <= n; k++)); do wait_http "http://127.0.0.1:$((base + 300 + k))/healthz" 30; done
     for ((k = 1; k <= n; k++)); do write_node_cmd "$k" "$n" "$dir"; start_node "$k" "$dir"; done
-    for ((k = 1; k <= n; k++)); do wait_http "http://127.0.0.1:$((base + k))/readyz" 60; done
+    for ((k = 1; k <= n; k++)); do
+      wait_http "http://127.0.0.1:$((base + k))/readyz" 60 ||
+        { grep -v 'info request ' "$dir/node-$k.log" | tail -20 >&2; exit 1; }
+    done
     write_haproxy_cfg "$n" "$dir"
     haproxy -D -f "$dir/haproxy.cfg" >>"$dir/haproxy.log" 2>&1
     wait_http "http://127.0.0.1:$base/healthz" 10

@@ -34,6 +34,11 @@ Status Service::load() {
   // operators can keep other files (imports, demo data) beside them.
   options.path = (std::filesystem::path(config_.data_dir) / "store").string();
   options.sync = config_.sync_writes ? storage::SyncPolicy::kSync : storage::SyncPolicy::kNoSync;
+  // In cluster mode the event stream is the durable copy and the store a
+  // view of it: a view's writes go to the WAL unsynced (in order, so an
+  // applied sequence that survives a crash never runs ahead of its events)
+  // and what a power loss takes is replayed from the stream.
+  if (config_.cluster.enabled()) options.sync = storage::SyncPolicy::kNoSync;
   options.history_cap = config_.history_cap;
   if (Status s = storage::Store::open(options, &store_); !s.is_ok()) return s;
   const ClusterConfig& cc = config_.cluster;

@@ -1,6 +1,8 @@
 #include "service/cluster/shard_applier.h"
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <utility>
 
 #include "base/log.h"
@@ -19,6 +21,15 @@ constexpr std::chrono::milliseconds kFetchWait{250};
 // After a failure (no server, the store refusing a write), before the next try.
 constexpr std::chrono::milliseconds kRetryWait{200};
 constexpr int kFetchFailuresBeforeReopen = 5;
+constexpr int kEmptyFetchesBeforeCheck = 4;  // a second of kFetchWait
+constexpr std::chrono::milliseconds kConsumerInactive{30000};
+
+std::string random_hex() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
 
 std::string applied_key(uint32_t shard) { return "cluster.applied." + std::to_string(shard); }
 
@@ -26,7 +37,12 @@ std::string applied_key(uint32_t shard) { return "cluster.applied." + std::to_st
 
 ShardApplier::ShardApplier(storage::nats::JetStream& js, storage::Store& store, std::string node,
                            std::vector<uint32_t> shards, ApplyFn apply, EraseFn erase)
-    : js_(js), store_(store), node_(std::move(node)), apply_(std::move(apply)), erase_(std::move(erase)) {
+    : js_(js),
+      store_(store),
+      node_(std::move(node)),
+      nonce_(random_hex()),
+      apply_(std::move(apply)),
+      erase_(std::move(erase)) {
   for (const uint32_t s : shards) shards_.push_back({s, 0, false});
 }
 
@@ -87,10 +103,17 @@ Status ShardApplier::apply_batch(Shard* shard, std::vector<std::string_view> pay
 }
 
 void ShardApplier::run(Shard* shard) {
-  const std::string durable = node_ + "-s" + std::to_string(shard->id);
+  // A new consumer name for every consumer made: one lost with its server
+  // cannot be deleted, and one left by an earlier process must not be bound
+  // to; the server drops both once unused (kConsumerInactive).
+  const std::string prefix = node_ + "-s" + std::to_string(shard->id) + "-" + nonce_ + "-";
+  uint64_t generation = 0;
   std::unique_ptr<storage::nats::Consumer> consumer;
   std::string last_error;  // logged once per distinct failure, not per retry
   int fetch_failures = 0;  // in a row
+  int empty_fetches = 0;   // in a row
+  std::string durable;
+  uint64_t next_delivery = 1;  // the consumer sequence the next message must have
   auto failed = [&](std::string_view what, const Status& s) {
     if (s.message() != last_error) {
       log::warn(what, {{"shard", uint64_t{shard->id}}, {"error", s.message()}});
@@ -104,13 +127,17 @@ void ShardApplier::run(Shard* shard) {
       // what this store holds (a new data directory) or behind it.
       storage::nats::ConsumerOptions o;
       o.stream = std::string(kEventStream);
-      o.durable = durable;
+      o.durable = prefix + std::to_string(++generation);
+      durable = o.durable;
+      next_delivery = 1;
       o.filter_subject = shard_subject(shard->id);
       o.start_seq = shard->applied + 1;
       o.ack_all = true;
-      Status s = js_.delete_consumer(o.stream, durable);
-      if (s.is_ok()) s = js_.pull_consumer(o, &consumer);
-      if (!s.is_ok()) {
+      // The store holds the position: a consumer lost with its server is
+      // made anew (below), so it needs no replicas of its own.
+      o.ephemeral_state = true;
+      o.inactive_after = kConsumerInactive;
+      if (Status s = js_.pull_consumer(o, &consumer); !s.is_ok()) {
         consumer.reset();
         failed("cannot open the shard's consumer; retrying", s);
         continue;
@@ -123,14 +150,43 @@ void ShardApplier::run(Shard* shard) {
       if (++fetch_failures >= kFetchFailuresBeforeReopen) {
         consumer.reset();
         fetch_failures = 0;
+    // Nothing for a while: the consumer may be gone with its server's
+    // restart, and fetching from a consumer that is gone only times out.
+    if (messages.empty() && ++empty_fetches >= kEmptyFetchesBeforeCheck) {
+      empty_fetches = 0;
+      if (js_.check_consumer(kEventStream, durable).is_not_found()) {
+        consumer.reset();
+        continue;
+      }
+    }
+    if (!messages.empty()) empty_fetches = 0;
       }
       failed("cannot read the shard from the event stream; retrying", s);
       continue;
     }
     fetch_failures = 0;
+    // Nothing for a while: the consumer may be gone with its server's
+    // restart, and fetching from a consumer that is gone only times out.
+    if (messages.empty() && ++empty_fetches >= kEmptyFetchesBeforeCheck) {
+      empty_fetches = 0;
+      if (js_.check_consumer(kEventStream, durable).is_not_found()) {
+        consumer.reset();
+        continue;
+      }
+    }
+    if (!messages.empty()) empty_fetches = 0;
     std::vector<std::string_view> payloads;
     uint64_t last_seq = shard->applied;
+    bool gap = false;
     for (const auto& m : messages) {
+      // Deliveries lost on the way (the server counts them delivered; with
+      // ack_all a later ack would skip them): apply what came in order,
+      // then a new consumer from there, as NATS's ordered consumers do.
+      if (m.consumer_seq() != next_delivery) {
+        gap = true;
+        break;
+      }
+      ++next_delivery;
       if (m.stream_seq() <= shard->applied) continue;  // handed over again
       payloads.push_back(m.payload());
       last_seq = m.stream_seq();
@@ -142,10 +198,16 @@ void ShardApplier::run(Shard* shard) {
         continue;
       }
     }
+    if (gap) {
+      log::info("a delivery gap in the shard's consumer; making it anew",
+                {{"shard", uint64_t{shard->id}}, {"applied", shard->applied}});
+      consumer.reset();
+      continue;
+    }
     if (!messages.empty()) {
       // All earlier messages with it (ack_all); a lost ack only costs a
       // redelivery, which the sequence check above skips.
-      (void)messages.back().ack();
+      (void)messages.back().ack_nowait();
     }
     last_error.clear();
     if (!shard->caught_up && messages.size() < static_cast<size_t>(kFetchBatch)) {

@@ -6,10 +6,12 @@
 //
 // The store is the source of truth for how far a shard has been applied:
 // after each batch the shard's last stream sequence goes into the store's
-// meta (`cluster.applied.<shard>`), and at start the consumer is created
-// anew from the sequence after it. So a node restarted on an empty data
-// directory replays its shards from the stream's first message, and a
-// server's lost acks cost a redelivery, never a gap.
+// meta (`cluster.applied.<shard>`), and every consumer is created anew
+// from the sequence after it (at start, and when one fails: consumers keep
+// one in-memory replica, no consensus, since the store has the position).
+// So a node restarted on an empty data directory replays its shards from
+// the stream's first message, and a lost consumer or ack costs a
+// redelivery, never a gap.
 //
 // Thread safety: caught_up and applied may be called from any thread.
 #pragma once
@@ -38,8 +40,8 @@ class ShardApplier {
   // Erases a user from the local view (a user the view never had is ok).
   using EraseFn = std::function<Status(std::string_view user)>;
 
-  // Every reference must outlive this object. `node` names the durable
-  // consumers (`<node>-s<shard>`).
+  // Every reference must outlive this object. `node` names the consumers
+  // (`<node>-s<shard>-<random>-<n>`).
   ShardApplier(storage::nats::JetStream& js, storage::Store& store, std::string node,
                std::vector<uint32_t> shards, ApplyFn apply, EraseFn erase);
   ~ShardApplier();  // stops the threads
@@ -68,6 +70,7 @@ class ShardApplier {
   storage::nats::JetStream& js_;
   storage::Store& store_;
   const std::string node_;
+  const std::string nonce_;  // random, per process: names its consumers
   const ApplyFn apply_;
   const EraseFn erase_;
   std::vector<Shard> shards_;

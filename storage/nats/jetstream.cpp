@@ -39,6 +39,7 @@ std::string joined(std::span<const std::string> urls) {
 struct Message::Rep {
   MsgPtr msg;
   uint64_t stream_seq = 0;
+  uint64_t consumer_seq = 0;
   uint64_t delivery_count = 0;
 };
 
@@ -49,6 +50,7 @@ Message::~Message() = default;
 
 uint64_t Message::stream_seq() const { return rep_->stream_seq; }
 uint64_t Message::delivery_count() const { return rep_->delivery_count; }
+uint64_t Message::consumer_seq() const { return rep_->consumer_seq; }
 
 std::string_view Message::subject() const {
   const char* s = natsMsg_GetSubject(rep_->msg.get());
@@ -71,6 +73,11 @@ Status Message::ack(std::chrono::milliseconds timeout) {
   // can, before the consumer's state is written out).
   const natsStatus s = natsMsg_AckSync(rep_->msg.get(), &o, &jerr);
   return from_nats(s, jerr, "ack of stream sequence " + std::to_string(rep_->stream_seq));
+}
+
+Status Message::ack_nowait() {
+  const natsStatus s = natsMsg_Ack(rep_->msg.get(), nullptr);
+  return from_nats(s, static_cast<jsErrCode>(0), "ack of stream sequence " + std::to_string(rep_->stream_seq));
 }
 
 // --- Consumer --------------------------------------------------------------
@@ -106,6 +113,7 @@ Status Consumer::fetch(int batch, std::chrono::milliseconds timeout, std::vector
                        "fetch from consumer " + rep_->name + ": reading a message's metadata");
     }
     rep->stream_seq = meta->Sequence.Stream;
+    rep->consumer_seq = meta->Sequence.Consumer;
     rep->delivery_count = meta->NumDelivered;
     out->push_back(Message(std::move(rep)));
   }
@@ -261,6 +269,11 @@ Status JetStream::pull_consumer(const ConsumerOptions& options, std::unique_ptr<
     cc.DeliverPolicy = js_DeliverAll;
   }
   cc.AckWait = to_ns(options.ack_wait);
+  cc.InactiveThreshold = to_ns(options.inactive_after);
+  if (options.ephemeral_state) {
+    cc.Replicas = 1;
+    cc.MemoryStorage = true;
+  }
 
   // Created explicitly, then bound: a consumer that js_PullSubscribe itself
   // creates is deleted again by an unsubscribe (nats.h, js_Subscribe).
@@ -278,6 +291,9 @@ Status JetStream::pull_consumer(const ConsumerOptions& options, std::unique_ptr<
   jsSubOptions_Init(&so);
   so.Stream = options.stream.c_str();
   so.Consumer = options.durable.c_str();
+  // Binding compares these with the consumer's; they must say the same.
+  so.Config.MemoryStorage = cc.MemoryStorage;
+  so.Config.Replicas = cc.Replicas;
   auto rep = std::make_unique<Consumer::Rep>();
   rep->name = options.stream + "/" + options.durable;
   jerr = static_cast<jsErrCode>(0);
@@ -286,6 +302,21 @@ Status JetStream::pull_consumer(const ConsumerOptions& options, std::unique_ptr<
   if (s != NATS_OK) return from_nats(s, jerr, "bind to " + what);
   out->reset(new Consumer(std::move(rep)));
   return Status::ok();
+}
+
+Status JetStream::check_consumer(std::string_view stream, std::string_view durable) {
+  const std::string name(stream);
+  const std::string consumer(durable);
+  jsOptions jo = rep_->api_options();
+  ConsumerInfoPtr info;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_GetConsumerInfo(out_ptr(info), rep_->js.get(), name.c_str(), consumer.c_str(), &jo, &jerr);
+  const std::string what = "consumer " + quoted(consumer) + " of stream " + quoted(name);
+  if (s != NATS_OK && (jerr == JSConsumerNotFoundErr || s == NATS_NOT_FOUND)) {
+    return Status::not_found(what + ": no such consumer");
+  }
+  return from_nats(s, jerr, "look up " + what);
 }
 
 Status JetStream::delete_consumer(std::string_view stream, std::string_view durable) {

@@ -76,6 +76,11 @@ class Message {
 
   uint64_t stream_seq() const;      // sequence in the stream (from 1)
   uint64_t delivery_count() const;  // 1 on first delivery, 2 on the first redelivery ...
+  // The consumer's own count of its deliveries (from 1 for a new consumer):
+  // a gap means deliveries that never reached this client (a fetch that
+  // ended as they came), which a consumer acking all below a message would
+  // otherwise skip for good.
+  uint64_t consumer_seq() const;
   std::string_view subject() const; // views valid as long as this Message
   std::string_view payload() const;
 
@@ -85,6 +90,9 @@ class Message {
   // message not acked within the consumer's ack_wait is delivered again.
   // Acking again is ok and sends nothing.
   Status ack(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  // Sends the ack without waiting for the server: no round trip, but a lost
+  // one means a redelivery (for a consumer that skips what it has applied).
+  Status ack_nowait();
 
   struct Rep;  // the client's message; defined in jetstream.cpp
 
@@ -108,6 +116,15 @@ struct ConsumerOptions {
   // True: acking a message acks every earlier one too (ack the last of a
   // batch, one round trip); false: each message is acked on its own.
   bool ack_all = false;
+  // True: one replica held in memory, whatever the stream's replicas: cheap
+  // (no consensus per delivery and ack) but lost with its server. For a
+  // consumer that keeps its position elsewhere and makes the consumer anew
+  // from it (start_seq) when it fails.
+  bool ephemeral_state = false;
+  // The server deletes the consumer once no one has fetched from it for this
+  // long (0 = never): what a process that names its consumers afresh at
+  // every start leaves behind goes by itself.
+  std::chrono::milliseconds inactive_after{0};
 };
 
 // A durable pull consumer: the server keeps its position and the acks, so a
@@ -164,6 +181,11 @@ class JetStream {
   // Creates the durable pull consumer, or updates it to `options` (its
   // position and pending acks are kept), and binds to it.
   Status pull_consumer(const ConsumerOptions& options, std::unique_ptr<Consumer>* out);
+
+  // Ok when the durable consumer exists, kNotFound when it does not (a
+  // consumer with one in-memory replica is gone once its server restarts,
+  // and fetching from it then only times out).
+  Status check_consumer(std::string_view stream, std::string_view durable);
 
   // Deletes the durable consumer; ok when there is none of that name.
   // Precondition: no Consumer bound to it alive in this process.

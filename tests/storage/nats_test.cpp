@@ -298,6 +298,61 @@ TEST_CASE("nats: purge by subject removes only that subject's messages") {
   CHECK_THAT(unknown.message(), Catch::Contains("no such stream"));
 }
 
+TEST_CASE("nats: purge below a sequence keeps the subject's later messages") {
+  auto server = server_or_skip();
+  if (!server) return;
+  auto js = connect_to(*server);
+  require_ok(js->ensure_stream("EVENTS", kSubjects, 1));
+  publish(*js, "ev.u1", "1", "u1-a");
+  publish(*js, "ev.u2", "2", "u2-a");
+  const PubAck marker = publish(*js, "ev.u1", "3", "u1-marker");
+  publish(*js, "ev.u1", "4", "u1-after");
+
+  require_ok(js->purge("EVENTS", "ev.u1", marker.stream_seq));
+
+  auto c = consumer(*js, "reader", "ev.>");
+  std::vector<Message> got = fetch_n(*c, 4, 2s);
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].payload() == "u2-a");
+  CHECK(got[1].payload() == "u1-marker");
+  CHECK(got[2].payload() == "u1-after");
+}
+
+TEST_CASE("nats: a consumer deleted and made again from a start sequence delivers from there") {
+  auto server = server_or_skip();
+  if (!server) return;
+  auto js = connect_to(*server);
+  require_ok(js->ensure_stream("EVENTS", kSubjects, 1));
+  for (int i = 1; i <= 5; ++i) publish(*js, "ev.u1", std::to_string(i), "m" + std::to_string(i));
+  ConsumerOptions o;
+  o.stream = "EVENTS";
+  o.durable = "view";
+  o.filter_subject = "ev.>";
+  o.ack_all = true;
+  {
+    std::unique_ptr<Consumer> c;
+    require_ok(js->pull_consumer(o, &c));
+    std::vector<Message> got = fetch_n(*c, 5);
+    REQUIRE(got.size() == 5);
+    require_ok(got[2].ack());  // ack_all: 1 to 3 acked with it
+  }
+  require_ok(js->check_consumer("EVENTS", "view"));
+  CHECK(js->check_consumer("EVENTS", "nosuch").is_not_found());
+  // Deleting one that does not exist is ok; the existing one goes.
+  require_ok(js->delete_consumer("EVENTS", "nosuch"));
+  require_ok(js->delete_consumer("EVENTS", "view"));
+  CHECK(js->check_consumer("EVENTS", "view").is_not_found());
+  o.start_seq = 4;
+  std::unique_ptr<Consumer> c;
+  require_ok(js->pull_consumer(o, &c));
+  std::vector<Message> got = fetch_n(*c, 2);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].stream_seq() == 4);
+  CHECK(got[0].payload() == "m4");
+  CHECK(got[0].delivery_count() == 1);
+  CHECK(got[1].stream_seq() == 5);
+}
+
 TEST_CASE("nats: connect to a closed port fails with a clear message") {
   const uint16_t port = free_port();  // no server needed: nobody listens there
   const std::vector<std::string> urls = {"nats://127.0.0.1:" + std::to_string(port)};
