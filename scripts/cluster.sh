@@ -30,11 +30,16 @@ need() {
   command -v "$1" >/dev/null || { echo "cluster.sh: $1 is not installed (scripts/deps.sh installs it)" >&2; exit 1; }
 }
 
-# Waits until `curl URL` answers 200, at most $2 seconds.
+# Waits until `curl URL` answers 200, at most $2 seconds, and no longer
+# than the process of pid file $3 (when given) runs.
 wait_http() {
-  local url="$1" limit="$2" i
+  local url="$1" limit="$2" pidfile="${3:-}" i
   for ((i = 0; i < limit * 10; i++)); do
     if curl -sf -o /dev/null "$url"; then return 0; fi
+    if [ -n "$pidfile" ] && ! alive "$pidfile"; then
+      echo "cluster.sh: the process of $pidfile exited before $url answered" >&2
+      return 1
+    fi
     sleep 0.1
   done
   echo "cluster.sh: $url did not answer 200 within ${limit} s" >&2
@@ -167,7 +172,7 @@ case "$cmd" in
     for ((k = 1; k <= n; k++)); do wait_http "http://127.0.0.1:$((base + 300 + k))/healthz" 30; done
     for ((k = 1; k <= n; k++)); do write_node_cmd "$k" "$n" "$dir"; start_node "$k" "$dir"; done
     for ((k = 1; k <= n; k++)); do
-      wait_http "http://127.0.0.1:$((base + k))/readyz" 60 ||
+      wait_http "http://127.0.0.1:$((base + k))/readyz" 90 "$dir/node-$k.pid" ||
         { grep -v 'info request ' "$dir/node-$k.log" | tail -20 >&2; exit 1; }
     done
     write_haproxy_cfg "$n" "$dir"
@@ -189,7 +194,7 @@ case "$cmd" in
       wait_http "http://127.0.0.1:$((base + 300 + k))/healthz?js-server-only=true" 30
     else
       start_node "$k" "$dir"
-      wait_http "http://127.0.0.1:$((base + k))/readyz" 120 ||
+      wait_http "http://127.0.0.1:$((base + k))/readyz" 120 "$dir/$what.pid" ||
         { grep -v 'info request ' "$dir/$what.log" | tail -20 >&2; exit 1; }
     fi
     echo "$what started"

@@ -24,8 +24,10 @@ namespace {
 // request is answered 503; and the wait for each PubAck.
 constexpr std::chrono::milliseconds kPublishPatience{10000};
 constexpr std::chrono::milliseconds kPubAckWait{2000};
+// How long a starting node waits for the JetStream cluster to answer.
+constexpr std::chrono::milliseconds kStartPatience{60000};
 // Publishes wait on the network, not the CPU: more threads than cores.
-constexpr int kPublishThreads = 8;
+constexpr int kPublishThreads = 32;
 
 std::string random_prefix() {
   std::random_device rd;
@@ -109,8 +111,17 @@ Status EventLog::open(const ClusterConfig& config, std::unique_ptr<EventLog>* ou
   std::unique_ptr<storage::nats::JetStream> js;
   if (Status s = storage::nats::JetStream::connect(config.nats, options, &js); !s.is_ok()) return s;
   const std::vector<std::string> subjects{std::string(kEventSubjects)};
-  if (Status s = js->ensure_stream(kEventStream, subjects, default_replicas(config)); !s.is_ok()) {
-    return s;
+  // A JetStream cluster electing its leaders (a server just restarted, or
+  // all of them starting) answers stream requests late or not at all for a
+  // while: wait that out rather than fail the node's start.
+  const auto deadline = std::chrono::steady_clock::now() + kStartPatience;
+  for (;;) {
+    const Status s = js->ensure_stream(kEventStream, subjects, default_replicas(config));
+    if (s.is_ok()) break;
+    if (s.code() != Status::Code::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
+      return s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   out->reset(new EventLog(config, std::move(js)));
   return Status::ok();

@@ -150,16 +150,6 @@ void ShardApplier::run(Shard* shard) {
       if (++fetch_failures >= kFetchFailuresBeforeReopen) {
         consumer.reset();
         fetch_failures = 0;
-    // Nothing for a while: the consumer may be gone with its server's
-    // restart, and fetching from a consumer that is gone only times out.
-    if (messages.empty() && ++empty_fetches >= kEmptyFetchesBeforeCheck) {
-      empty_fetches = 0;
-      if (js_.check_consumer(kEventStream, durable).is_not_found()) {
-        consumer.reset();
-        continue;
-      }
-    }
-    if (!messages.empty()) empty_fetches = 0;
       }
       failed("cannot read the shard from the event stream; retrying", s);
       continue;

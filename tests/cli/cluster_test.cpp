@@ -54,6 +54,12 @@ bool installed(const std::string& tool) {
   return code == 0;
 }
 
+bool cluster_tools_or_skip() {
+  if (installed("nats-server") && installed("haproxy")) return true;
+  WARN("nats-server or haproxy is not installed: skipped (scripts/deps.sh installs them)");
+  return false;
+}
+
 boost::asio::ip::tcp::endpoint local(int port) {
   return {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)};
 }
@@ -128,10 +134,7 @@ std::vector<std::string> history_items(int port, const std::string& user, int* s
 
 TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases through the stream",
           "[cluster]") {
-  if (!installed("nats-server") || !installed("haproxy")) {
-    WARN("nats-server or haproxy is not installed: skipped (scripts/deps.sh installs them)");
-    return;
-  }
+  if (!cluster_tools_or_skip()) return;
   Cluster cluster(21000);
   cluster.up();
   HttpClient proxy(local(cluster.proxy_port()));
@@ -237,10 +240,7 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
 
 TEST_CASE("cluster: acknowledged events survive kill -9 of a node and of a nats-server exactly once",
           "[cluster]") {
-  if (!installed("nats-server") || !installed("haproxy")) {
-    WARN("nats-server or haproxy is not installed: skipped (scripts/deps.sh installs them)");
-    return;
-  }
+  if (!cluster_tools_or_skip()) return;
   Cluster cluster(22000);
   cluster.up();
 
