@@ -19,7 +19,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libboost-json1.81.0 libfmt9 libspdlog1.10 libutf8proc2 liblz4-1 libsnappy1v5 libzstd1 \
-      libbz2-1.0 zlib1g libnats3.4 libprotobuf-c1 libssl3 curl ca-certificates \
+      libbz2-1.0 zlib1g libnats3.4 libxxhash0 libprotobuf-c1 libssl3 curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/attnrec --create-home attnrec
 COPY --from=build /src/build/attnrec /usr/local/bin/attnrec
