@@ -28,6 +28,9 @@ using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, Destroyer<jsConsumerInfo
 using AccountInfoPtr = std::unique_ptr<jsAccountInfo, Destroyer<jsAccountInfo_Destroy>>;
 using PubAckPtr = std::unique_ptr<jsPubAck, Destroyer<jsPubAck_Destroy>>;
 using MetaDataPtr = std::unique_ptr<jsMsgMetaData, Destroyer<jsMsgMetaData_Destroy>>;
+using KvStorePtr = std::unique_ptr<kvStore, Destroyer<kvStore_Destroy>>;
+using KvWatcherPtr = std::unique_ptr<kvWatcher, Destroyer<kvWatcher_Destroy>>;
+using KvEntryPtr = std::unique_ptr<kvEntry, Destroyer<kvEntry_Destroy>>;
 
 // A fetched batch (natsMsgList lives on the stack; its array and every
 // message still in it are freed here). Take a message out by moving it into

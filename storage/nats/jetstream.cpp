@@ -120,6 +120,84 @@ Status Consumer::fetch(int batch, std::chrono::milliseconds timeout, std::vector
   return Status::ok();
 }
 
+// --- KeyValue --------------------------------------------------------------
+
+struct KvWatcher::Rep {
+  KvWatcherPtr watcher;
+  bool initial_done = false;
+};
+
+KvWatcher::KvWatcher(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+KvWatcher::~KvWatcher() = default;
+
+Status KvWatcher::next(std::chrono::milliseconds timeout, KvEntry* entry, bool* got,
+                       bool* initial_done) {
+  *got = false;
+  KvEntryPtr e;
+  const natsStatus s = kvWatcher_Next(out_ptr(e), rep_->watcher.get(), to_ms(timeout));
+  if (s == NATS_TIMEOUT) return Status::ok();
+  if (s != NATS_OK) return from_nats(s, static_cast<jsErrCode>(0), "watch a key-value bucket");
+  if (e == nullptr) {  // the marker after the initial contents
+    rep_->initial_done = true;
+    *initial_done = true;
+    return Status::ok();
+  }
+  entry->key = kvEntry_Key(e.get());
+  const void* v = kvEntry_Value(e.get());
+  const int n = kvEntry_ValueLen(e.get());
+  entry->value.assign(v == nullptr ? "" : static_cast<const char*>(v), v == nullptr ? 0 : static_cast<size_t>(n));
+  entry->revision = kvEntry_Revision(e.get());
+  entry->deleted = kvEntry_Operation(e.get()) != kvOp_Put;
+  *got = true;
+  *initial_done = rep_->initial_done;
+  return Status::ok();
+}
+
+struct KeyValue::Rep {
+  KvStorePtr kv;
+  std::string bucket;
+};
+
+KeyValue::KeyValue(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+KeyValue::~KeyValue() = default;
+
+Status KeyValue::put(std::string_view key, std::string_view value, uint64_t* revision) {
+  const std::string k(key);
+  if (value.size() > static_cast<size_t>(INT_MAX)) return Status::too_large("value over 2 GiB");
+  uint64_t rev = 0;
+  const natsStatus s =
+      kvStore_Put(&rev, rep_->kv.get(), k.c_str(), value.data(), static_cast<int>(value.size()));
+  if (s != NATS_OK) {
+    return from_nats(s, static_cast<jsErrCode>(0), "put " + quoted(k) + " in bucket " + quoted(rep_->bucket));
+  }
+  if (revision != nullptr) *revision = rev;
+  return Status::ok();
+}
+
+Status KeyValue::get(std::string_view key, std::string* value) const {
+  const std::string k(key);
+  KvEntryPtr e;
+  const natsStatus s = kvStore_Get(out_ptr(e), rep_->kv.get(), k.c_str());
+  if (s == NATS_NOT_FOUND) return Status::not_found("no key " + quoted(k) + " in bucket " + quoted(rep_->bucket));
+  if (s != NATS_OK) {
+    return from_nats(s, static_cast<jsErrCode>(0), "get " + quoted(k) + " from bucket " + quoted(rep_->bucket));
+  }
+  const void* v = kvEntry_Value(e.get());
+  value->assign(v == nullptr ? "" : static_cast<const char*>(v),
+                v == nullptr ? 0 : static_cast<size_t>(kvEntry_ValueLen(e.get())));
+  return Status::ok();
+}
+
+Status KeyValue::watch_all(std::unique_ptr<KvWatcher>* out) {
+  auto rep = std::make_unique<KvWatcher::Rep>();
+  const natsStatus s = kvStore_WatchAll(out_ptr(rep->watcher), rep_->kv.get(), nullptr);
+  if (s != NATS_OK) {
+    return from_nats(s, static_cast<jsErrCode>(0), "watch bucket " + quoted(rep_->bucket));
+  }
+  out->reset(new KvWatcher(std::move(rep)));
+  return Status::ok();
+}
+
 // --- JetStream -------------------------------------------------------------
 
 struct JetStream::Rep {
@@ -248,6 +326,25 @@ Status JetStream::publish(std::string_view subject, std::string_view msg_id,
     ack->stream_seq = pa->Sequence;
     ack->duplicate = pa->Duplicate;
   }
+  return Status::ok();
+}
+
+Status JetStream::key_value(std::string_view bucket, int replicas, std::unique_ptr<KeyValue>* out) {
+  auto rep = std::make_unique<KeyValue::Rep>();
+  rep->bucket = std::string(bucket);
+  const std::string what = "key-value bucket " + quoted(rep->bucket);
+  natsStatus s = js_KeyValue(out_ptr(rep->kv), rep_->js.get(), rep->bucket.c_str());
+  if (s == NATS_NOT_FOUND) {
+    kvConfig cfg;
+    kvConfig_Init(&cfg);
+    cfg.Bucket = rep->bucket.c_str();
+    cfg.History = 1;
+    cfg.StorageType = js_FileStorage;
+    cfg.Replicas = replicas;
+    s = js_CreateKeyValue(out_ptr(rep->kv), rep_->js.get(), &cfg);
+  }
+  if (s != NATS_OK) return from_nats(s, static_cast<jsErrCode>(0), what);
+  out->reset(new KeyValue(std::move(rep)));
   return Status::ok();
 }
 

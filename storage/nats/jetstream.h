@@ -150,6 +150,58 @@ class Consumer {
   std::unique_ptr<Rep> rep_;
 };
 
+// One change of a key-value bucket, as a watcher sees it.
+struct KvEntry {
+  std::string key;
+  std::string value;      // empty for a deleted key
+  uint64_t revision = 0;  // the bucket's sequence of this change (from 1)
+  bool deleted = false;
+};
+
+// Every key of a bucket, then each change as it happens, in revision order.
+class KvWatcher {
+ public:
+  ~KvWatcher();
+  KvWatcher(const KvWatcher&) = delete;
+  KvWatcher& operator=(const KvWatcher&) = delete;
+
+  // The next change within `timeout`: *got true with *entry filled; *got
+  // false with ok when none came. *initial_done turns true (once, with *got
+  // false) when the bucket's contents at the start have all been given.
+  Status next(std::chrono::milliseconds timeout, KvEntry* entry, bool* got, bool* initial_done);
+
+  struct Rep;
+
+ private:
+  friend class KeyValue;
+  explicit KvWatcher(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+// A JetStream key-value bucket (one value per key, its last), replicated as
+// its stream. Keys are 1+ characters of [-/_=.a-zA-Z0-9]. Thread safety: as
+// JetStream; a KvWatcher is used by one thread at a time.
+class KeyValue {
+ public:
+  ~KeyValue();
+  KeyValue(const KeyValue&) = delete;
+  KeyValue& operator=(const KeyValue&) = delete;
+
+  // Stores `value` under `key` once a quorum of the replicas has it;
+  // *revision (when not null) is the change's revision.
+  Status put(std::string_view key, std::string_view value, uint64_t* revision);
+  // kNotFound for a key never put or deleted.
+  Status get(std::string_view key, std::string* value) const;
+  Status watch_all(std::unique_ptr<KvWatcher>* out);
+
+  struct Rep;
+
+ private:
+  friend class JetStream;
+  explicit KeyValue(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
 class JetStream {
  public:
   // Connects to the first reachable server of `urls` (e.g.
@@ -177,6 +229,11 @@ class JetStream {
   // A timeout is kUnavailable: the message may or may not be stored.
   Status publish(std::string_view subject, std::string_view msg_id, std::string_view payload,
                  std::chrono::milliseconds timeout, PubAck* ack);
+
+  // Binds to the key-value bucket `bucket`, creating it (file storage,
+  // `replicas`, one value kept per key) when there is none. Precondition:
+  // the KeyValue goes before this JetStream.
+  Status key_value(std::string_view bucket, int replicas, std::unique_ptr<KeyValue>* out);
 
   // Creates the durable pull consumer, or updates it to `options` (its
   // position and pending acks are kept), and binds to it.

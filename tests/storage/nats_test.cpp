@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -351,6 +352,57 @@ TEST_CASE("nats: a consumer deleted and made again from a start sequence deliver
   CHECK(got[0].payload() == "m4");
   CHECK(got[0].delivery_count() == 1);
   CHECK(got[1].stream_seq() == 5);
+}
+
+TEST_CASE("nats: a key-value bucket keeps the last value per key and a watcher sees all then changes") {
+  auto server = server_or_skip();
+  if (!server) return;
+  auto js = connect_to(*server);
+  std::unique_ptr<KeyValue> kv;
+  require_ok(js->key_value("CATALOG", 1, &kv));
+  uint64_t r1 = 0, r2 = 0, r3 = 0;
+  require_ok(kv->put("item.a", "one", &r1));
+  require_ok(kv->put("item.b", "", &r2));  // an empty value is a value
+  require_ok(kv->put("item.a", "two", &r3));
+  CHECK(r1 < r2);
+  CHECK(r2 < r3);
+  std::string v;
+  require_ok(kv->get("item.a", &v));
+  CHECK(v == "two");
+  CHECK(kv->get("item.none", &v).is_not_found());
+
+  // Bound again: the same bucket, the same contents.
+  std::unique_ptr<KeyValue> again;
+  require_ok(js->key_value("CATALOG", 1, &again));
+  std::unique_ptr<KvWatcher> w;
+  require_ok(again->watch_all(&w));
+  std::map<std::string, KvEntry> seen;
+  bool initial_done = false;
+  for (int i = 0; i < 20 && !initial_done; ++i) {
+    KvEntry e;
+    bool got = false;
+    require_ok(w->next(500ms, &e, &got, &initial_done));
+    if (got) seen[e.key] = e;
+  }
+  REQUIRE(initial_done);
+  REQUIRE(seen.size() == 2);  // the last value of each key only
+  CHECK(seen["item.a"].value == "two");
+  CHECK(seen["item.a"].revision == r3);
+  CHECK(seen["item.b"].value.empty());
+  CHECK_FALSE(seen["item.b"].deleted);
+  // A change after the initial contents comes through.
+  uint64_t r4 = 0;
+  require_ok(kv->put("item.c", "three", &r4));
+  KvEntry e;
+  bool got = false;
+  for (int i = 0; i < 10 && !got; ++i) require_ok(w->next(500ms, &e, &got, &initial_done));
+  REQUIRE(got);
+  CHECK(e.key == "item.c");
+  CHECK(e.value == "three");
+  CHECK(e.revision == r4);
+  w.reset();
+  again.reset();
+  kv.reset();
 }
 
 TEST_CASE("nats: connect to a closed port fails with a clear message") {
