@@ -123,6 +123,20 @@ class CliJobContext : public service::JobContext {
   int shown_epoch_ = 0, shown_batch_ = 0;  // the batch last shown
 };
 
+// The model's validation figure beside popularity's on the same items, and
+// (file runs) a warning a reader cannot miss when the model does not beat it.
+void print_against_popularity(const m::RankMetrics& valid, const m::RankMetrics& popularity, int best_epoch,
+                              bool warn) {
+  char buf[300];
+  std::snprintf(buf, sizeof buf, "valid(full) NDCG@10 on %lld users: model %.4f (epoch %d), popularity %.4f\n",
+                static_cast<long long>(valid.users), valid.ndcg10(), best_epoch, popularity.ndcg10());
+  std::cerr << buf;
+  if (warn && !(valid.ndcg10() > popularity.ndcg10())) {
+    std::cerr << "warning: the model does not beat popularity on validation; a store retrain (--data-dir) "
+                 "registers such a model without activating it, and the live model or popularity keeps serving\n";
+  }
+}
+
 // `train --data-dir`: the service's retrain pipeline, run in the foreground.
 void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConfig& t,
                      const m::TypePolicy& types) {
@@ -143,11 +157,15 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
     const Status s = copy_file_durably(config.data_dir + "/models/" + job.version + ".sasrec", f.out);
     if (!s.is_ok()) fail(s.message());
   }
+  if (job.metrics) {
+    print_against_popularity(job.metrics->valid, job.metrics->popularity_valid, job.metrics->best_epoch, false);
+  }
   std::cerr << "model " << job.version << (job.activated ? " activated" : " registered, not activated") << ": "
             << job.decision << "\n";
   json::object out{{"version", job.version}, {"activated", job.activated}, {"decision", job.decision}};
   if (job.metrics) {
     out["metrics"] = json::object{{"valid", service::metrics_json(job.metrics->valid, "full")},
+                                  {"popularity_valid", service::metrics_json(job.metrics->popularity_valid, "full")},
                                   {"test", service::test_json(job.metrics->test)},
                                   {"best_epoch", job.metrics->best_epoch},
                                   {"stop_reason", job.metrics->stop_reason}};
@@ -198,6 +216,7 @@ void run_train(const TrainFlags& f) {
   }
   const m::TrainResult& result = run.result;
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
+  print_against_popularity(result.best_valid, result.popularity_valid, result.best_epoch, true);
 
   if (const auto saved = m::save_checkpoint(*result.model, f.out); !saved.is_ok()) fail(saved.message());
   if (const Status s = write_file_durably(f.out + ".json", run.report_json); !s.is_ok()) fail(s.message());
@@ -205,6 +224,9 @@ void run_train(const TrainFlags& f) {
                                                     {"best_epoch", result.best_epoch},
                                                     {"train_seconds", result.seconds},
                                                     {"valid", service::metrics_json(result.best_valid, "full")},
+                                                    {"popularity_valid", service::metrics_json(result.popularity_valid, "full")},
+                                                    {"popularity_test", service::metrics_json(run.popularity_test, "full")},
+                                                    {"beats_popularity", result.beats_popularity()},
                                                     {"test_full", service::metrics_json(run.test.full, "full")},
                                                     {"test_sampled", service::metrics_json(run.test.sampled, "sampled-100")}})
             << "\n";
