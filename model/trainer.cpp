@@ -97,6 +97,11 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
 
 Trainer::~Trainer() = default;
 
+double TrainResult::popularity_margin() const {
+  if (best_valid.users == 0) return 0;
+  return std::sqrt(best_valid.ndcg_sum + popularity_valid.ndcg_sum) / double(best_valid.users);
+}
+
 float scheduled_lr(const TrainConfig& train, int64_t step, int64_t total_steps) {
   double lr = train.lr;
   if (train.warmup_steps > 0) lr *= std::min(1.0, double(step) / double(train.warmup_steps));

@@ -1,6 +1,7 @@
 #include "model/trainer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <catch2/catch.hpp>
 
@@ -672,13 +673,22 @@ TEST_CASE("on sparse data where popularity knows what the model cannot learn the
   }
 }
 
-TEST_CASE("the model beats popularity only with a strictly higher validation NDCG@10", "[trainer][popularity]") {
-  TrainResult r;
-  r.popularity_valid.add_rank(1);
-  r.best_valid = r.popularity_valid;
-  CHECK_FALSE(r.beats_popularity());
-  r.best_valid.add_rank(0);
-  r.popularity_valid.add_rank(1);
-  CHECK(r.beats_popularity());
+TEST_CASE("the model beats popularity only by more than the noise of the validation hits", "[trainer][popularity]") {
+  // 100 users; popularity hits 10 of them at rank 0 (NDCG sum 10). A model
+  // with 10 + k such hits leads by k / 100 against a margin of
+  // sqrt(20 + k) / 100: k = 5 is level with it, k = 6 beats it.
+  auto result = [](int model_hits) {
+    TrainResult r;
+    for (int u = 0; u < 100; ++u) {
+      r.popularity_valid.add_rank(u < 10 ? 0 : 50);
+      r.best_valid.add_rank(u < model_hits ? 0 : 50);
+    }
+    return r;
+  };
+  CHECK(result(15).popularity_margin() == Approx(5.0 / 100));
+  CHECK_FALSE(result(10).beats_popularity());
+  CHECK_FALSE(result(15).beats_popularity());
+  CHECK(result(16).beats_popularity());
+  CHECK(result(16).popularity_margin() == Approx(std::sqrt(26.0) / 100));
   CHECK_FALSE(TrainResult().beats_popularity());  // nothing validated: no hit on either side
 }
