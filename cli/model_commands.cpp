@@ -2,9 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -12,6 +15,7 @@
 #include "model/checkpoint.h"
 #include "model/dataset.h"
 #include "model/evaluator.h"
+#include "model/popularity_baseline.h"
 #include "model/trainer.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -344,10 +348,25 @@ void add_eval(CLI::App& app) {
   });
 }
 
+// Whether MODEL.json, the report `train` wrote next to MODEL, says the model
+// did not beat popularity on validation. False when there is no report, it
+// does not parse, or it predates the rule (no beats_popularity).
+bool report_says_below_popularity(const std::string& model_path) {
+  std::ifstream in(model_path + ".json");
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return false;
+  const json::value* beats = v.as_object().if_contains("beats_popularity");
+  return beats && beats->is_bool() && !beats->as_bool();
+}
+
 void add_recommend(CLI::App& app) {
   struct Flags {
     std::string model, input, format = "pairs", item_index = "auto";
     int k = 10;
+    bool model_anyway = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* c = app.add_subcommand("recommend", "Top-K items per user of FILE (history items excluded)");
@@ -359,15 +378,45 @@ void add_recommend(CLI::App& app) {
                 "Item index: exact, hnsw (approximate), auto (hnsw for large catalogs)")
       ->check(CLI::IsMember({"exact", "hnsw", "auto"}))
       ->capture_default_str();
+  c->add_flag("--model-anyway", f->model_anyway,
+              "Answer from the model even when MODEL.json says it does not beat popularity on validation "
+              "(by default such a model is not used: the answers come from popularity, as a store serves)");
   c->callback([f] {
     const auto kind = m::parse_index_kind(f->item_index);
     if (!kind) fail("--item-index " + f->item_index + " is not one of exact, hnsw, auto", 2);
     const auto model = load_model(f->model, {.kind = *kind});
     const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids());
+    // A model that lost to popularity is not served by a store; neither is
+    // it used here: items ranked by their count in FILE answer instead.
+    const bool popularity = !f->model_anyway && report_says_below_popularity(f->model);
+    std::vector<int32_t> ranked;  // by count in FILE, most first; ties by item index
+    if (popularity) {
+      std::cerr << "note: " << f->model << ".json says the model does not beat popularity on validation; "
+                << "answering from popularity (item counts in " << f->input << "); --model-anyway uses the model\n";
+      m::PopularityBaseline counts(model->num_items());
+      for (const auto& seq : data.seqs) counts.add(seq);
+      for (int32_t i = 1; i <= model->num_items(); ++i) {
+        if (counts.counts()[size_t(i)] > 0) ranked.push_back(i);
+      }
+      std::stable_sort(ranked.begin(), ranked.end(), [&](int32_t a, int32_t b) {
+        return counts.counts()[size_t(a)] > counts.counts()[size_t(b)];
+      });
+    }
     std::string line;
+    std::vector<int32_t> seen;
     for (size_t u = 0; u < data.seqs.size(); ++u) {
       const auto& seq = data.seqs[u];
-      const auto top = model->recommend(seq, f->k, {.allowed = {}, .excluded = seq});
+      std::vector<m::ScoredItem> top;
+      if (popularity) {
+        seen.assign(seq.begin(), seq.end());
+        std::sort(seen.begin(), seen.end());
+        for (int32_t i : ranked) {
+          if (top.size() >= size_t(f->k)) break;
+          if (!std::binary_search(seen.begin(), seen.end(), i)) top.push_back({i, 0.0f});
+        }
+      } else {
+        top = model->recommend(seq, f->k, {.allowed = {}, .excluded = seq});
+      }
       line = data.user_ids[u];
       line += '\t';
       for (size_t i = 0; i < top.size(); ++i) {
