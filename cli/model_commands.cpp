@@ -136,14 +136,13 @@ void print_against_popularity(const m::RankMetrics& valid, const m::RankMetrics&
   r.popularity_valid = popularity;
   char buf[300];
   std::snprintf(buf, sizeof buf,
-                "valid(full) NDCG@10 on %lld users: model %.4f (epoch %d), popularity %.4f, noise margin %.4f\n",
+                "valid(full) NDCG@10 on %lld users: model %.4f (epoch %d), popularity %.4f, noise %.4f\n",
                 static_cast<long long>(valid.users), valid.ndcg10(), best_epoch, popularity.ndcg10(),
                 r.popularity_margin());
   std::cerr << buf;
   if (warn && !r.beats_popularity()) {
-    std::cerr << "warning: the model does not beat popularity on validation by more than the noise; a store "
-                 "retrain (--data-dir) registers such a model without activating it, and the live model or "
-                 "popularity keeps serving\n";
+    std::cerr << "warning: the model does not beat popularity on validation; a store retrain (--data-dir) "
+                 "registers such a model without activating it, and the live model or popularity keeps serving\n";
   }
 }
 

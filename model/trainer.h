@@ -87,21 +87,18 @@ struct TrainResult {
   // e.g. "diverged: loss is nan at epoch 3 batch 7".
   std::string stop_reason;
 
-  // The noise of the validation figures: an upper bound on the standard
-  // error of the difference of the two NDCG@10s over the same users,
-  // sqrt(sum of both sides' per-user NDCG@10 terms) / users (each term is
-  // in [0, 1], so its square is at most itself). 0 when nothing was
-  // validated.
+  // The noise of the validation figures, for reading them: an upper bound
+  // on the standard error of the difference of the two NDCG@10s over the
+  // same users, sqrt(sum of both sides' per-user NDCG@10 terms) / users
+  // (each term is in [0, 1], so its square is at most itself). 0 when
+  // nothing was validated.
   double popularity_margin() const;
-  // The kept model's validation NDCG@10 beats popularity's by more than
-  // popularity_margin(). On a few hundred users with a handful of hits
-  // either way a smaller lead is noise (and the best of many epochs on the
-  // same items is biased upward); a model that does not beat popularity is
-  // no better than the service's popularity fallback, and the service does
-  // not activate it.
-  bool beats_popularity() const {
-    return best_valid.ndcg10() - popularity_valid.ndcg10() > popularity_margin();
-  }
+  // The kept model ranks the validation items strictly better than
+  // popularity (NDCG@10). A model that does not is no better than the
+  // service's popularity fallback, and the service does not activate it.
+  // The rule does not ask for a lead beyond popularity_margin(): on the
+  // sparse sets of bench/small that gave up more than it saved (bench/README).
+  bool beats_popularity() const { return best_valid.ndcg10() > popularity_valid.ndcg10(); }
 };
 
 // Learning rate of optimizer step `step` (1-based) out of `total_steps`:

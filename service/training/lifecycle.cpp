@@ -209,8 +209,8 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
     activate = false;
     char buf[300];
     std::snprintf(buf, sizeof buf,
-                  "validation NDCG@10 (full) %.4f does not beat popularity %.4f by more than the noise %.4f "
-                  "on the same %lld users; %s keeps serving",
+                  "validation NDCG@10 (full) %.4f does not beat popularity %.4f (noise %.4f) on the same %lld "
+                  "users; %s keeps serving",
                   new_ndcg, popularity_ndcg, run.result.popularity_margin(),
                   static_cast<long long>(run.result.best_valid.users),
                   current ? ("live model " + current->version).c_str() : "the popularity fallback");
