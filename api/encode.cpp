@@ -99,6 +99,7 @@ json::object encode_train_job(const service::TrainJob& job) {
   if (job.metrics) {
     const service::JobMetrics& m = *job.metrics;
     metrics = json::object{{"valid", service::metrics_json(m.valid, "full")},
+                           {"popularity_valid", service::metrics_json(m.popularity_valid, "full")},
                            {"test_full", service::metrics_json(m.test.full, "full")},
                            {"test_sampled", service::metrics_json(m.test.sampled, "sampled-100")},
                            {"best_epoch", m.best_epoch},

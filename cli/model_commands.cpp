@@ -2,9 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -12,6 +15,7 @@
 #include "model/checkpoint.h"
 #include "model/dataset.h"
 #include "model/evaluator.h"
+#include "model/popularity_baseline.h"
 #include "model/trainer.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -123,6 +127,25 @@ class CliJobContext : public service::JobContext {
   int shown_epoch_ = 0, shown_batch_ = 0;  // the batch last shown
 };
 
+// The model's validation figure beside popularity's on the same items, and
+// (file runs) a warning a reader cannot miss when the model does not beat it.
+void print_against_popularity(const m::RankMetrics& valid, const m::RankMetrics& popularity, int best_epoch,
+                              bool warn) {
+  m::TrainResult r;  // the rule of m::TrainResult::beats_popularity
+  r.best_valid = valid;
+  r.popularity_valid = popularity;
+  char buf[300];
+  std::snprintf(buf, sizeof buf,
+                "valid(full) NDCG@10 on %lld users: model %.4f (epoch %d), popularity %.4f, noise %.4f\n",
+                static_cast<long long>(valid.users), valid.ndcg10(), best_epoch, popularity.ndcg10(),
+                r.popularity_margin());
+  std::cerr << buf;
+  if (warn && !r.beats_popularity()) {
+    std::cerr << "warning: the model does not beat popularity on validation; a store retrain (--data-dir) "
+                 "registers such a model without activating it, and the live model or popularity keeps serving\n";
+  }
+}
+
 // `train --data-dir`: the service's retrain pipeline, run in the foreground.
 void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConfig& t,
                      const m::TypePolicy& types) {
@@ -143,11 +166,15 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
     const Status s = copy_file_durably(config.data_dir + "/models/" + job.version + ".sasrec", f.out);
     if (!s.is_ok()) fail(s.message());
   }
+  if (job.metrics) {
+    print_against_popularity(job.metrics->valid, job.metrics->popularity_valid, job.metrics->best_epoch, false);
+  }
   std::cerr << "model " << job.version << (job.activated ? " activated" : " registered, not activated") << ": "
             << job.decision << "\n";
   json::object out{{"version", job.version}, {"activated", job.activated}, {"decision", job.decision}};
   if (job.metrics) {
     out["metrics"] = json::object{{"valid", service::metrics_json(job.metrics->valid, "full")},
+                                  {"popularity_valid", service::metrics_json(job.metrics->popularity_valid, "full")},
                                   {"test", service::test_json(job.metrics->test)},
                                   {"best_epoch", job.metrics->best_epoch},
                                   {"stop_reason", job.metrics->stop_reason}};
@@ -198,6 +225,7 @@ void run_train(const TrainFlags& f) {
   }
   const m::TrainResult& result = run.result;
   std::cerr << "stopped: " << result.stop_reason << "; best epoch " << result.best_epoch << "\n";
+  print_against_popularity(result.best_valid, result.popularity_valid, result.best_epoch, true);
 
   if (const auto saved = m::save_checkpoint(*result.model, f.out); !saved.is_ok()) fail(saved.message());
   if (const Status s = write_file_durably(f.out + ".json", run.report_json); !s.is_ok()) fail(s.message());
@@ -205,6 +233,9 @@ void run_train(const TrainFlags& f) {
                                                     {"best_epoch", result.best_epoch},
                                                     {"train_seconds", result.seconds},
                                                     {"valid", service::metrics_json(result.best_valid, "full")},
+                                                    {"popularity_valid", service::metrics_json(result.popularity_valid, "full")},
+                                                    {"popularity_test", service::metrics_json(run.popularity_test, "full")},
+                                                    {"beats_popularity", result.beats_popularity()},
                                                     {"test_full", service::metrics_json(run.test.full, "full")},
                                                     {"test_sampled", service::metrics_json(run.test.sampled, "sampled-100")}})
             << "\n";
@@ -316,10 +347,25 @@ void add_eval(CLI::App& app) {
   });
 }
 
+// Whether MODEL.json, the report `train` wrote next to MODEL, says the model
+// did not beat popularity on validation. False when there is no report, it
+// does not parse, or it predates the rule (no beats_popularity).
+bool report_says_below_popularity(const std::string& model_path) {
+  std::ifstream in(model_path + ".json");
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return false;
+  const json::value* beats = v.as_object().if_contains("beats_popularity");
+  return beats && beats->is_bool() && !beats->as_bool();
+}
+
 void add_recommend(CLI::App& app) {
   struct Flags {
     std::string model, input, format = "pairs", item_index = "auto";
     int k = 10;
+    bool model_anyway = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* c = app.add_subcommand("recommend", "Top-K items per user of FILE (history items excluded)");
@@ -331,15 +377,45 @@ void add_recommend(CLI::App& app) {
                 "Item index: exact, hnsw (approximate), auto (hnsw for large catalogs)")
       ->check(CLI::IsMember({"exact", "hnsw", "auto"}))
       ->capture_default_str();
+  c->add_flag("--model-anyway", f->model_anyway,
+              "Answer from the model even when MODEL.json says it does not beat popularity on validation "
+              "(by default such a model is not used: the answers come from popularity, as a store serves)");
   c->callback([f] {
     const auto kind = m::parse_index_kind(f->item_index);
     if (!kind) fail("--item-index " + f->item_index + " is not one of exact, hnsw, auto", 2);
     const auto model = load_model(f->model, {.kind = *kind});
     const m::Dataset data = read_dataset(f->input, f->format, &model->item_ids());
+    // A model that lost to popularity is not served by a store; neither is
+    // it used here: items ranked by their count in FILE answer instead.
+    const bool popularity = !f->model_anyway && report_says_below_popularity(f->model);
+    std::vector<int32_t> ranked;  // by count in FILE, most first; ties by item index
+    if (popularity) {
+      std::cerr << "note: " << f->model << ".json says the model does not beat popularity on validation; "
+                << "answering from popularity (item counts in " << f->input << "); --model-anyway uses the model\n";
+      m::PopularityBaseline counts(model->num_items());
+      for (const auto& seq : data.seqs) counts.add(seq);
+      for (int32_t i = 1; i <= model->num_items(); ++i) {
+        if (counts.counts()[size_t(i)] > 0) ranked.push_back(i);
+      }
+      std::stable_sort(ranked.begin(), ranked.end(), [&](int32_t a, int32_t b) {
+        return counts.counts()[size_t(a)] > counts.counts()[size_t(b)];
+      });
+    }
     std::string line;
+    std::vector<int32_t> seen;
     for (size_t u = 0; u < data.seqs.size(); ++u) {
       const auto& seq = data.seqs[u];
-      const auto top = model->recommend(seq, f->k, {.allowed = {}, .excluded = seq});
+      std::vector<m::ScoredItem> top;
+      if (popularity) {
+        seen.assign(seq.begin(), seq.end());
+        std::sort(seen.begin(), seen.end());
+        for (int32_t i : ranked) {
+          if (top.size() >= size_t(f->k)) break;
+          if (!std::binary_search(seen.begin(), seen.end(), i)) top.push_back({i, 0.0f});
+        }
+      } else {
+        top = model->recommend(seq, f->k, {.allowed = {}, .excluded = seq});
+      }
       line = data.user_ids[u];
       line += '\t';
       for (size_t i = 0; i < top.size(); ++i) {

@@ -51,7 +51,8 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       train_(train),
       data_(data),
       params_(std::make_shared<Layout>(config_)),
-      adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay) {
+      adam_(params_.flat().size(), train.beta1, train.beta2, train.weight_decay),
+      popularity_(config_.num_items) {
   params_.init(init_seed(train_));
   const int L = config_.maxlen;
   const std::vector<EvalCase> valid = eval_cases(data, Split::kValid);
@@ -68,6 +69,7 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
       t = seq.first(seq.size() - 1);  // + the validation item; never the test item
     }
     const std::span<const float> weights = data.weights_of(u);  // [seq] or empty
+    popularity_.add(t);
     auto& items = user_items_[u];
     items.assign(t.begin(), t.end());
     std::sort(items.begin(), items.end());
@@ -94,6 +96,11 @@ Trainer::Trainer(Config config, TrainConfig train, const Dataset& data)
 }
 
 Trainer::~Trainer() = default;
+
+double TrainResult::popularity_margin() const {
+  if (best_valid.users == 0) return 0;
+  return std::sqrt(best_valid.ndcg_sum + popularity_valid.ndcg_sum) / double(best_valid.users);
+}
 
 float scheduled_lr(const TrainConfig& train, int64_t step, int64_t total_steps) {
   double lr = train.lr;
@@ -359,6 +366,7 @@ TrainResult Trainer::fit(const ProgressFn& progress, const EpochFn& on_epoch) {
   double traced_seconds = 0;  // test tracing, left out of every clock
   double eval_seconds = 0;    // the last validation's, kept free at the deadline
   result.stop_reason = "epochs";
+  result.popularity_valid = popularity_.evaluate(data_, Split::kValid, train_.eval_users);
   for (int epoch = 1; epoch <= train_.epochs; ++epoch) {
     const auto t0 = Clock::now();
     if (train_.max_minutes > 0) {

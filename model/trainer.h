@@ -18,6 +18,8 @@
 // (seed, epoch, user), independent of the thread that draws them. Large
 // catalogs (TrainConfig::lazy_embedding_items) update only the embedding
 // rows each batch used. The time budget is checked after every batch.
+// fit() also ranks popularity over the same training items on the same
+// validation items (TrainResult::popularity_valid, beats_popularity()).
 //
 // Not thread-safe: one Trainer is driven by one thread.
 #pragma once
@@ -35,6 +37,7 @@
 #include "model/metrics.h"
 #include "model/model.h"
 #include "model/params.h"
+#include "model/popularity_baseline.h"
 
 namespace attnrec::model {
 
@@ -69,6 +72,9 @@ struct TrainResult {
   std::shared_ptr<const Model> model;
   int best_epoch = 0;
   RankMetrics best_valid;
+  // Popularity (popularity_baseline.h) over the items trained on, ranked on
+  // the same validation items as best_valid.
+  RankMetrics popularity_valid;
   std::vector<EpochStats> epochs;      // a diverged epoch last, its loss not finite
   double seconds = 0;
   // A batch's loss (or the weights at the end of an epoch) became NaN or
@@ -80,6 +86,19 @@ struct TrainResult {
   // "epochs", "early stopping", "time budget", "cancelled", or on divergence
   // e.g. "diverged: loss is nan at epoch 3 batch 7".
   std::string stop_reason;
+
+  // The noise of the validation figures, for reading them: an upper bound
+  // on the standard error of the difference of the two NDCG@10s over the
+  // same users, sqrt(sum of both sides' per-user NDCG@10 terms) / users
+  // (each term is in [0, 1], so its square is at most itself). 0 when
+  // nothing was validated.
+  double popularity_margin() const;
+  // The kept model ranks the validation items strictly better than
+  // popularity (NDCG@10). A model that does not is no better than the
+  // service's popularity fallback, and the service does not activate it.
+  // The rule does not ask for a lead beyond popularity_margin(): on the
+  // sparse sets of bench/small that gave up more than it saved (bench/README).
+  bool beats_popularity() const { return best_valid.ndcg10() > popularity_valid.ndcg10(); }
 };
 
 // Learning rate of optimizer step `step` (1-based) out of `total_steps`:
@@ -126,6 +145,10 @@ class Trainer {
   size_t num_sequences() const { return samples_.size(); }
   // Training target positions per epoch (sum of the sequence lengths).
   int64_t num_positions() const;
+  // Popularity counted over every user's training items under the run's
+  // protocol (what its sequences are cut from), the baseline fit() ranks
+  // on the validation items beside the model.
+  const PopularityBaseline& popularity() const { return popularity_; }
   // Users whose second-last item is held out for validation (sorted).
   const std::vector<int32_t>& valid_users() const { return valid_users_; }
 
@@ -172,6 +195,7 @@ class Trainer {
   std::vector<Sample> samples_;
   std::vector<std::vector<int32_t>> user_items_;  // sorted distinct training items per user
   std::vector<int32_t> valid_users_;
+  PopularityBaseline popularity_;
   std::vector<std::unique_ptr<ThreadState>> threads_;
   int64_t total_steps_ = 0;
   std::string divergence_;

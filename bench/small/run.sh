@@ -82,8 +82,13 @@ import json, os, statistics as st, sys
 out, seeds, sets = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 def ms(v):
     return f"{st.mean(v):.4f} ± {st.stdev(v):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
-print("\n| set | users | items | interactions | test users | model NDCG@10 | popularity NDCG@10 | model HR@10 | popularity HR@10 | model / popularity (NDCG) | epochs (best) | train s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+# valid: the trainer's own figures on the items that pick the epoch (the
+# model's best, popularity over the items trained on); served: what a store
+# would answer with, the model where it beat popularity on validation
+# (beats_popularity, the activation rule), else popularity.
+print("\n| set | users | items | interactions | test users | model NDCG@10 | popularity NDCG@10 | model / popularity (NDCG) "
+      "| valid NDCG@10: model, popularity | beats popularity (seeds) | served NDCG@10 | served / popularity | epochs (best) | train s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for s in sets:
     if not os.path.exists(f"{out}/{s}.popularity.json"):
         continue
@@ -92,9 +97,17 @@ for s in sets:
     pop = json.load(open(f"{out}/{s}.popularity.json"))
     rs = [json.load(open(f"{out}/{s}.{seed}.bin.json")) for seed in seeds]
     nd = [r["test"]["full"]["ndcg@10"] for r in rs]
-    hr = [r["test"]["full"]["hr@10"] for r in rs]
+    # Reports from before the rule have no popularity figures.
+    has = all("popularity" in r for r in rs)
+    vm = [r["best_valid"]["ndcg@10"] for r in rs]
+    vp = [r["popularity"]["valid"]["ndcg@10"] for r in rs] if has else []
+    beats = [r["beats_popularity"] for r in rs] if has else []
+    served = [n if b else pop["ndcg@10"] for n, b in zip(nd, beats)]
+    pm = max(pop["ndcg@10"], 1e-9)
     print(f"| {s} | {users:,} | {items:,} | {len(lines):,} | {rs[0]['test']['full']['users']:,} | {ms(nd)} | "
-          f"{pop['ndcg@10']:.4f} | {ms(hr)} | {pop['hr@10']:.4f} | {st.mean(nd) / max(pop['ndcg@10'], 1e-9):.2f}x | "
+          f"{pop['ndcg@10']:.4f} | {st.mean(nd) / pm:.2f}x | "
+          + (f"{ms(vm)}, {ms(vp)} | {sum(beats)}/{len(beats)} | {ms(served)} | {st.mean(served) / pm:.2f}x | " if has
+             else f"{ms(vm)}, - | - | - | - | ")
           + ", ".join(f"{len(r['epochs'])} ({r['best_epoch']})" for r in rs)
           + f" | {st.mean(r['train_seconds'] for r in rs):.0f} |")
 PY

@@ -47,6 +47,9 @@ struct JobMetrics {
   int best_epoch = 0;
   std::string stop_reason;
   double seconds = 0;        // training wall clock
+  // Popularity over the items trained on, on the same validation items as
+  // `valid` (model/popularity_baseline.h).
+  model::RankMetrics popularity_valid;
 };
 
 struct TrainJob {

@@ -201,7 +201,21 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
   // today's data through its own item dictionary.
   std::string decision;
   bool activate = true;
-  if (const auto current = live_.load(); current && !options.activate_always) {
+  const auto current = live_.load();
+  const double popularity_ndcg = run.result.popularity_valid.ndcg10();
+  if (!options.activate_always && !run.result.beats_popularity()) {
+    // No better than the popularity fallback on the items that picked the
+    // epoch: keep serving what serves now.
+    activate = false;
+    char buf[300];
+    std::snprintf(buf, sizeof buf,
+                  "validation NDCG@10 (full) %.4f does not beat popularity %.4f (noise %.4f) on the same %lld "
+                  "users; %s keeps serving",
+                  new_ndcg, popularity_ndcg, run.result.popularity_margin(),
+                  static_cast<long long>(run.result.best_valid.users),
+                  current ? ("live model " + current->version).c_str() : "the popularity fallback");
+    decision = buf;
+  } else if (current && !options.activate_always) {
     const model::Dataset remapped = remap_dataset(data, current->net->item_ids());
     model::EvalOptions eo;
     eo.threads = options.train.threads;
@@ -209,11 +223,14 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
     const double live_ndcg = model::evaluate(*current->net, remapped, model::Split::kValid, eo).ndcg10();
     activate = new_ndcg >= live_ndcg - config_.activate_margin;
     char buf[200];
-    std::snprintf(buf, sizeof buf, "validation NDCG@10 (full) %.4f vs live %s %.4f, margin %.4f", new_ndcg,
-                  current->version.c_str(), live_ndcg, config_.activate_margin);
+    std::snprintf(buf, sizeof buf, "validation NDCG@10 (full) %.4f vs live %s %.4f, margin %.4f (popularity %.4f)",
+                  new_ndcg, current->version.c_str(), live_ndcg, config_.activate_margin, popularity_ndcg);
     decision = buf;
   } else {
-    decision = options.activate_always ? "activation forced" : "no live model";
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%s: validation NDCG@10 (full) %.4f, popularity %.4f",
+                  options.activate_always ? "activation forced" : "no live model", new_ndcg, popularity_ndcg);
+    decision = buf;
   }
   const Status activated = activate ? this->activate(version) : Status::ok();
   ctx.update([&](TrainJob& j) {
@@ -221,7 +238,7 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
     j.activated = activate && activated.is_ok();
     j.decision = decision;
     j.metrics = JobMetrics{run.result.best_valid, run.test, run.result.best_epoch, run.result.stop_reason,
-                           run.result.seconds};
+                           run.result.seconds, run.result.popularity_valid};
   });
   return activated;
 }

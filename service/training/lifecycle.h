@@ -1,7 +1,10 @@
 // The life of models in the service: the registry of trained versions, the
 // live model requests use, background retrain jobs with their schedule, and
 // the activation rule (a new version goes live when its validation NDCG@10
-// is not worse than the live model's on the same split, or always).
+// beats popularity's on the same validation items and is not worse than the
+// live model's on the same split, or always). A version that does not beat
+// popularity is registered, not activated: the live model, or the
+// popularity fallback when there is none, keeps serving.
 //
 // Thread safety: every method may be called from any number of threads at
 // once. A failed activation or job leaves the live model serving.

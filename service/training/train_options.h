@@ -14,7 +14,9 @@ namespace attnrec::service {
 struct TrainOptions {
   model::Config model;       // num_items is taken from the data
   model::TrainConfig train;
-  bool activate_always = false;  // else: activate when not worse than the live model
+  // Else: activate when the model beats popularity on validation and is not
+  // worse than the live model.
+  bool activate_always = false;
 
   // kInvalidArgument naming what is wrong (before any data is read).
   Status validate() const;

@@ -100,7 +100,7 @@ json::value job_options_json(const TrainJob& job) {
 
 std::string train_report_json(const model::Config& config, const model::TrainConfig& train,
                               const std::string& input, const model::TrainResult& result,
-                              const model::TestReport& test) {
+                              const model::TestReport& test, const model::RankMetrics& popularity_test) {
   json::array epochs;
   for (const model::EpochStats& e : result.epochs) epochs.emplace_back(epoch_json(e));
   const json::object report{{"input", input},
@@ -109,6 +109,10 @@ std::string train_report_json(const model::Config& config, const model::TrainCon
                             {"epochs", std::move(epochs)},
                             {"best_epoch", result.best_epoch},
                             {"best_valid", metrics_json(result.best_valid, "full")},
+                            {"popularity", json::object{{"valid", metrics_json(result.popularity_valid, "full")},
+                                                        {"test", metrics_json(popularity_test, "full")},
+                                                        {"margin", num(result.popularity_margin())}}},
+                            {"beats_popularity", result.beats_popularity()},
                             {"stop_reason", result.stop_reason},
                             {"train_seconds", num(result.seconds)},
                             {"test", test_json(test)}};

@@ -34,9 +34,11 @@ boost::json::object options_json(const TrainOptions& options);
 boost::json::value job_options_json(const TrainJob& job);
 
 // {"input","config","train","epochs":[..],"best_epoch","best_valid",
-//  "stop_reason","train_seconds","test"}, as text.
+//  "popularity":{"valid","test","margin"},"beats_popularity","stop_reason",
+//  "train_seconds","test"}, as text. `popularity_test` is the popularity
+// baseline on the test items (full ranking).
 std::string train_report_json(const model::Config& config, const model::TrainConfig& train,
                               const std::string& input, const model::TrainResult& result,
-                              const model::TestReport& test);
+                              const model::TestReport& test, const model::RankMetrics& popularity_test);
 
 }  // namespace attnrec::service

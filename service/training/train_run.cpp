@@ -29,7 +29,9 @@ Status train_and_test(const model::Dataset& data, const TrainOptions& options,
   }
 
   run->test = model::evaluate_test(*run->result.model, data, options.train.threads);
-  run->report_json = train_report_json(config, options.train, source, run->result, run->test);
+  run->popularity_test =
+      trainer.popularity().evaluate(data, model::Split::kTest, model::test_user_limit(data.num_items()));
+  run->report_json = train_report_json(config, options.train, source, run->result, run->test, run->popularity_test);
   return Status::ok();
 }
 

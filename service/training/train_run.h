@@ -1,7 +1,10 @@
 // One training run, the same for `attnrec train` (file or store) and the
 // service's background jobs: fit with early stopping on validation NDCG@10
 // (full ranking), then evaluate the leave-one-out test items under both
-// protocols and build the JSON report.
+// protocols and build the JSON report. Popularity over the items trained on
+// is ranked beside the model on the same validation and test items
+// (model/popularity_baseline.h); a model that does not beat it on
+// validation is written and reported but not activated by the service.
 #pragma once
 
 #include <functional>
@@ -18,6 +21,9 @@ namespace attnrec::service {
 struct TrainRun {
   model::TrainResult result;  // result.model is the best model on validation
   model::TestReport test;
+  // The popularity baseline of the same training items on the test items
+  // (full ranking; result.popularity_valid is its validation figure).
+  model::RankMetrics popularity_test;
   std::string report_json;
 };
 

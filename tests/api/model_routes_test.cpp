@@ -44,6 +44,7 @@ TEST_CASE("routes: train through the API, then the model serves every route", "[
   CHECK(job.at("activated") == true);
   CHECK(job.at("epochs").as_array().size() == 30);
   CHECK(job.at("metrics").at("valid").at("ndcg@10").to_number<double>() > 0.5);
+  CHECK(job.at("metrics").at("popularity_valid").at("ndcg@10").to_number<double>() < 0.2);  // beaten
 
   // Stored users: the next item of their chain comes first.
   int right = 0;

@@ -313,3 +313,62 @@ TEST_CASE("serve refuses a non-loopback address without API keys unless told", "
   CHECK(bad_keys.code == 2);
   CHECK(contains(bad_keys.err, "ATTNREC_API_KEYS entry 1"));
 }
+
+TEST_CASE("train warns when the model does not beat popularity and recommend then answers from popularity",
+          "[cli][popularity]") {
+  TempDir dir;
+  // Sparse: one of 5 popular items, two items nobody else has, two popular
+  // items again; training parts hold a popular item only as an input, so
+  // the model is never taught to predict one (tests/model/trainer_test.cpp).
+  std::string sparse, chain;
+  for (int u = 0; u < 300; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    for (const std::string& item : {"p" + std::to_string(u % 5), "r" + std::to_string(u) + "a",
+                                   "r" + std::to_string(u) + "b", "p" + std::to_string(u * 7 % 5),
+                                   "p" + std::to_string(u * 3 % 5)}) {
+      sparse += user + " " + item + "\n";
+    }
+    // Learnable: every user walks a cycle of 20 items one step at a time.
+    for (int t = 0; t < 10; ++t) chain += user + " c" + std::to_string((u + t) % 20) + "\n";
+  }
+  write_file(dir.sub("sparse.txt"), sparse);
+  write_file(dir.sub("chain.txt"), chain);
+  const std::vector<std::string> small = {"--epochs", "8", "--dim", "16", "--heads", "1", "--ffn", "32",
+                                          "--maxlen", "8", "--threads", "1", "--eval-users", "0", "--quiet"};
+  auto train = [&](const std::string& name) {
+    std::vector<std::string> args = {"train", "--input", dir.sub(name + ".txt"), "--out", dir.sub(name + ".sasrec")};
+    args.insert(args.end(), small.begin(), small.end());
+    return run(args);
+  };
+
+  const Run lost = train("sparse");
+  INFO(lost.err);
+  REQUIRE(lost.code == 0);
+  CHECK(contains(lost.err, "popularity 0."));
+  CHECK(contains(lost.err, "warning: the model does not beat popularity on validation"));
+  CHECK(contains(lost.out, "\"beats_popularity\":false"));
+  const Run pop = run({"recommend", "--model", dir.sub("sparse.sasrec"), "--input", dir.sub("sparse.txt"), "--k", "2"});
+  REQUIRE(pop.code == 0);
+  CHECK(contains(pop.err, "answering from popularity"));
+  // Every answer is two popular items the user has not seen: a user of
+  // p0, p0 and p0 (u0) gets two of p1..p4.
+  CHECK(contains(pop.out, "u0\tp"));
+  CHECK_FALSE(contains(pop.out, "\tr"));
+  CHECK_FALSE(contains(pop.out, " r"));
+  CHECK_FALSE(contains(pop.out.substr(0, pop.out.find('\n')), "p0"));
+  const Run anyway = run({"recommend", "--model", dir.sub("sparse.sasrec"), "--input", dir.sub("sparse.txt"),
+                          "--k", "2", "--model-anyway"});
+  REQUIRE(anyway.code == 0);
+  CHECK_FALSE(contains(anyway.err, "answering from popularity"));
+  CHECK(anyway.out != pop.out);
+
+  const Run learnt = train("chain");
+  INFO(learnt.err);
+  REQUIRE(learnt.code == 0);
+  CHECK_FALSE(contains(learnt.err, "warning"));
+  CHECK(contains(learnt.out, "\"beats_popularity\":true"));
+  const Run model = run({"recommend", "--model", dir.sub("chain.sasrec"), "--input", dir.sub("chain.txt"), "--k", "1"});
+  REQUIRE(model.code == 0);
+  CHECK_FALSE(contains(model.err, "answering from popularity"));
+  CHECK(contains(model.out, "u0\tc10\n"));  // u0 walked c0..c9
+}

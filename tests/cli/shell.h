@@ -34,7 +34,9 @@ inline std::string shell(const std::string& command, int* code = nullptr) {
 }
 
 // scripts/demo.sh's steps into `data_dir` (demo-data with seed 42 and
-// `demo_flags`, import, a two-epoch train): a store with a trained model v1.
+// `demo_flags`, import, a two-epoch train): a store with a trained model v1,
+// live. Activation is forced: two epochs on a small demo (100 users) do not
+// beat popularity on validation, and the tests that use it need a model.
 inline void make_demo_store(const std::string& binary, const std::string& data_dir,
                             const std::string& demo_flags = "") {
   int code = -1;
@@ -44,7 +46,7 @@ inline void make_demo_store(const std::string& binary, const std::string& data_d
             data_dir + "/demo/events.jsonl >/dev/null 2>&1",
         &code);
   REQUIRE(code == 0);
-  shell(binary + " train --data-dir " + data_dir + " --epochs 2 --quiet >/dev/null 2>&1", &code);
+  shell(binary + " train --data-dir " + data_dir + " --epochs 2 --activate always --quiet >/dev/null 2>&1", &code);
   REQUIRE(code == 0);
 }
 

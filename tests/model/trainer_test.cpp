@@ -1,5 +1,8 @@
 #include "model/trainer.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <catch2/catch.hpp>
 
 #include "base/random.h"
@@ -32,14 +35,18 @@ Dataset synthetic(int users, int items, int len, uint64_t seed) {
   return d;
 }
 
-// Popularity baseline under the same full-ranking protocol.
-RankMetrics popularity(const Dataset& d) {
+// Popularity baseline under the same full-ranking protocol (the training
+// parts counted; the first max_users cases of `split`, 0 = all), by brute
+// force.
+RankMetrics popularity(const Dataset& d, Split split = Split::kTest, size_t max_users = 0) {
   std::vector<int64_t> count(size_t(d.num_items()) + 1, 0);
   for (const auto& s : d.seqs) {
     for (int32_t it : train_part(s)) ++count[size_t(it)];
   }
   RankMetrics m;
-  for (const EvalCase& c : eval_cases(d, Split::kTest)) {
+  std::vector<EvalCase> cases = eval_cases(d, split);
+  if (max_users > 0) cases.resize(std::min(cases.size(), max_users));
+  for (const EvalCase& c : cases) {
     std::vector<char> seen(count.size(), 0);
     for (int32_t h : c.history) seen[size_t(h)] = 1;
     int64_t rank = 0;
@@ -586,4 +593,101 @@ TEST_CASE("strict and deployment runs are deterministic under a seed, also with 
     CHECK(ra.best_epoch == rb.best_epoch);
     CHECK(ra.best_valid.ndcg10() == rb.best_valid.ndcg10());
   }
+}
+
+namespace {
+
+// Sparse data on which popularity knows what the model cannot learn. A
+// user has 5 items: one of 5 popular items, two items nobody else has, then
+// two popular items again (the validation and the test targets). Training
+// parts (the first three) hold a popular item only as a sequence's first
+// item, an input and never a target, so the model is never taught to
+// predict one (and, drawn as negatives, they are pushed down), while
+// popularity counts each about users / 5 times against the others' once.
+Dataset popular_untaught(int users, uint64_t seed) {
+  Dataset d;
+  for (int i = 1; i <= 5 + 2 * users; ++i) d.item_ids.push_back(std::to_string(i));
+  Rng rng(seed);
+  auto popular = [&] { return int32_t(rng.below(5)) + 1; };
+  for (int u = 0; u < users; ++u) {
+    d.user_ids.push_back("u" + std::to_string(u));
+    d.seqs.push_back({popular(), 6 + 2 * u, 7 + 2 * u, popular(), popular()});
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("popularity counts the items trained on under either protocol", "[trainer][popularity]") {
+  const Dataset d = hand_built();
+  TrainConfig t;
+  t.threads = 1;
+  t.eval_users = 1;
+  t.protocol = TrainProtocol::kStrict;
+  // a trains on 1 2 3 4, b on 7 8, c on 2 3, d on 4.
+  const std::vector<int64_t> strict{0, 1, 2, 2, 2, 0, 0, 1, 1, 0};
+  CHECK(Trainer(tiny_config(), t, d).popularity().counts() == strict);
+  // Deployment: b and d, outside the validation subset, add 9 and 5.
+  t.protocol = TrainProtocol::kDeployment;
+  const std::vector<int64_t> deployment{0, 1, 2, 2, 2, 1, 0, 1, 1, 1};
+  CHECK(Trainer(tiny_config(), t, d).popularity().counts() == deployment);
+}
+
+TEST_CASE("fit ranks popularity on the validation items beside the model and a learnt model beats it",
+          "[trainer][popularity]") {
+  const Dataset d = synthetic(200, 40, 14, 9);
+  TrainConfig t = short_run(10, 1);
+  t.lr = 5e-3f;
+  t.negatives = 16;
+  t.eval_users = 150;
+  t.protocol = TrainProtocol::kStrict;  // every user trains on its training part, as the helper counts
+  Trainer tr(tiny_config(), t, d);
+  const TrainResult r = tr.fit();
+  // The same users and the same figure as the brute-force helper's.
+  CHECK(r.popularity_valid.users == 150);
+  CHECK(r.popularity_valid.users == r.best_valid.users);
+  CHECK(r.popularity_valid.ndcg10() == Approx(popularity(d, Split::kValid, 150).ndcg10()));
+  CHECK(r.popularity_valid.mrr() == Approx(popularity(d, Split::kValid, 150).mrr()));
+  INFO("model " << r.best_valid.ndcg10() << ", popularity " << r.popularity_valid.ndcg10());
+  CHECK(r.best_valid.ndcg10() > 0.5);
+  CHECK(r.beats_popularity());
+}
+
+TEST_CASE("on sparse data where popularity knows what the model cannot learn the model does not beat it",
+          "[trainer][popularity]") {
+  const Dataset d = popular_untaught(300, 5);
+  for (TrainProtocol p : {TrainProtocol::kStrict, TrainProtocol::kDeployment}) {
+    TrainConfig t = short_run(20, 1);
+    t.protocol = p;
+    t.patience = 10;
+    t.negatives = 64;
+    t.eval_users = 0;  // every user validates: no second-last item trains, under either protocol
+    Trainer tr(tiny_config(), t, d);
+    const TrainResult r = tr.fit();
+    INFO("protocol " << train_protocol_name(p) << ": model " << r.best_valid.ndcg10() << " at epoch "
+                     << r.best_epoch << ", popularity " << r.popularity_valid.ndcg10());
+    CHECK(r.popularity_valid.users == 300);
+    CHECK(r.popularity_valid.ndcg10() > 0.3);
+    CHECK(r.best_valid.ndcg10() < 0.1);
+    CHECK_FALSE(r.beats_popularity());
+  }
+}
+
+TEST_CASE("the model beats popularity only with a strictly higher validation NDCG@10", "[trainer][popularity]") {
+  // 100 users; popularity hits 10 of them at rank 0 (NDCG sum 10), the
+  // model 10 + k; the noise margin is sqrt(20 + k) / 100.
+  auto result = [](int model_hits) {
+    TrainResult r;
+    for (int u = 0; u < 100; ++u) {
+      r.popularity_valid.add_rank(u < 10 ? 0 : 50);
+      r.best_valid.add_rank(u < model_hits ? 0 : 50);
+    }
+    return r;
+  };
+  CHECK(result(15).popularity_margin() == Approx(5.0 / 100));
+  CHECK_FALSE(result(9).beats_popularity());
+  CHECK_FALSE(result(10).beats_popularity());  // level is not better
+  CHECK(result(11).beats_popularity());        // within the margin, still better
+  CHECK_FALSE(TrainResult().beats_popularity());  // nothing validated: no hit on either side
+  CHECK(TrainResult().popularity_margin() == 0);
 }

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/crash_point.h"
+#include "base/random.h"
 #include "base/disk_fault.h"
 #include "service/service.h"
 #include "service/service_fixture.h"
@@ -124,6 +125,10 @@ TEST_CASE("a retrain job learns the sequential pattern and serves it", "[models]
   CHECK(job.history.size() == 30);
   REQUIRE(job.metrics);
   CHECK(job.metrics->valid.ndcg10() > 0.5);
+  // Popularity was ranked on the same validation items and lost.
+  CHECK(job.metrics->popularity_valid.users == job.metrics->valid.users);
+  CHECK(job.metrics->popularity_valid.ndcg10() < 0.2);
+  CHECK(job.decision.find("popularity") != std::string::npos);
   CHECK(rec->models().live_version() == "v1");
 
   // Stored user u5 watched i35..i12 (wrapping): next is i13.
@@ -160,6 +165,76 @@ TEST_CASE("a retrain job learns the sequential pattern and serves it", "[models]
   cold.user = "nobody";
   REQUIRE(rec->recommender().recommend(cold, &out).is_ok());
   CHECK(out.strategy == "popularity");
+}
+
+namespace {
+
+// Sparse events on which popularity knows what the model cannot learn
+// (the same as tests/model/trainer_test.cpp's): a user has one of 5
+// popular items, two items nobody else has, then two popular items (the
+// validation and test targets). The training parts hold a popular item only
+// as a sequence's first item, never as a target, so the model is never
+// taught to predict one, while popularity counts each about users / 5 times.
+void ingest_popular_untaught(Service& rec, int users) {
+  attnrec::Rng rng(5);
+  std::vector<EventInput> batch;
+  for (int u = 0; u < users; ++u) {
+    const std::string own = "r" + std::to_string(u) + "-";
+    int t = 0;
+    for (const std::string& item : {"p" + std::to_string(rng.below(5)), own + "a", own + "b",
+                                    "p" + std::to_string(rng.below(5)), "p" + std::to_string(rng.below(5))}) {
+      EventInput e;
+      e.user = "s" + std::to_string(u);
+      e.item = item;
+      e.ts_ms = 1700000000000 + t++ * 1000;
+      batch.push_back(e);
+    }
+  }
+  IngestResult r;
+  REQUIRE(rec.events().ingest(batch, &r).is_ok());
+}
+
+}  // namespace
+
+TEST_CASE("a model that does not beat popularity on validation is registered but not activated", "[models]") {
+  TempDir dir;
+  auto rec = open_at(dir.path());
+  ingest_popular_untaught(*rec, 300);
+
+  // No live model: popularity keeps serving, and the job says why.
+  const TrainJob first = train(*rec);
+  REQUIRE(first.metrics);
+  INFO(first.decision);
+  CHECK(first.metrics->popularity_valid.users == 300);
+  CHECK(first.metrics->popularity_valid.ndcg10() > 0.3);
+  CHECK(first.metrics->valid.ndcg10() < 0.1);
+  CHECK(first.version == "v1");
+  CHECK_FALSE(first.activated);
+  CHECK(first.decision.find("does not beat popularity") != std::string::npos);
+  CHECK(first.decision.find("the popularity fallback keeps serving") != std::string::npos);
+  CHECK(rec->models().live_version().empty());
+  RecommendRequest req;
+  req.user = "s0";
+  Recommendations out;
+  REQUIRE(rec->recommender().recommend(req, &out).is_ok());
+  CHECK(out.strategy == "popularity");
+  CHECK(out.model_version.empty());
+  std::vector<ModelRecord> records;
+  REQUIRE(rec->models().list(&records).is_ok());
+  CHECK(records.size() == 1);  // registered: it can still be activated by hand
+
+  // Forced, it serves; the next one that does not beat popularity leaves it.
+  const TrainJob forced = train(*rec, [](TrainOptions& o) { o.activate_always = true; });
+  CHECK(forced.activated);
+  CHECK(rec->models().live_version() == "v2");
+  const TrainJob third = train(*rec, [](TrainOptions& o) { o.train.seed = 8; });
+  INFO(third.decision);
+  CHECK_FALSE(third.activated);
+  CHECK(third.decision.find("live model v2 keeps serving") != std::string::npos);
+  CHECK(rec->models().live_version() == "v2");
+  REQUIRE(rec->recommender().recommend(req, &out).is_ok());
+  CHECK(out.strategy == "sasrec");
+  CHECK(out.model_version == "v2");
 }
 
 TEST_CASE("a recommendation right after an ingest reflects it, through the encoder cache", "[models]") {

@@ -25,10 +25,14 @@ TEST_CASE("the training report stays valid JSON when the loss diverges", "[train
   result.epochs.push_back(e);
   result.best_epoch = 1;
   result.stop_reason = "diverged";
+  result.best_valid = e.valid;
+  result.popularity_valid.add_rank(20);
   model::TestReport test;
   test.full.add_rank(3);
+  model::RankMetrics popularity_test;
+  popularity_test.add_rank(1);
 
-  const std::string text = service::train_report_json(config, train, "file.txt", result, test);
+  const std::string text = service::train_report_json(config, train, "file.txt", result, test, popularity_test);
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(text, ec);
   REQUIRE_FALSE(ec);
@@ -40,6 +44,11 @@ TEST_CASE("the training report stays valid JSON when the loss diverges", "[train
   CHECK(v.at("config").at("num_items") == 10);
   CHECK(v.at("test").at("full").at("hr@10").to_number<double>() == 1.0);
   CHECK(v.at("input") == "file.txt");
+  CHECK(v.at("popularity").at("valid").at("ndcg@10").to_number<double>() == 0.0);
+  CHECK(v.at("popularity").at("test").at("hr@10").to_number<double>() == 1.0);
+  // One user, one hit against none: better, within the noise of 1.
+  CHECK(v.at("popularity").at("margin").to_number<double>() == 1.0);
+  CHECK(v.at("beats_popularity") == true);
 }
 
 TEST_CASE("metrics JSON keeps six significant digits", "[train_report]") {
