@@ -43,8 +43,8 @@ Status decode_record(std::string_view id, std::string_view record, Item* item) {
 
 }  // namespace
 
-Catalog::Catalog(storage::Store& store, SearchIndex& search, const Config& config)
-    : store_(store), search_(search), config_(config) {
+Catalog::Catalog(storage::Store& store, SearchIndex& search, const Config& config, PublishFn publish)
+    : store_(store), search_(search), config_(config), publish_(std::move(publish)) {
   snapshot_.store(std::make_shared<const CatalogSnapshot>());
 }
 
@@ -91,6 +91,7 @@ Status Catalog::put(std::vector<Item> items) {
     items[i].updated_ms = now;
     records.emplace_back(items[i].id, encode_record(items[i]));
   }
+  if (publish_) return publish_(records);
   if (Status s = store_.put_catalog(records); !s.is_ok()) return s;
   std::vector<ViewChange> view;
   view.reserve(items.size());
@@ -98,6 +99,33 @@ Status Catalog::put(std::vector<Item> items) {
     const uint32_t id = store_.find_item(item.id);
     search_.upsert(id, item);
     view.emplace_back(id, std::make_shared<const Item>(std::move(item)));
+  }
+  update_view(std::move(view));
+  return Status::ok();
+}
+
+Status Catalog::apply_records(Records records) {
+  std::vector<std::pair<std::string, std::shared_ptr<Item>>> decoded;
+  decoded.reserve(records.size());
+  for (const auto& [id, record] : records) {
+    std::shared_ptr<Item> item;
+    if (!record.empty()) {
+      item = std::make_shared<Item>();
+      if (Status d = decode_record(id, record, item.get()); !d.is_ok()) return d;
+    }
+    decoded.emplace_back(id, std::move(item));
+  }
+  if (Status s = store_.put_catalog(records); !s.is_ok()) return s;
+  std::vector<ViewChange> view;
+  view.reserve(decoded.size());
+  for (auto& [id, item] : decoded) {
+    const uint32_t internal = store_.find_item(id);
+    if (item) {
+      search_.upsert(internal, *item);
+    } else {
+      search_.remove(internal);
+    }
+    view.emplace_back(internal, std::move(item));
   }
   update_view(std::move(view));
   return Status::ok();
@@ -117,6 +145,7 @@ Status Catalog::erase(std::string_view id) {
   // A tombstone, not a delete: the id and its events stay, and the item must
   // not come back into recommendations after a restart.
   const std::pair<std::string, std::string> tombstone{std::string(id), std::string()};
+  if (publish_) return publish_({&tombstone, 1});
   if (Status s = store_.put_catalog({&tombstone, 1}); !s.is_ok()) return s;
   update_view({{internal, nullptr}});
   search_.remove(internal);

@@ -9,11 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/published.h"
@@ -31,8 +34,15 @@ class SearchIndex;
 
 class Catalog {
  public:
+  // Records as the store keeps them: (item id, JSON; empty = deleted).
+  using Records = std::span<const std::pair<std::string, std::string>>;
+  // Cluster mode: where put and erase send their records instead of the
+  // store (service/cluster/catalog_log.h); the change reaches this catalog
+  // through apply_records.
+  using PublishFn = std::function<Status(Records)>;
+
   // Every reference must outlive this object.
-  Catalog(storage::Store& store, SearchIndex& search, const Config& config);
+  Catalog(storage::Store& store, SearchIndex& search, const Config& config, PublishFn publish = {});
 
   // Reads every stored record into the view and the search index (at start).
   Status load();
@@ -46,6 +56,10 @@ class Catalog {
   // Deletes the entry; the item is never recommended again until it is
   // re-created. kNotFound for an item without a catalog entry.
   Status erase(std::string_view id);
+
+  // Writes validated records to the store, the view and the search index
+  // (the cluster's catalog bucket applying a change).
+  Status apply_records(Records records);
 
   // --- the in-memory view, by internal item id ------------------------------
   // nullptr when the item has no catalog entry.
@@ -64,6 +78,7 @@ class Catalog {
   storage::Store& store_;
   SearchIndex& search_;
   const Config& config_;
+  const PublishFn publish_;
   mutable std::shared_mutex mu_;
   std::unordered_map<uint32_t, std::shared_ptr<const Item>> items_;  // guarded by mu_
   Published<CatalogSnapshot> snapshot_;  // replaced under mu_ (writers), read without it

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "service/clock.h"
+#include "service/cluster/catalog_log.h"
 #include "service/cluster/event_log.h"
 #include "service/cluster/shard_applier.h"
 #include "service/cluster/shards.h"
@@ -44,9 +45,16 @@ Status Service::load() {
   const ClusterConfig& cc = config_.cluster;
   if (cc.enabled()) {
     if (Status s = cluster::EventLog::open(cc, &event_log_); !s.is_ok()) return s;
+    if (Status s = cluster::CatalogLog::open(event_log_->jetstream(), event_log_->replicas(),
+                                             &catalog_log_);
+        !s.is_ok()) {
+      return s;
+    }
   }
 
-  catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_);
+  Catalog::PublishFn publish;
+  if (catalog_log_) publish = [this](Catalog::Records r) { return catalog_log_->publish(r); };
+  catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_, std::move(publish));
   models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);
   events_ = std::make_unique<Events>(
       *store_, popularity_, metrics_, config_, [this](uint64_t n) { models_->on_events(n); },
@@ -66,11 +74,15 @@ Status Service::load() {
         [this](std::vector<storage::Event> events) { return events_->apply_logged(std::move(events)); },
         [this](std::string_view user) { return events_->erase_logged(user); });
     if (Status s = applier_->start(); !s.is_ok()) return s;
+    catalog_log_->start([this](Catalog::Records r) { return catalog_->apply_records(r); });
   }
   return Status::ok();
 }
 
-bool Service::ready() const { return ready_ && (applier_ == nullptr || applier_->caught_up()); }
+bool Service::ready() const {
+  return ready_ && (applier_ == nullptr || applier_->caught_up()) &&
+         (catalog_log_ == nullptr || catalog_log_->caught_up());
+}
 
 ServiceStats Service::stats() const {
   const storage::Stats s = store_->stats();

@@ -27,6 +27,7 @@
 
 namespace attnrec::storage { class Store; }
 namespace attnrec::service::cluster {
+class CatalogLog;
 class EventLog;
 class ShardApplier;
 }  // namespace attnrec::service::cluster
@@ -83,6 +84,7 @@ class Service {
   // first and the log's pending appends finish while the parts still live.
   std::unique_ptr<cluster::EventLog> event_log_;
   std::unique_ptr<cluster::ShardApplier> applier_;
+  std::unique_ptr<cluster::CatalogLog> catalog_log_;
   bool ready_ = false;
 };
 

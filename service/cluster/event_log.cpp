@@ -127,6 +127,8 @@ Status EventLog::open(const ClusterConfig& config, std::unique_ptr<EventLog>* ou
   return Status::ok();
 }
 
+int EventLog::replicas() const { return default_replicas(config_); }
+
 Status EventLog::publish(const std::string& subject, const std::string& msg_id,
                          const std::string& payload, uint64_t* seq, bool* duplicate) {
   const auto deadline = std::chrono::steady_clock::now() + kPublishPatience;

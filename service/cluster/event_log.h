@@ -72,6 +72,8 @@ class EventLog {
 
   storage::nats::JetStream& jetstream() { return *js_; }
   const ClusterConfig& config() const { return config_; }
+  // The event stream's replicas (the catalog bucket takes as many).
+  int replicas() const;
 
  private:
   EventLog(const ClusterConfig& config, std::unique_ptr<storage::nats::JetStream> js);

@@ -17,6 +17,7 @@
 // asserts.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -197,6 +198,43 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
     REQUIRE(std::string(r["X-Attnrec-Node"]) == owner_name(user));
     r = proxy.get("/v1/search?q=a&user=" + in_query);
     REQUIRE(std::string(r["X-Attnrec-Node"]) == owner_name(user));
+  }
+
+  // The catalog is cluster-wide: an item put on node-1 is read from every
+  // node, a delete on node-2 is seen everywhere.
+  {
+    HttpClient one(local(cluster.node_port(1)));
+    const auto put_at = std::chrono::steady_clock::now();
+    const Response put = one.request("PUT", "/v1/items/film-1", R"({"title":"A film","tags":["drama"]})");
+    INFO(put.body());
+    REQUIRE(put.result_int() / 100 == 2);
+    // Read-your-writes on the node that took it.
+    REQUIRE(one.get("/v1/items/film-1").result_int() == 200);
+    double slowest_ms = 0;
+    for (int k = 2; k <= kNodes; ++k) {
+      HttpClient node(local(cluster.node_port(k)));
+      int status = 0;
+      for (int i = 0; i < 200 && status != 200; ++i) {
+        status = node.get("/v1/items/film-1").result_int();
+        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      REQUIRE(status == 200);
+      slowest_ms = std::max(slowest_ms, std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - put_at).count());
+    }
+    std::printf("cluster catalog: an upsert on node-1 was read on every node %.1f ms after it was sent\n",
+                slowest_ms);
+    HttpClient two(local(cluster.node_port(2)));
+    REQUIRE(two.request("DELETE", "/v1/items/film-1").result_int() / 100 == 2);
+    for (int k = 1; k <= kNodes; ++k) {
+      HttpClient node(local(cluster.node_port(k)));
+      int status = 0;
+      for (int i = 0; i < 200 && status != 404; ++i) {
+        status = node.get("/v1/items/film-1").result_int();
+        if (status != 404) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      REQUIRE(status == 404);
+    }
   }
 
   // Erasure: gone from the stream and from both views.
