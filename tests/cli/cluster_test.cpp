@@ -131,6 +131,18 @@ std::vector<std::string> history_items(int port, const std::string& user, int* s
   return items;
 }
 
+// GET `target` until it answers `want` (the views and the catalog apply
+// in the background), for about 5 s; the last response.
+Response get_until(HttpClient& client, const std::string& target, unsigned want) {
+  Response r;
+  for (int i = 0; i < 500; ++i) {
+    r = client.get(target);
+    if (r.result_int() == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases through the stream",
@@ -153,13 +165,7 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
   std::set<std::string> owners_seen;
   for (const std::string& u : users) {
     INFO(u);
-    // The views apply the stream in the background: wait for the owner's.
-    Response r;
-    for (int i = 0; i < 100; ++i) {
-      r = proxy.get("/v1/users/" + u + "/history");
-      if (r.result_int() == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const Response r = get_until(proxy, "/v1/users/" + u + "/history", 200);
     REQUIRE(r.result_int() == 200);
     REQUIRE(std::string(r["X-Attnrec-Node"]) == owner_name(u));
     owners_seen.insert(owner_name(u));
@@ -188,12 +194,7 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
     const Response put = proxy.request(
         "POST", "/v1/events", json::serialize(json::object{{"events", json::array{e}}}));
     REQUIRE(put.result_int() == 200);
-    Response r;
-    for (int i = 0; i < 100; ++i) {
-      r = proxy.get("/v1/users/" + in_path + "/history");
-      if (r.result_int() == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    Response r = get_until(proxy, "/v1/users/" + in_path + "/history", 200);
     REQUIRE(r.result_int() == 200);
     REQUIRE(std::string(r["X-Attnrec-Node"]) == owner_name(user));
     r = proxy.get("/v1/search?q=a&user=" + in_query);
@@ -213,12 +214,7 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
     double slowest_ms = 0;
     for (int k = 2; k <= kNodes; ++k) {
       HttpClient node(local(cluster.node_port(k)));
-      int status = 0;
-      for (int i = 0; i < 200 && status != 200; ++i) {
-        status = node.get("/v1/items/film-1").result_int();
-        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      REQUIRE(status == 200);
+      REQUIRE(get_until(node, "/v1/items/film-1", 200).result_int() == 200);
       slowest_ms = std::max(slowest_ms, std::chrono::duration<double, std::milli>(
                                             std::chrono::steady_clock::now() - put_at).count());
     }
@@ -228,12 +224,7 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
     REQUIRE(two.request("DELETE", "/v1/items/film-1").result_int() / 100 == 2);
     for (int k = 1; k <= kNodes; ++k) {
       HttpClient node(local(cluster.node_port(k)));
-      int status = 0;
-      for (int i = 0; i < 200 && status != 404; ++i) {
-        status = node.get("/v1/items/film-1").result_int();
-        if (status != 404) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      REQUIRE(status == 404);
+      REQUIRE(get_until(node, "/v1/items/film-1", 404).result_int() == 404);
     }
   }
 
