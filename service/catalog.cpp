@@ -145,11 +145,7 @@ Status Catalog::erase(std::string_view id) {
   // A tombstone, not a delete: the id and its events stay, and the item must
   // not come back into recommendations after a restart.
   const std::pair<std::string, std::string> tombstone{std::string(id), std::string()};
-  if (publish_) return publish_({&tombstone, 1});
-  if (Status s = store_.put_catalog({&tombstone, 1}); !s.is_ok()) return s;
-  update_view({{internal, nullptr}});
-  search_.remove(internal);
-  return Status::ok();
+  return publish_ ? publish_({&tombstone, 1}) : apply_records({&tombstone, 1});
 }
 
 std::shared_ptr<const Item> Catalog::find(uint32_t item) const {

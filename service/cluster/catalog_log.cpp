@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "service/cluster/retry.h"
+#include "service/cluster/shards.h"
 #include "storage/nats/jetstream.h"
 
 namespace attnrec::service::cluster {
@@ -13,35 +15,6 @@ namespace {
 constexpr std::chrono::milliseconds kWatchWait{250};
 constexpr std::chrono::milliseconds kRetryWait{500};
 constexpr std::chrono::milliseconds kApplyWait{10000};
-constexpr std::chrono::milliseconds kStartPatience{60000};
-
-std::string to_hex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * s.size());
-  for (const unsigned char c : s) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
-bool from_hex(std::string_view s, std::string* out) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (s.empty() || s.size() % 2 != 0) return false;
-  out->clear();
-  for (size_t i = 0; i < s.size(); i += 2) {
-    const int hi = nibble(s[i]);
-    const int lo = nibble(s[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -57,15 +30,11 @@ Status CatalogLog::open(storage::nats::JetStream& js, int replicas, std::unique_
   // The nodes of a new cluster all create the bucket at once, and a
   // JetStream cluster electing leaders answers late: bind again until the
   // bucket answers, for as long as a node waits for the event stream.
-  const auto deadline = std::chrono::steady_clock::now() + kStartPatience;
-  for (;;) {
-    const Status s = js.key_value(kCatalogBucket, replicas, &kv);
-    if (s.is_ok()) break;
-    if (s.code() == Status::Code::kInvalidArgument || std::chrono::steady_clock::now() >= deadline) {
-      return s;
-    }
-    std::this_thread::sleep_for(kRetryWait);
-  }
+  const Status s = retry_for(
+      kStartPatience, [&] { return js.key_value(kCatalogBucket, replicas, &kv); },
+      [](const Status& st) { return st.code() != Status::Code::kInvalidArgument; },
+      [](int) { return kRetryWait; });
+  if (!s.is_ok()) return s;
   out->reset(new CatalogLog(std::move(kv)));
   return Status::ok();
 }

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <random>
-#include <thread>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -12,6 +10,7 @@
 #include <xxhash.h>
 
 #include "service/cluster/log_codec.h"
+#include "service/cluster/retry.h"
 #include "service/cluster/shards.h"
 #include "storage/nats/jetstream.h"
 
@@ -24,18 +23,8 @@ namespace {
 // request is answered 503; and the wait for each PubAck.
 constexpr std::chrono::milliseconds kPublishPatience{10000};
 constexpr std::chrono::milliseconds kPubAckWait{2000};
-// How long a starting node waits for the JetStream cluster to answer.
-constexpr std::chrono::milliseconds kStartPatience{60000};
 // Publishes wait on the network, not the CPU: more threads than cores.
 constexpr int kPublishThreads = 32;
-
-std::string random_prefix() {
-  std::random_device rd;
-  const uint64_t r = (uint64_t(rd()) << 32) ^ rd();
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "~%016llx.", static_cast<unsigned long long>(r));
-  return buf;
-}
 
 // The message id of one user's events: the event's own id for one, a hash
 // of the ids (with their count) for more.
@@ -97,7 +86,7 @@ EventLog::EventLog(const ClusterConfig& config, std::unique_ptr<storage::nats::J
     : config_(config),
       js_(std::move(js)),
       pool_(std::make_unique<boost::asio::thread_pool>(kPublishThreads)),
-      id_prefix_(random_prefix()) {}
+      id_prefix_("~" + random_token() + ".") {}
 
 EventLog::~EventLog() {
   pool_->join();  // every queued append finishes and calls its done
@@ -114,15 +103,12 @@ Status EventLog::open(const ClusterConfig& config, std::unique_ptr<EventLog>* ou
   // A JetStream cluster electing its leaders (a server just restarted, or
   // all of them starting) answers stream requests late or not at all for a
   // while: wait that out rather than fail the node's start.
-  const auto deadline = std::chrono::steady_clock::now() + kStartPatience;
-  for (;;) {
-    const Status s = js->ensure_stream(kEventStream, subjects, default_replicas(config));
-    if (s.is_ok()) break;
-    if (s.code() != Status::Code::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
-      return s;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  const Status s = retry_for(
+      kStartPatience,
+      [&] { return js->ensure_stream(kEventStream, subjects, default_replicas(config)); },
+      [](const Status& st) { return st.code() == Status::Code::kUnavailable; },
+      [](int) { return std::chrono::milliseconds(500); });
+  if (!s.is_ok()) return s;
   out->reset(new EventLog(config, std::move(js)));
   return Status::ok();
 }
@@ -131,23 +117,17 @@ int EventLog::replicas() const { return default_replicas(config_); }
 
 Status EventLog::publish(const std::string& subject, const std::string& msg_id,
                          const std::string& payload, uint64_t* seq, bool* duplicate) {
-  const auto deadline = std::chrono::steady_clock::now() + kPublishPatience;
-  for (int attempt = 0;; ++attempt) {
-    storage::nats::PubAck ack;
-    Status s = js_->publish(subject, msg_id, payload, kPubAckWait, &ack);
-    if (s.is_ok()) {
-      *seq = ack.stream_seq;
-      *duplicate = ack.duplicate;
-      return s;
-    }
-    // kNotFound is "no responders": during a leader election the stream
-    // answers nobody. Both it and a timeout are worth the same msg_id again.
-    const bool transient = s.code() == Status::Code::kUnavailable || s.is_not_found();
-    if (!transient || std::chrono::steady_clock::now() >= deadline) {
-      return Status::unavailable("the event log did not take the events: " + s.message());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50 * (attempt + 1), 500)));
-  }
+  storage::nats::PubAck ack;
+  // kNotFound is "no responders": during a leader election the stream
+  // answers nobody. Both it and a timeout are worth the same msg_id again.
+  const Status s = retry_for(
+      kPublishPatience, [&] { return js_->publish(subject, msg_id, payload, kPubAckWait, &ack); },
+      [](const Status& st) { return st.code() == Status::Code::kUnavailable || st.is_not_found(); },
+      [](int n) { return std::chrono::milliseconds(std::min(50 * (n + 1), 500)); });
+  if (!s.is_ok()) return Status::unavailable("the event log did not take the events: " + s.message());
+  *seq = ack.stream_seq;
+  *duplicate = ack.duplicate;
+  return s;
 }
 
 Status EventLog::append(std::vector<storage::Event> events, AppendResult* result) {

@@ -1,8 +1,6 @@
 #include "service/cluster/shard_applier.h"
 
 #include <chrono>
-#include <cstdio>
-#include <random>
 #include <utility>
 
 #include "base/log.h"
@@ -24,13 +22,6 @@ constexpr int kFetchFailuresBeforeReopen = 5;
 constexpr int kEmptyFetchesBeforeCheck = 4;  // a second of kFetchWait
 constexpr std::chrono::milliseconds kConsumerInactive{30000};
 
-std::string random_hex() {
-  std::random_device rd;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
-  return buf;
-}
-
 std::string applied_key(uint32_t shard) { return "cluster.applied." + std::to_string(shard); }
 
 }  // namespace
@@ -40,7 +31,7 @@ ShardApplier::ShardApplier(storage::nats::JetStream& js, storage::Store& store, 
     : js_(js),
       store_(store),
       node_(std::move(node)),
-      nonce_(random_hex()),
+      nonce_(random_token()),
       apply_(std::move(apply)),
       erase_(std::move(erase)) {
   for (const uint32_t s : shards) shards_.push_back({s, 0, false});

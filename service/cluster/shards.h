@@ -30,6 +30,14 @@ std::string shard_subject(uint32_t shard);
 // The shards node `node` of `nodes` keeps a view of (owned, then stood by
 // for), ascending within each; every shard once when nodes == 1.
 std::vector<uint32_t> viewed_shards(uint32_t node, uint32_t nodes, uint32_t shards);
+// Lowercase hex of the bytes of `s`, and back (false for anything that is
+// not an even number of lowercase hex digits): ids made legal as subject
+// tokens and bucket keys.
+std::string to_hex(std::string_view s);
+bool from_hex(std::string_view hex, std::string* out);
+// 16 random hex digits, for names unique to this process.
+std::string random_token();
+
 // The node index that owns `shard`.
 inline uint32_t owner_of(uint32_t shard, uint32_t nodes) { return shard % nodes; }
 

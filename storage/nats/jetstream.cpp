@@ -416,16 +416,6 @@ Status JetStream::check_consumer(std::string_view stream, std::string_view durab
   return from_nats(s, jerr, "look up " + what);
 }
 
-Status JetStream::delete_consumer(std::string_view stream, std::string_view durable) {
-  const std::string name(stream);
-  const std::string consumer(durable);
-  jsOptions jo = rep_->api_options();
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s = js_DeleteConsumer(rep_->js.get(), name.c_str(), consumer.c_str(), &jo, &jerr);
-  if (s != NATS_OK && (jerr == JSConsumerNotFoundErr || s == NATS_NOT_FOUND)) return Status::ok();
-  return from_nats(s, jerr, "delete consumer " + quoted(consumer) + " of stream " + quoted(name));
-}
-
 Status JetStream::purge(std::string_view stream, std::string_view subject, uint64_t before_seq) {
   const std::string name(stream);
   const std::string subj(subject);

@@ -111,7 +111,7 @@ struct ConsumerOptions {
   // Where a new consumer starts: 0 = the stream's first message, else this
   // stream sequence (a consumer that keeps its position elsewhere, such as
   // a node's applied sequence in its store). An existing consumer's start
-  // cannot be changed: delete it first (JetStream::delete_consumer).
+  // cannot be changed: make one under a new name.
   uint64_t start_seq = 0;
   // True: acking a message acks every earlier one too (ack the last of a
   // batch, one round trip); false: each message is acked on its own.
@@ -243,10 +243,6 @@ class JetStream {
   // consumer with one in-memory replica is gone once its server restarts,
   // and fetching from it then only times out).
   Status check_consumer(std::string_view stream, std::string_view durable);
-
-  // Deletes the durable consumer; ok when there is none of that name.
-  // Precondition: no Consumer bound to it alive in this process.
-  Status delete_consumer(std::string_view stream, std::string_view durable);
 
   // Removes from `stream` every message whose subject matches `subject`
   // (wildcards allowed), and only those; with `before_seq` > 0 only those

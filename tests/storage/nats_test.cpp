@@ -319,7 +319,7 @@ TEST_CASE("nats: purge below a sequence keeps the subject's later messages") {
   CHECK(got[2].payload() == "u1-after");
 }
 
-TEST_CASE("nats: a consumer deleted and made again from a start sequence delivers from there") {
+TEST_CASE("nats: a consumer made from a start sequence delivers from there") {
   auto server = server_or_skip();
   if (!server) return;
   auto js = connect_to(*server);
@@ -339,10 +339,9 @@ TEST_CASE("nats: a consumer deleted and made again from a start sequence deliver
   }
   require_ok(js->check_consumer("EVENTS", "view"));
   CHECK(js->check_consumer("EVENTS", "nosuch").is_not_found());
-  // Deleting one that does not exist is ok; the existing one goes.
-  require_ok(js->delete_consumer("EVENTS", "nosuch"));
-  require_ok(js->delete_consumer("EVENTS", "view"));
-  CHECK(js->check_consumer("EVENTS", "view").is_not_found());
+  // A new consumer from after what "view" acked, as a node makes one from
+  // its store's applied sequence.
+  o.durable = "view-2";
   o.start_seq = 4;
   std::unique_ptr<Consumer> c;
   require_ok(js->pull_consumer(o, &c));
