@@ -141,6 +141,27 @@ Status copy_file_durably(const std::string& from, const std::string& to) {
   return s.is_ok() ? f->commit() : s;
 }
 
+Status read_file(const std::string& path, std::string* bytes) {
+  bytes->clear();
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    const int err = errno;
+    if (err == ENOENT) return Status::not_found(path + ": no such file");
+    return io_error(path, "cannot open", err);
+  }
+  std::string chunk(1 << 16, '\0');
+  Status s;
+  for (;;) {
+    const ssize_t n = ::read(in, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) s = io_error(path, "read failed", errno);
+    if (n <= 0) break;
+    bytes->append(chunk.data(), size_t(n));
+  }
+  ::close(in);
+  return s;
+}
+
 Status create_directories_durably(const std::string& dir) {
   fs::path sofar;
   for (const fs::path& part : fs::path(dir)) {

@@ -62,6 +62,10 @@ Status write_file_durably(const std::string& path, std::string_view bytes);
 // not exist.
 Status copy_file_durably(const std::string& from, const std::string& to);
 
+// The whole of `path` (any file, read back): kNotFound when it does not
+// exist, kIOError naming it when it cannot be read.
+Status read_file(const std::string& path, std::string* bytes);
+
 // mkdir -p, with the parent of every directory it creates fsynced, so the
 // new directories survive a power loss too.
 Status create_directories_durably(const std::string& dir);

@@ -68,6 +68,7 @@ struct TrainFlags {
   std::string protocol{m::train_protocol_name(train.protocol)};
   std::string positive_types{m::kDefaultPositiveTypes};
   std::string negative_types{m::kDefaultNegativeTypes};
+  service::ClusterConfig cluster;  // --nats: the cluster's trainer
   bool quiet = false;
 };
 
@@ -153,8 +154,32 @@ void run_train_store(const TrainFlags& f, const m::Config& c, const m::TrainConf
   service::Config config;
   config.data_dir = f.data_dir;
   config.types = types;
+  if (f.cluster.enabled()) {
+    // One view of every shard: DIR keeps it between runs, so each run
+    // replays only what came since the last.
+    config.cluster = f.cluster;
+    config.cluster.node = "trainer";
+    config.cluster.nodes = {config.cluster.node};
+    config.cluster.trainer = true;
+  }
   std::unique_ptr<service::Service> svc;
   if (const Status s = service::Service::open(config, &svc); !s.is_ok()) fail(s.message());
+  if (f.cluster.enabled()) {
+    std::cerr << "catching up with the cluster's events, catalog and active model...\n";
+    const auto start = std::chrono::steady_clock::now();
+    auto said = start;
+    while (!svc->ready()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (std::chrono::steady_clock::now() - said > std::chrono::seconds(10)) {
+        said = std::chrono::steady_clock::now();
+        std::cerr << "  " << svc->stats().events << " events so far\n";
+      }
+    }
+    const std::string active = svc->models().live_version();
+    std::cerr << "caught up in "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s; "
+              << "the cluster's active model: " << (active.empty() ? "none" : active) << "\n";
+  }
   const service::ServiceStats stats = svc->stats();
   std::cerr << "store: " << stats.users << " users, " << stats.items << " items, " << stats.events
             << " events (" << f.data_dir << ")\n";
@@ -192,6 +217,9 @@ void run_train(const TrainFlags& f) {
   config.attention = *m::parse_attention(f.attention);
   train.protocol = *m::parse_train_protocol(f.protocol);  // CLI checked the name
   const m::TypePolicy types = parse_types(f.positive_types, f.negative_types);
+  if (f.cluster.enabled() && f.data_dir.empty()) {
+    fail("train --nats needs --data-dir DIR: the trainer keeps its view of the cluster there");
+  }
   if (!f.data_dir.empty()) {
     if (!f.input.empty()) fail("give either --input FILE or --data-dir DIR, not both");
     run_train_store(f, config, train, types);
@@ -250,6 +278,17 @@ void add_train(CLI::App& app) {
                  "Train from the store in DIR instead: registers a new model version and activates it "
                  "unless it is worse than the live one (see --activate); the service must not be running on DIR");
   c->add_option("--out", f->out, "Model file to write (MODEL.json gets the report); with --data-dir, a copy");
+  c->add_option("--nats", f->cluster.nats,
+                 "With --data-dir: train for the cluster on these NATS JetStream servers (nats://HOST:PORT,...): "
+                 "DIR becomes a view of every shard, and a model activated by --activate is published to every node")
+      ->delimiter(',');
+  c->add_option("--shards", f->cluster.shards, "With --nats: the cluster's user shards (as its nodes' --shards)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  c->add_option("--nats-replicas", f->cluster.replicas,
+                 "With --nats: replicas of the cluster's streams; 0 = min(3, servers in --nats)")
+      ->check(CLI::Range(0, 5))
+      ->capture_default_str();
   c->add_option("--activate", f->activate, "With --data-dir: always | if_not_worse")
       ->check(CLI::IsMember({"always", "if_not_worse"}))->capture_default_str();
   c->add_option("--protocol", f->protocol,

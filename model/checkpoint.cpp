@@ -2,9 +2,6 @@
 
 #include <bit>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/durable_file.h"
 
@@ -100,18 +97,12 @@ Status save_checkpoint(const Model& model, const std::string& path) {
 
 Result<std::shared_ptr<const Model>> load_checkpoint(const std::string& path,
                                                      const IndexOptions& index) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
-      return Status::not_found(path + ": cannot open model file (it does not exist)");
-    }
-    return Status::io_error(path + ": cannot open model file");
+  std::string bytes;
+  if (Status s = read_file(path, &bytes); !s.is_ok()) {
+    if (s.is_not_found()) return Status::not_found(path + ": cannot open model file (it does not exist)");
+    return s;
   }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) return Status::io_error(path + ": read error");
-  return parse_checkpoint(ss.str(), path, index);
+  return parse_checkpoint(bytes, path, index);
 }
 
 Result<std::shared_ptr<const Model>> parse_checkpoint(const std::string& b,

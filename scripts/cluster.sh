@@ -6,6 +6,8 @@
 #                                         once every node serves
 #   scripts/cluster.sh start nats-K DIR   (re)start one nats-server, K from 1
 #   scripts/cluster.sh start node-K DIR   (re)start one attnrec node on its data directory
+#   scripts/cluster.sh train DIR [ARGS]   train for the cluster and publish to every node:
+#                                         attnrec train --data-dir DIR/trainer --nats ... ARGS
 #   scripts/cluster.sh down DIR           stop all (SIGTERM, then SIGKILL after 10 s)
 #
 # DIR keeps each process's configuration, data, log (K.log) and pid file
@@ -22,7 +24,7 @@ base="${PORT_BASE:-18000}"
 shards="${SHARDS:-16}"
 
 usage() {
-  sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -198,6 +200,16 @@ case "$cmd" in
         { grep -v 'info request ' "$dir/$what.log" | tail -20 >&2; exit 1; }
     fi
     echo "$what started"
+    ;;
+  train)
+    [ $# -ge 2 ] || usage
+    dir="$(cd "$2" && pwd)"; shift 2
+    [ -f "$dir/size" ] || { echo "cluster.sh: $dir has no cluster (run up first)" >&2; exit 1; }
+    n="$(cat "$dir/size")"; urls=""
+    for ((k = 1; k <= n; k++)); do urls+="${urls:+,}nats://127.0.0.1:$((base + 100 + k))"; done
+    # The trainer's view of every shard stays in DIR/trainer: the next run
+    # replays only the events that came since.
+    exec "$bin" train --data-dir "$dir/trainer" --nats "$urls" --shards "$shards" "$@"
     ;;
   down)
     [ $# -eq 2 ] || usage

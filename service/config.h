@@ -30,6 +30,10 @@ struct ClusterConfig {
   std::string node;                // this node's name, one of `nodes`
   uint32_t shards = 16;            // fixed when the cluster is created; at least nodes.size()
   int replicas = 0;                // of the event stream; 0 = min(3, nats.size())
+  // `attnrec train --nats`: views every shard, answers no requests, and
+  // publishes the models it activates (service/cluster/model_log.h);
+  // `nodes` is then just {node}.
+  bool trainer = false;
   bool enabled() const { return !nats.empty(); }
 };
 

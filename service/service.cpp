@@ -6,6 +6,7 @@
 #include "service/clock.h"
 #include "service/cluster/catalog_log.h"
 #include "service/cluster/event_log.h"
+#include "service/cluster/model_log.h"
 #include "service/cluster/shard_applier.h"
 #include "service/cluster/shards.h"
 #include "storage/store.h"
@@ -50,12 +51,23 @@ Status Service::load() {
         !s.is_ok()) {
       return s;
     }
+    if (Status s = cluster::ModelLog::open(event_log_->jetstream(), event_log_->replicas(), cc.node, &model_log_);
+        !s.is_ok()) {
+      return s;
+    }
+    if (Status s = model_log_->agree_shards(cc.shards); !s.is_ok()) return s;
   }
 
   Catalog::PublishFn publish;
   if (catalog_log_) publish = [this](Catalog::Records r) { return catalog_log_->publish(r); };
   catalog_ = std::make_unique<Catalog>(*store_, search_index_, config_, std::move(publish));
-  models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_);
+  ModelRole role = ModelRole::kLocal;
+  ModelLifecycle::PublishFn publish_model;
+  if (cc.enabled()) role = cc.trainer ? ModelRole::kTrainer : ModelRole::kFollower;
+  if (cc.trainer) {
+    publish_model = [this](const ModelRecord& r, const std::string& bytes) { return model_log_->publish(r, bytes); };
+  }
+  models_ = std::make_unique<ModelLifecycle>(*store_, live_, config_, role, std::move(publish_model));
   events_ = std::make_unique<Events>(
       *store_, popularity_, metrics_, config_, [this](uint64_t n) { models_->on_events(n); },
       [this](uint32_t user) { encoder_cache_.invalidate(user); }, event_log_.get());
@@ -75,13 +87,19 @@ Status Service::load() {
         [this](std::string_view user) { return events_->erase_logged(user); });
     if (Status s = applier_->start(); !s.is_ok()) return s;
     catalog_log_->start([this](Catalog::Records r) { return catalog_->apply_records(r); });
+    model_log_->start([this](const std::string& version) {
+      return models_->follow(version, [this](std::string_view v, ModelRecord* r, std::string* bytes) {
+        return model_log_->fetch(v, r, bytes);
+      });
+    });
   }
   return Status::ok();
 }
 
 bool Service::ready() const {
   return ready_ && (applier_ == nullptr || applier_->caught_up()) &&
-         (catalog_log_ == nullptr || catalog_log_->caught_up());
+         (catalog_log_ == nullptr || catalog_log_->caught_up()) &&
+         (model_log_ == nullptr || model_log_->caught_up());
 }
 
 ServiceStats Service::stats() const {

@@ -29,6 +29,7 @@ namespace attnrec::storage { class Store; }
 namespace attnrec::service::cluster {
 class CatalogLog;
 class EventLog;
+class ModelLog;
 class ShardApplier;
 }  // namespace attnrec::service::cluster
 
@@ -58,7 +59,8 @@ class Service {
   Metrics& metrics() const { return metrics_; }
 
   // True once open() has finished and the service can answer; in cluster
-  // mode also once the node's views have caught up with the event log.
+  // mode also once the node's views have caught up with the event log and
+  // the catalog, and it has followed the cluster's active model.
   bool ready() const;
   ServiceStats stats() const;
 
@@ -85,6 +87,7 @@ class Service {
   std::unique_ptr<cluster::EventLog> event_log_;
   std::unique_ptr<cluster::ShardApplier> applier_;
   std::unique_ptr<cluster::CatalogLog> catalog_log_;
+  std::unique_ptr<cluster::ModelLog> model_log_;
   bool ready_ = false;
 };
 

@@ -177,6 +177,10 @@ class Store {
   // is no delete: a caller that retires an item upserts its own tombstone
   // (any record, the empty one included, is kept and scanned as given).
   virtual Status put_catalog(std::span<const std::pair<std::string, std::string>> records) = 0;
+  // Gives every item of `items` that has none an id, without an event or a
+  // catalog record (a cluster node maps a model's items onto its own ids
+  // before it has seen their events), atomically.
+  virtual Status add_items(std::span<const std::string> items) = 0;
   // Every catalog record, in internal id order.
   virtual Status scan_catalog(
       const std::function<void(uint32_t item, std::string_view item_id,

@@ -115,15 +115,20 @@ Status EventLog::open(const ClusterConfig& config, std::unique_ptr<EventLog>* ou
 
 int EventLog::replicas() const { return default_replicas(config_); }
 
+Status publish_patiently(storage::nats::JetStream& js, std::string_view subject, std::string_view msg_id,
+                         std::string_view payload, storage::nats::PubAck* ack) {
+  // kNotFound is "no responders": during a leader election the stream
+  // answers nobody. Both it and a timeout are worth the same msg_id again.
+  return retry_for(
+      kPublishPatience, [&] { return js.publish(subject, msg_id, payload, kPubAckWait, ack); },
+      [](const Status& st) { return st.code() == Status::Code::kUnavailable || st.is_not_found(); },
+      [](int n) { return std::chrono::milliseconds(std::min(50 * (n + 1), 500)); });
+}
+
 Status EventLog::publish(const std::string& subject, const std::string& msg_id,
                          const std::string& payload, uint64_t* seq, bool* duplicate) {
   storage::nats::PubAck ack;
-  // kNotFound is "no responders": during a leader election the stream
-  // answers nobody. Both it and a timeout are worth the same msg_id again.
-  const Status s = retry_for(
-      kPublishPatience, [&] { return js_->publish(subject, msg_id, payload, kPubAckWait, &ack); },
-      [](const Status& st) { return st.code() == Status::Code::kUnavailable || st.is_not_found(); },
-      [](int n) { return std::chrono::milliseconds(std::min(50 * (n + 1), 500)); });
+  const Status s = publish_patiently(*js_, subject, msg_id, payload, &ack);
   if (!s.is_ok()) return Status::unavailable("the event log did not take the events: " + s.message());
   *seq = ack.stream_seq;
   *duplicate = ack.duplicate;

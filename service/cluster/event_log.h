@@ -32,7 +32,10 @@
 #include "storage/store.h"
 
 namespace boost::asio { class thread_pool; }
-namespace attnrec::storage::nats { class JetStream; }
+namespace attnrec::storage::nats {
+class JetStream;
+struct PubAck;
+}  // namespace attnrec::storage::nats
 
 namespace attnrec::service::cluster {
 
@@ -45,6 +48,12 @@ struct AppendResult {
 // kInvalidArgument, saying what, unless: nodes non-empty with distinct
 // names of 1-64 [A-Za-z0-9_-], node one of them, 1 <= nodes <= shards <= 4096.
 Status check_config(const ClusterConfig& config);
+
+// Publishes one message, retrying for up to 10 s a publish that found no
+// stream leader or timed out (a nats-server failing over); `msg_id` makes
+// the retry safe. The last failure after that (kUnavailable mostly).
+Status publish_patiently(storage::nats::JetStream& js, std::string_view subject, std::string_view msg_id,
+                         std::string_view payload, storage::nats::PubAck* ack);
 
 class EventLog {
  public:

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/durable_file.h"
 #include "base/log.h"
 #include "model/checkpoint.h"
 #include "model/evaluator.h"
@@ -12,11 +13,19 @@
 #include "service/training/store_dataset.h"
 #include "service/training/train_run.h"
 #include "service/validate.h"
+#include "storage/store.h"
 
 namespace attnrec::service {
 
-ModelLifecycle::ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config)
-    : store_(store), live_(live), config_(config), registry_(store, config.data_dir), journal_(store) {}
+ModelLifecycle::ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config, ModelRole role,
+                               PublishFn publish)
+    : store_(store),
+      live_(live),
+      config_(config),
+      role_(role),
+      publish_(std::move(publish)),
+      registry_(store, config.data_dir),
+      journal_(store) {}
 
 ModelLifecycle::~ModelLifecycle() {
   {
@@ -35,7 +44,11 @@ Status ModelLifecycle::start() {
         return run_job(options, trigger, ctx);
       },
       &journal_);
-  if (config_.retrain_every_minutes > 0 || config_.retrain_every_events > 0) {
+  const bool scheduled = config_.retrain_every_minutes > 0 || config_.retrain_every_events > 0;
+  if (scheduled && role_ == ModelRole::kFollower) {
+    log::warn("retrain_every_minutes and retrain_every_events are ignored on a cluster node: "
+              "`attnrec train --nats` trains for the cluster");
+  } else if (scheduled) {
     scheduler_ = std::thread([this] { schedule_loop(); });
   }
   return Status::ok();
@@ -96,23 +109,67 @@ std::string ModelLifecycle::live_version() const {
 
 Status ModelLifecycle::list(std::vector<ModelRecord>* records) const { return registry_.list(records); }
 
+Status ModelLifecycle::refuse_follower(std::string_view what) const {
+  if (role_ != ModelRole::kFollower) return Status::ok();
+  return Status::conflict("this node is in cluster mode, where `attnrec train --nats` " + std::string(what) +
+                          " for every node; this node serves the cluster's active model");
+}
+
 Status ModelLifecycle::activate(std::string_view version) {
+  if (Status s = refuse_follower("activates models"); !s.is_ok()) return s;
   std::lock_guard lock(activate_mu_);
   ModelRecord record;
   if (Status s = registry_.get(version, &record); !s.is_ok()) return s;
-  auto net = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
+  const std::string path = registry_.checkpoint_path(version);
+  auto net = model::load_checkpoint(path, config_.item_index);
   if (!net) {
     return Status::conflict("model " + quoted(version) + " cannot be loaded, the live model keeps serving: " +
                             net.error());
   }
-  auto serving = make_serving_model(net.value(), std::string(version), record.valid_ndcg, record.created_ms, store_);
+  if (role_ == ModelRole::kTrainer) {
+    // The cluster first: a version it did not take is active nowhere.
+    std::string bytes;
+    if (Status s = read_file(path, &bytes); !s.is_ok()) return s;
+    if (Status s = publish_(record, bytes); !s.is_ok()) return s;
+  }
+  return make_live(version, record, net.value());
+}
+
+Status ModelLifecycle::make_live(std::string_view version, const ModelRecord& record,
+                                 std::shared_ptr<const model::Model> net) {
+  auto serving = make_serving_model(std::move(net), std::string(version), record.valid_ndcg, record.created_ms,
+                                    store_);
   if (Status s = registry_.set_active(version); !s.is_ok()) return s;
   // Requests that loaded the old model finish with it; new ones see this one.
   live_.store(std::move(serving));
   return Status::ok();
 }
 
+Status ModelLifecycle::follow(std::string_view version, const FetchFn& fetch) {
+  std::lock_guard lock(activate_mu_);
+  if (live_version() == version) return Status::ok();
+  ModelRecord record;
+  std::shared_ptr<const model::Model> net;
+  if (registry_.get(version, &record).is_ok()) {
+    // Had before (a rollback to it, or a restart): no fetch.
+    auto loaded = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
+    if (loaded) net = loaded.value();
+  }
+  if (net == nullptr) {
+    std::string bytes;
+    if (Status s = fetch(version, &record, &bytes); !s.is_ok()) return s;
+    auto parsed = model::parse_checkpoint(bytes, "model " + std::string(version) + " from the cluster",
+                                          config_.item_index);
+    if (!parsed) return parsed.status();
+    net = parsed.value();
+    if (Status s = registry_.add_external(record, bytes); !s.is_ok()) return s;
+  }
+  if (Status s = store_.add_items(net->item_ids()); !s.is_ok()) return s;
+  return make_live(version, record, std::move(net));
+}
+
 Status ModelLifecycle::start_training(const TrainOptions& options, std::string* job_id) {
+  if (Status s = refuse_follower("trains models"); !s.is_ok()) return s;
   if (Status s = options.validate(); !s.is_ok()) return s;
   *job_id = jobs_->submit(options, "api");
   return Status::ok();
@@ -123,6 +180,7 @@ Status ModelLifecycle::job(std::string_view id, TrainJob* job) const { return jo
 Status ModelLifecycle::cancel(std::string_view id) { return jobs_->cancel(id); }
 
 Status ModelLifecycle::train_now(const TrainOptions& options, JobContext& ctx) {
+  if (Status s = refuse_follower("trains models"); !s.is_ok()) return s;
   ctx.update([&](TrainJob& j) {
     j.trigger = "cli";
     j.options = options;
@@ -233,6 +291,7 @@ Status ModelLifecycle::run_job(const TrainOptions& options, const std::string& t
     decision = buf;
   }
   const Status activated = activate ? this->activate(version) : Status::ok();
+  if (activated.is_ok() && activate && role_ == ModelRole::kTrainer) decision += "; published to the cluster";
   ctx.update([&](TrainJob& j) {
     j.version = version;
     j.activated = activate && activated.is_ok();

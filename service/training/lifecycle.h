@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,10 +34,27 @@ namespace attnrec::service {
 
 struct Config;
 
+// Cluster mode (service/cluster/model_log.h) shares models through the
+// cluster; how this process takes part:
+//   kLocal     no cluster: trains, registers and activates its own models
+//   kTrainer   `attnrec train --nats`: trains like kLocal, and a version it
+//              activates is published as the cluster's active one first
+//   kFollower  a serving node: never trains or activates by itself; it
+//              follows the cluster's active version (follow())
+enum class ModelRole { kLocal, kTrainer, kFollower };
+
 class ModelLifecycle {
  public:
-  // Every reference must outlive this object.
-  ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config);
+  // Publishes a version, its record and checkpoint bytes, as the cluster's
+  // active model (kTrainer).
+  using PublishFn = std::function<Status(const ModelRecord& record, const std::string& checkpoint)>;
+  // A version's record and checkpoint bytes as the cluster has them.
+  using FetchFn = std::function<Status(std::string_view version, ModelRecord* record, std::string* checkpoint)>;
+
+  // Every reference must outlive this object. `publish` is needed by
+  // kTrainer only.
+  ModelLifecycle(storage::Store& store, LiveModel& live, const Config& config,
+                 ModelRole role = ModelRole::kLocal, PublishFn publish = {});
   // Stops the schedule and cancels a running job (waiting for it).
   ~ModelLifecycle();
   ModelLifecycle(const ModelLifecycle&) = delete;
@@ -58,8 +76,19 @@ class ModelLifecycle {
   Status list(std::vector<ModelRecord>* records) const;
   // Loads the version and swaps it in atomically; on any failure the live
   // model keeps serving. kNotFound for an unknown version, kConflict for a
-  // checkpoint that cannot be loaded.
+  // checkpoint that cannot be loaded, and for a kFollower (the cluster's
+  // trainer activates). A kTrainer publishes the version to the cluster
+  // before it swaps it in here (kUnavailable when the cluster does not take
+  // it; nothing changes then).
   Status activate(std::string_view version);
+  // kTrainer, kFollower: makes `version`, the cluster's active one, live
+  // here, from this registry when it has the version, else fetched with
+  // `fetch` and registered first; every item of the model gets a store id
+  // (a node may not have seen them all yet), so that events applied later
+  // are read by the model. Nothing is published. On failure the live model
+  // keeps serving.
+  Status follow(std::string_view version, const FetchFn& fetch);
+  ModelRole role() const { return role_; }
   // Empty when no model serves.
   std::string live_version() const;
 
@@ -79,12 +108,18 @@ class ModelLifecycle {
 
  private:
   Status load_live();
+  // Swaps a loaded version in (activate_mu_ held).
+  Status make_live(std::string_view version, const ModelRecord& record,
+                   std::shared_ptr<const model::Model> net);
+  Status refuse_follower(std::string_view what) const;
   Status run_job(const TrainOptions& options, const std::string& trigger, JobContext& ctx);
   void schedule_loop();
 
   storage::Store& store_;
   LiveModel& live_;
   const Config& config_;
+  const ModelRole role_;
+  const PublishFn publish_;
   ModelRegistry registry_;
   std::mutex activate_mu_;  // one activation at a time
 

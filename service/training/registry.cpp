@@ -33,9 +33,11 @@ uint64_t version_number(std::string_view v) {
   return n;
 }
 
+}  // namespace
+
 // The stored form: {"version","created":RFC3339,"file","source","users",
 // "items","interactions","valid_ndcg","report":{...}}.
-std::string encode_record(const ModelRecord& r) {
+std::string encode_model_record(const ModelRecord& r) {
   json::object o{{"version", r.version},
                  {"created", format_rfc3339(r.created_ms)},
                  {"file", r.file},
@@ -50,7 +52,7 @@ std::string encode_record(const ModelRecord& r) {
   return serialize_json(o);
 }
 
-Status decode_record(std::string_view key, std::string_view text, ModelRecord* r) {
+Status decode_model_record(std::string_view key, std::string_view text, ModelRecord* r) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   const Status corrupt = Status::corruption("model record " + quoted(key) + " is corrupt");
@@ -81,21 +83,25 @@ Status decode_record(std::string_view key, std::string_view text, ModelRecord* r
   return Status::ok();
 }
 
-}  // namespace
-
 ModelRegistry::ModelRegistry(storage::Store& store, std::string data_dir)
     : store_(store), data_dir_(std::move(data_dir)) {}
 
-Status ModelRegistry::next_version(std::string* version) {
-  std::lock_guard lock(mu_);
+Status ModelRegistry::read_seq(uint64_t* seq) const {
   std::string value;
-  uint64_t seq = 0;
+  *seq = 0;
   if (store_.get_meta(kSeqKey, &value).is_ok()) {
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seq);
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), *seq);
     if (ec != std::errc() || end != value.data() + value.size()) {
       return Status::corruption("the model sequence counter '" + value + "' is not a number");
     }
   }
+  return Status::ok();
+}
+
+Status ModelRegistry::next_version(std::string* version) {
+  std::lock_guard lock(mu_);
+  uint64_t seq = 0;
+  if (Status s = read_seq(&seq); !s.is_ok()) return s;
   ++seq;
   if (Status s = store_.set_meta(kSeqKey, std::to_string(seq)); !s.is_ok()) return s;
   *version = "v" + std::to_string(seq);
@@ -142,9 +148,27 @@ Status ModelRegistry::remove_leftovers(std::vector<std::string>* removed) const 
 Status ModelRegistry::add(const ModelRecord& record) {
   if (record.version.empty()) return Status::internal("model record without a version");
   std::lock_guard lock(mu_);
-  if (Status s = store_.put_model(record.version, encode_record(record)); !s.is_ok()) return s;
+  if (Status s = store_.put_model(record.version, encode_model_record(record)); !s.is_ok()) return s;
   crash_point("registry.recorded", record.version);
   return Status::ok();
+}
+
+Status ModelRegistry::add_external(ModelRecord record, std::string_view checkpoint) {
+  const uint64_t number = version_number(record.version);
+  if (number == 0) return Status::invalid_argument("model version " + quoted(std::string_view(record.version)) + " is not vN");
+  record.file = "models/" + record.version + ".sasrec";
+  {
+    // Past its number first: a crash after it wastes numbers, never reuses one.
+    std::lock_guard lock(mu_);
+    uint64_t seq = 0;
+    if (Status s = read_seq(&seq); !s.is_ok()) return s;
+    if (seq < number) {
+      if (Status s = store_.set_meta(kSeqKey, std::to_string(number)); !s.is_ok()) return s;
+    }
+  }
+  const std::string path = checkpoint_path(record.version);
+  if (Status s = write_file_durably(path, checkpoint); !s.is_ok()) return s.with_prefix("writing " + path + ": ");
+  return add(record);
 }
 
 Status ModelRegistry::get(std::string_view version, ModelRecord* record) const {
@@ -156,7 +180,7 @@ Status ModelRegistry::get(std::string_view version, ModelRecord* record) const {
   }
   if (s.is_not_found()) return Status::not_found("no model version " + quoted(version));
   if (!s.is_ok()) return s;
-  return decode_record(version, text, record);
+  return decode_model_record(version, text, record);
 }
 
 Status ModelRegistry::list(std::vector<ModelRecord>* records) const {
@@ -168,7 +192,7 @@ Status ModelRegistry::list(std::vector<ModelRecord>* records) const {
   }
   for (const auto& [version, text] : raw) {
     ModelRecord r;
-    if (Status s = decode_record(version, text, &r); !s.is_ok()) return s;
+    if (Status s = decode_model_record(version, text, &r); !s.is_ok()) return s;
     records->push_back(std::move(r));
   }
   std::sort(records->begin(), records->end(), [](const ModelRecord& a, const ModelRecord& b) {

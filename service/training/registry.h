@@ -37,6 +37,11 @@ struct ModelRecord {
   std::string report_json;  // the training report (service/training/train_report.h)
 };
 
+// The record's stored form (JSON), also what cluster mode publishes.
+std::string encode_model_record(const ModelRecord& record);
+// kCorruption naming `what` for text that is not a record.
+Status decode_model_record(std::string_view what, std::string_view text, ModelRecord* record);
+
 class ModelRegistry {
  public:
   // `store` must outlive the registry.
@@ -53,6 +58,12 @@ class ModelRegistry {
   Status remove_leftovers(std::vector<std::string>* removed) const;
 
   Status add(const ModelRecord& record);
+  // Registers a version trained elsewhere (cluster mode's trainer, under
+  // its name "vN"): writes `checkpoint` durably to the version's file, then
+  // the record (its `file` set here), after moving the sequence counter
+  // past N so that next_version never names it again. A version already
+  // here is replaced.
+  Status add_external(ModelRecord record, std::string_view checkpoint);
   // kNotFound for an unknown version; kCorruption for an unreadable record.
   Status get(std::string_view version, ModelRecord* record) const;
   // All versions, oldest first.
@@ -67,6 +78,7 @@ class ModelRegistry {
 
  private:
   std::string models_dir() const;
+  Status read_seq(uint64_t* seq) const;  // caller holds mu_
 
   storage::Store& store_;
   const std::string data_dir_;

@@ -421,6 +421,9 @@ Status JetStream::purge(std::string_view stream, std::string_view subject, uint6
   const std::string subj(subject);
   const std::string what = "purge " + quoted(subj) + " from stream " + quoted(name);
   if (subj.empty()) return Status::invalid_argument(what + ": no subject given");
+  // Nothing is below sequence 1; and nats-server 2.9 reads a purge "below 1"
+  // of a filter that is the whole stream as a purge of everything.
+  if (before_seq == 1) return Status::ok();
   jsOptions jo = rep_->api_options();
   jo.Stream.Purge.Subject = subj.c_str();
   jo.Stream.Purge.Sequence = before_seq;

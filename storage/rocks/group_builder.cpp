@@ -40,6 +40,9 @@ Status GroupBuilder::build(std::span<WriterQueue::Writer* const> group) {
           ops_.put(kCatalogCf, keys::u32_key(item_id(name)), record);
         }
         break;
+      case WriteRequest::Kind::kAddItems:
+        for (const std::string& name : r->items) item_id(name);
+        break;
       case WriteRequest::Kind::kPut:
         ops_.put(r->cf, r->key, r->value);
         break;

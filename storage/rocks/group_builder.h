@@ -41,7 +41,7 @@ struct Counters {
 // One caller's mutation, queued in the WriterQueue. The spans and views must
 // outlive the write (they live on the caller's stack).
 struct WriteRequest : WriterQueue::Writer {
-  enum class Kind { kEvents, kPutCatalog, kPut, kEraseUser };
+  enum class Kind { kEvents, kPutCatalog, kAddItems, kPut, kEraseUser };
   // Requests that read before they write are exclusive (committed alone).
   explicit WriteRequest(Kind k, size_t w = 1) : kind(k) {
     weight = std::max<size_t>(w, 1);
@@ -51,6 +51,7 @@ struct WriteRequest : WriterQueue::Writer {
   std::span<const Event> events;                                // kEvents
   WriteResult* result = nullptr;                                // kEvents
   std::span<const std::pair<std::string, std::string>> records;  // kPutCatalog
+  std::span<const std::string> items;                            // kAddItems
   Cf cf = kMetaCf;                                              // kPut
   std::string_view key;    // kPut; the user for kEraseUser
   std::vector<ErasedEvent>* erased = nullptr;                    // kEraseUser, optional

@@ -293,6 +293,16 @@ Status RocksStore::put_catalog(std::span<const std::pair<std::string, std::strin
   return submit(&r);
 }
 
+Status RocksStore::add_items(std::span<const std::string> items) {
+  for (const std::string& item : items) {
+    if (item.empty()) return Status::invalid_argument("empty item id");
+  }
+  if (items.empty()) return Status::ok();
+  WriteRequest r(WriteRequest::Kind::kAddItems, items.size());
+  r.items = items;
+  return submit(&r);
+}
+
 Status RocksStore::put_model(std::string_view version, std::string_view record) {
   if (version.empty()) return Status::invalid_argument("empty model version");
   WriteRequest r(WriteRequest::Kind::kPut);

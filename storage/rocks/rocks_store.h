@@ -50,6 +50,7 @@ class RocksStore final : public Store {
   std::unique_ptr<SequenceSnapshot> snapshot() const override;
 
   Status put_catalog(std::span<const std::pair<std::string, std::string>> records) override;
+  Status add_items(std::span<const std::string> items) override;
   Status scan_catalog(const std::function<void(uint32_t, std::string_view, std::string_view)>& fn) const override;
 
   Status put_model(std::string_view version, std::string_view record) override;

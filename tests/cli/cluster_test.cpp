@@ -10,7 +10,12 @@
 //     are kill -9ed and restarted, and a node is restarted on an empty data
 //     directory; every event acknowledged 2xx is afterwards in its user's
 //     history exactly once, on the owner and on the standby, and the
-//     recommendation requests that failed during the faults are counted.
+//     recommendation requests that failed during the faults are counted;
+//   - models: `cluster.sh train` trains on every shard and publishes; every
+//     node serves the version (a node restarted on an empty directory too),
+//     no node trains or activates by itself, the stream keeps the active and
+//     the previous checkpoints, and a trainer on an empty directory compares
+//     against the cluster's model.
 //
 // Skipped, with a warning, when nats-server or haproxy is not installed.
 // Client threads never call Catch2: they record outcomes, the main thread
@@ -265,6 +270,142 @@ TEST_CASE("cluster.sh up 3 routes each user to its shard's owner and erases thro
   kept.clear();
   reader.reset();
   other.reset();
+}
+
+// The cluster's active model as node `port` serves it ("" for none), polled
+// until it is `want` for about 20 s (nodes fetch it in the background).
+static std::string active_model(int port, const std::string& want) {
+  HttpClient c(local(port));
+  std::string active;
+  for (int i = 0; i < 200; ++i) {
+    const Response r = c.get("/v1/models");
+    if (r.result_int() == 200) {
+      const json::value& a = json::parse(r.body()).at("active");
+      active = a.is_string() ? std::string(a.as_string()) : std::string();
+    }
+    if (active == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return active;
+}
+
+// Chunks of `version` left in the model stream.
+static size_t model_chunks(const Cluster& cluster, const std::string& version) {
+  std::unique_ptr<storage::nats::JetStream> js;
+  const std::vector<std::string> urls{cluster.nats_url(1)};
+  REQUIRE(storage::nats::JetStream::connect(urls, {}, &js).is_ok());
+  storage::nats::ConsumerOptions o;
+  o.stream = "ATTNREC_MODELS";
+  o.durable = "test-chunks-" + version;
+  o.filter_subject = "attnrec.model." + version;
+  std::unique_ptr<storage::nats::Consumer> reader;
+  REQUIRE(js->pull_consumer(o, &reader).is_ok());
+  std::vector<storage::nats::Message> got;
+  REQUIRE(reader->fetch(1000, std::chrono::milliseconds(500), &got).is_ok());
+  const size_t n = got.size();
+  got.clear();
+  reader.reset();
+  return n;
+}
+
+TEST_CASE("cluster: a model trained by cluster.sh train is served by every node and survives a wiped node",
+          "[cluster]") {
+  if (!cluster_tools_or_skip()) return;
+  Cluster cluster(23000);
+  cluster.up();
+  HttpClient proxy(local(cluster.proxy_port()));
+  // Chains over 40 items: user u reads m<s>, m<s+1>, ... from s = u mod 32.
+  constexpr int kUsers = 90;
+  for (int u0 = 0; u0 < kUsers; u0 += 10) {
+    json::array events;
+    for (int u = u0; u < u0 + 10; ++u) {
+      for (int j = 0; j < 8; ++j) {
+        events.push_back(json::object{{"user", "u" + std::to_string(u)},
+                                      {"item", "m" + std::to_string(u % 32 + j)},
+                                      {"ts", 1000 * (j + 1)}});
+      }
+    }
+    const Response r = proxy.request("POST", "/v1/events", json::serialize(json::object{{"events", events}}));
+    INFO(r.body());
+    REQUIRE(r.result_int() == 200);
+  }
+  const std::string train_args = " --activate always --epochs 3 --dim 16 --maxlen 16 --blocks 1 --heads 1 --quiet";
+  auto train = [&](const std::string& want_version) {
+    int code = -1;
+    const std::string out = shell(cluster.command("train " + cluster.dir() + train_args) + " 2>&1", &code);
+    INFO(out);
+    REQUIRE(code == 0);
+    REQUIRE(out.find(R"("version":")" + want_version + R"(","activated":true)") != std::string::npos);
+    REQUIRE(out.find("published to the cluster") != std::string::npos);
+  };
+  train("v1");
+  // Every node serves it, for users of its own shards.
+  for (int k = 1; k <= kNodes; ++k) {
+    INFO("node-" << k);
+    REQUIRE(active_model(cluster.node_port(k), "v1") == "v1");
+  }
+  for (int u = 0; u < 6; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    HttpClient owner(local(cluster.node_port(owner_index(user))));
+    const Response r = owner.get("/v1/users/" + user + "/recommendations?k=5");
+    INFO(r.body());
+    REQUIRE(r.result_int() == 200);
+    const json::value body = json::parse(r.body());
+    REQUIRE(body.at("strategy").as_string() == "sasrec");
+    REQUIRE(body.at("model_version").as_string() == "v1");
+    REQUIRE(body.at("items").as_array().size() == 5);
+  }
+  // A node trains and activates nothing by itself: the trainer does.
+  {
+    HttpClient one(local(cluster.node_port(1)));
+    Response r = one.request("POST", "/v1/admin/train", "{}");
+    INFO(r.body());
+    REQUIRE(r.result_int() == 409);
+    r = one.request("POST", "/v1/models/v1/activate", "");
+    REQUIRE(r.result_int() == 409);
+  }
+
+  // A node wiped and restarted is ready once it serves the cluster's model.
+  cluster.kill9("node-3");
+  fs::remove_all(cluster.dir() + "/node-3");
+  cluster.script("start node-3 " + cluster.dir());
+  {
+    HttpClient three(local(cluster.node_port(3)));
+    const Response r = three.get("/v1/models");
+    REQUIRE(r.result_int() == 200);
+    REQUIRE(json::parse(r.body()).at("active").as_string() == "v1");
+  }
+
+  // The trainer's next runs replay only what came since, and every node
+  // moves on; the stream keeps the active and the previous checkpoints.
+  train("v2");
+  train("v3");
+  for (int k = 1; k <= kNodes; ++k) {
+    INFO("node-" << k);
+    REQUIRE(active_model(cluster.node_port(k), "v3") == "v3");
+  }
+  REQUIRE(model_chunks(cluster, "v1") == 0);
+  REQUIRE(model_chunks(cluster, "v2") >= 1);
+  REQUIRE(model_chunks(cluster, "v3") >= 1);
+
+  // A trainer on an empty directory takes the cluster's model first: the
+  // activation rule compares against v3, and its version comes after it.
+  fs::remove_all(cluster.dir() + "/trainer");
+  int code = -1;
+  const std::string out = shell(
+      cluster.command("train " + cluster.dir() + " --epochs 3 --dim 16 --maxlen 16 --blocks 1 --heads 1 --quiet") +
+          " 2>/dev/null",
+      &code);
+  INFO(out);
+  REQUIRE(code == 0);
+  const json::value result = json::parse(out);
+  REQUIRE(result.at("version").as_string() == "v4");
+  REQUIRE(std::string(result.at("decision").as_string()).find("v3") != std::string::npos);
+  const std::string serving = result.at("activated").as_bool() ? "v4" : "v3";
+  for (int k = 1; k <= kNodes; ++k) {
+    INFO("node-" << k);
+    REQUIRE(active_model(cluster.node_port(k), serving) == serving);
+  }
 }
 
 TEST_CASE("cluster: acknowledged events survive kill -9 of a node and of a nats-server exactly once",

@@ -319,6 +319,27 @@ TEST_CASE("nats: purge below a sequence keeps the subject's later messages") {
   CHECK(got[2].payload() == "u1-after");
 }
 
+TEST_CASE("nats: purge of the whole stream's filter below a sequence keeps the later messages") {
+  auto server = server_or_skip();
+  if (!server) return;
+  auto js = connect_to(*server);
+  require_ok(js->ensure_stream("EVENTS", kSubjects, 1));
+  publish(*js, "ev.u1", "1", "first");
+  publish(*js, "ev.u2", "2", "second");
+  publish(*js, "ev.u1", "3", "third");
+  // Below 1 is nothing (nats-server itself would purge everything).
+  require_ok(js->purge("EVENTS", "ev.>", 1));
+  {
+    auto c = consumer(*js, "reader-1", "ev.>");
+    CHECK(fetch_n(*c, 3, 2s).size() == 3);
+  }
+  require_ok(js->purge("EVENTS", "ev.>", 3));
+  auto c = consumer(*js, "reader-2", "ev.>");
+  std::vector<Message> got = fetch_n(*c, 3, 2s);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].payload() == "third");
+}
+
 TEST_CASE("nats: a consumer made from a start sequence delivers from there") {
   auto server = server_or_skip();
   if (!server) return;

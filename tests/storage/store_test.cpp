@@ -97,6 +97,31 @@ TEST_CASE("a catalog upsert replaces the record and the item keeps its id", "[st
   CHECK(store->put_catalog(Records{{"", "x"}}).code() == Status::Code::kInvalidArgument);
 }
 
+TEST_CASE("added items get ids that survive a reopen and are kept by later events", "[storage][store]") {
+  TempDir dir;
+  const Options o = options_for(dir.sub("db"));
+  {
+    auto store = open_store(o);
+    write(*store, {ev("u", "a", 1)});
+    // Known items keep their id, repeated names get one id, nothing else is written.
+    REQUIRE(store->add_items(std::vector<std::string>{"a", "b", "c", "b"}).is_ok());
+    CHECK(store->find_item("a") == 1);
+    CHECK(store->find_item("b") == 2);
+    CHECK(store->find_item("c") == 3);
+    CHECK(catalog_rows(*store).empty());
+    CHECK(store->stats().events == 1);
+    CHECK(store->add_items(std::vector<std::string>{"d", ""}).code() == Status::Code::kInvalidArgument);
+    CHECK(store->find_item("d") == 0);  // a refused call adds nothing
+  }
+  auto store = open_store(o);
+  CHECK(store->find_item("c") == 3);
+  CHECK(store->item_name(2) == "b");
+  write(*store, {ev("u", "c", 2), ev("u", "e", 3)});
+  CHECK(store->find_item("c") == 3);
+  CHECK(store->find_item("e") == 4);
+  CHECK(history_items(*store, "u") == std::vector<std::string>{"a", "c", "e"});
+}
+
 TEST_CASE("a repeated idempotency key is stored once", "[storage][store][idempotency]") {
   TempDir dir;
   const Options o = options_for(dir.sub("db"));
