@@ -161,6 +161,7 @@ Status ModelLog::publish(const ModelRecord& record, const std::string& checkpoin
     }
   }
 
+  const auto start = std::chrono::steady_clock::now();
   Published p;
   p.record = record;
   p.size = checkpoint.size();
@@ -188,6 +189,9 @@ Status ModelLog::publish(const ModelRecord& record, const std::string& checkpoin
     return Status::unavailable("the model registry bucket did not make " + service::quoted(version) + " active: " +
                                s.message());
   }
+  log::info("published the cluster's active model",
+            {{"version", version}, {"bytes", p.size}, {"chunks", p.chunks},
+             {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()}});
   if (keep_from > 0) {
     // Only space: a failure leaves older checkpoints in the stream.
     if (Status s = js_.purge(kModelStream, std::string(kModelSubjects), keep_from); !s.is_ok()) {
@@ -277,8 +281,11 @@ void ModelLog::run() {
     if (initial_done) initial_seen = true;
     if (!initial_seen) continue;
     if (wanted != followed && std::chrono::steady_clock::now() >= next_try) {
+      const auto start = std::chrono::steady_clock::now();
       if (Status s = follow_(wanted); s.is_ok()) {
-        log::info("serving the cluster's model", {{"version", wanted}});
+        log::info("serving the cluster's model",
+                  {{"version", wanted},
+                   {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()}});
         followed = wanted;
         last_error.clear();
       } else {
