@@ -209,6 +209,10 @@ Status ModelLog::fetch(std::string_view version, ModelRecord* record, std::strin
   }
   Published p;
   if (Status s = decode_published(version, text, &p); !s.is_ok()) return s;
+  if (checkpoint == nullptr) {
+    *record = std::move(p.record);
+    return Status::ok();
+  }
 
   storage::nats::ConsumerOptions o;
   o.stream = std::string(kModelStream);

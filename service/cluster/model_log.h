@@ -73,7 +73,7 @@ class ModelLog {
   // bucket does not take it (the active version is then unchanged).
   Status publish(const ModelRecord& record, const std::string& checkpoint);
   // A published version's record and checkpoint, its size and XXH64
-  // checked. kNotFound for a version the cluster does not have,
+  // checked (the record alone when `checkpoint` is null). kNotFound for a version the cluster does not have,
   // kUnavailable when its chunks cannot be read (purged, or NATS down).
   Status fetch(std::string_view version, ModelRecord* record, std::string* checkpoint);
 

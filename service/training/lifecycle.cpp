@@ -149,9 +149,12 @@ Status ModelLifecycle::follow(std::string_view version, const FetchFn& fetch) {
   std::lock_guard lock(activate_mu_);
   if (live_version() == version) return Status::ok();
   ModelRecord record;
+  if (Status s = fetch(version, &record, nullptr); !s.is_ok()) return s;
   std::shared_ptr<const model::Model> net;
-  if (registry_.get(version, &record).is_ok()) {
-    // Had before (a rollback to it, or a restart): no fetch.
+  ModelRecord local;
+  if (registry_.get(version, &local).is_ok() && local.created_ms == record.created_ms &&
+      local.report_json == record.report_json) {
+    // Had before (a restart, or a rollback to it): no fetch.
     auto loaded = model::load_checkpoint(registry_.checkpoint_path(version), config_.item_index);
     if (loaded) net = loaded.value();
   }

@@ -48,7 +48,8 @@ class ModelLifecycle {
   // Publishes a version, its record and checkpoint bytes, as the cluster's
   // active model (kTrainer).
   using PublishFn = std::function<Status(const ModelRecord& record, const std::string& checkpoint)>;
-  // A version's record and checkpoint bytes as the cluster has them.
+  // A version's record and checkpoint bytes as the cluster has them (the
+  // record alone when `checkpoint` is null).
   using FetchFn = std::function<Status(std::string_view version, ModelRecord* record, std::string* checkpoint)>;
 
   // Every reference must outlive this object. `publish` is needed by
@@ -82,8 +83,9 @@ class ModelLifecycle {
   // it; nothing changes then).
   Status activate(std::string_view version);
   // kTrainer, kFollower: makes `version`, the cluster's active one, live
-  // here, from this registry when it has the version, else fetched with
-  // `fetch` and registered first; every item of the model gets a store id
+  // here, from this registry when it has the same version (the same
+  // record: a directory that served alone before may have its own vN),
+  // else fetched with `fetch` and registered first; every item of the model gets a store id
   // (a node may not have seen them all yet), so that events applied later
   // are read by the model. Nothing is published. On failure the live model
   // keeps serving.

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/crash_point.h"
+#include "base/durable_file.h"
 #include "base/random.h"
 #include "base/disk_fault.h"
 #include "service/service.h"
@@ -638,4 +639,88 @@ TEST_CASE("a diverging job fails with a clear message and writes nothing", "[mod
   CHECK(models.empty());
   CHECK(rec->models().live_version().empty());
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/models/v1.sasrec"));
+}
+
+TEST_CASE("a cluster node follows a version trained elsewhere and never trains itself", "[models][cluster]") {
+  // The trainer's side: a version trained on the chains.
+  TempDir trainer_dir;
+  ModelRecord published;
+  std::string checkpoint, other_checkpoint;
+  {
+    auto rec = open_at(trainer_dir.path());
+    ingest_chains(*rec, 120);
+    const TrainJob job = train(*rec);
+    std::vector<ModelRecord> models;
+    REQUIRE(rec->models().list(&models).is_ok());
+    REQUIRE(models.size() == 1);
+    published = models[0];
+    REQUIRE(attnrec::read_file(trainer_dir.path() + "/models/" + job.version + ".sasrec", &checkpoint).is_ok());
+    const TrainJob other = train(*rec, [](TrainOptions& o) { o.train.seed = 9; });
+    REQUIRE(attnrec::read_file(trainer_dir.path() + "/models/" + other.version + ".sasrec", &other_checkpoint)
+                .is_ok());
+  }
+  int record_reads = 0, checkpoint_reads = 0;
+  const ModelLifecycle::FetchFn fetch = [&](std::string_view version, ModelRecord* r, std::string* bytes) {
+    if (version != published.version) return Status::not_found("no such version");
+    *r = published;
+    if (bytes == nullptr) {
+      ++record_reads;
+    } else {
+      ++checkpoint_reads;
+      *bytes = checkpoint;
+    }
+    return Status::ok();
+  };
+
+  // A node whose directory served alone before and has its own v1 (another
+  // model): the cluster's v1 replaces it, fetched.
+  TempDir node_dir;
+  Config config;
+  config.data_dir = node_dir.path();
+  attnrec::storage::Options so;
+  so.path = node_dir.path() + "/store";
+  std::unique_ptr<attnrec::storage::Store> store;
+  REQUIRE(attnrec::storage::Store::open(so, &store).is_ok());
+  {
+    ModelRegistry own(*store, node_dir.path());
+    ModelRecord mine = published;
+    mine.created_ms = 1;
+    REQUIRE(own.add_external(mine, other_checkpoint).is_ok());
+  }
+  {
+    LiveModel live;
+    ModelLifecycle models(*store, live, config, ModelRole::kFollower);
+    REQUIRE(models.start().is_ok());
+    Status s = models.follow(published.version, fetch);
+    INFO(s.message());
+    REQUIRE(s.is_ok());
+    CHECK(checkpoint_reads == 1);
+    REQUIRE(live.load() != nullptr);
+    CHECK(live.load()->version == published.version);
+    // The node has no event, yet every item of the model has a store id
+    // and maps onto its row.
+    const uint32_t id = store->find_item(item_id(5));
+    REQUIRE(id != 0);
+    CHECK(live.load()->model_index(id) == live.load()->net->index_of(item_id(5)));
+    // Following what serves already fetches nothing.
+    REQUIRE(models.follow(published.version, fetch).is_ok());
+    CHECK(checkpoint_reads == 1);
+    CHECK(models.follow("v7", fetch).code() == Status::Code::kNotFound);
+    CHECK(live.load()->version == published.version);
+
+    std::string job;
+    CHECK(models.start_training(models.default_options(), &job).code() == Status::Code::kConflict);
+    CHECK(models.activate(published.version).code() == Status::Code::kConflict);
+  }
+  // Restarted: it serves the version from its registry, and following it
+  // again reads only the record.
+  LiveModel live;
+  ModelLifecycle models(*store, live, config, ModelRole::kFollower);
+  REQUIRE(models.start().is_ok());
+  REQUIRE(live.load() != nullptr);
+  CHECK(live.load()->version == published.version);
+  live.store(nullptr);  // as if it served popularity: follow loads it again
+  REQUIRE(models.follow(published.version, fetch).is_ok());
+  CHECK(checkpoint_reads == 1);
+  CHECK(live.load()->version == published.version);
 }
