@@ -280,7 +280,8 @@ static std::string active_model(int port, const std::string& want) {
   for (int i = 0; i < 200; ++i) {
     const Response r = c.get("/v1/models");
     if (r.result_int() == 200) {
-      const json::value& a = json::parse(r.body()).at("active");
+      const json::value body = json::parse(r.body());
+      const json::value& a = body.at("active");
       active = a.is_string() ? std::string(a.as_string()) : std::string();
     }
     if (active == want) break;
