@@ -228,7 +228,10 @@ int run_serve(ServeFlags flags) {
   // instead of killing the process.
   std::unique_ptr<service::Service> svc;
   if (const Status s = service::Service::open(flags.config, &svc); !s.is_ok()) {
-    log::error("cannot open the store", {{"data_dir", flags.config.data_dir}, {"error", s.message()}});
+    // The store, or in cluster mode the NATS streams and buckets: the
+    // error says which.
+    log::error(flags.config.cluster.enabled() ? "cannot start the cluster node" : "cannot open the store",
+               {{"data_dir", flags.config.data_dir}, {"error", s.message()}});
     return 1;
   }
   signal_ioc.poll();  // runs the handler of a signal that came during the open
