@@ -5,9 +5,10 @@
 #   bench/cluster/models.sh                   # ITEMS=3416 and ITEMS=100000
 #   SIZES="20000" bench/cluster/models.sh
 #
-# Per catalog size: synthetic histories (USERS users, 8 events each, items
-# drawn so every item occurs) ingested through HAProxy, `cluster.sh train
-# ... --epochs 1 --activate always` (the default model, d = 64), then from
+# Per catalog size: synthetic histories (ITEMS / 4 users, 8 events each:
+# runs from every 4th item, 30% of steps random, so nearly every item
+# occurs) ingested through HAProxy, `cluster.sh train ... --epochs 1
+# --activate always` (the default model, d = 64), then from
 # the logs: the checkpoint's bytes and chunks, the trainer's publish time
 # (chunks, record, active version), and per node the time from the
 # trainer's publish to the node serving the version (its watch's lag, the
