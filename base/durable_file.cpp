@@ -116,31 +116,6 @@ Status write_file_durably(const std::string& path, std::string_view bytes) {
   return f->commit();
 }
 
-Status copy_file_durably(const std::string& from, const std::string& to) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    const int err = errno;
-    if (err == ENOENT) return Status::not_found(from + ": no such file");
-    return io_error(from, "cannot open", err);
-  }
-  std::unique_ptr<DurableFile> f;
-  Status s = DurableFile::create(to, &f);
-  std::string chunk(1 << 16, '\0');
-  while (s.is_ok()) {
-    const ssize_t n = ::read(in, chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      s = io_error(from, "read failed", errno);
-    } else if (n == 0) {
-      break;
-    } else {
-      s = f->append(std::string_view(chunk.data(), size_t(n)));
-    }
-  }
-  ::close(in);
-  return s.is_ok() ? f->commit() : s;
-}
-
 Status read_file(const std::string& path, std::string* bytes) {
   bytes->clear();
   const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -160,6 +135,12 @@ Status read_file(const std::string& path, std::string* bytes) {
   }
   ::close(in);
   return s;
+}
+
+Status copy_file_durably(const std::string& from, const std::string& to) {
+  std::string bytes;
+  if (Status s = read_file(from, &bytes); !s.is_ok()) return s;
+  return write_file_durably(to, bytes);
 }
 
 Status create_directories_durably(const std::string& dir) {

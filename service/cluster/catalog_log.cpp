@@ -30,10 +30,7 @@ Status CatalogLog::open(storage::nats::JetStream& js, int replicas, std::unique_
   // The nodes of a new cluster all create the bucket at once, and a
   // JetStream cluster electing leaders answers late: bind again until the
   // bucket answers, for as long as a node waits for the event stream.
-  const Status s = retry_for(
-      kStartPatience, [&] { return js.key_value(kCatalogBucket, replicas, &kv); },
-      [](const Status& st) { return st.code() != Status::Code::kInvalidArgument; },
-      [](int) { return kRetryWait; });
+  const Status s = retry_while_starting([&] { return js.key_value(kCatalogBucket, replicas, &kv); });
   if (!s.is_ok()) return s;
   out->reset(new CatalogLog(std::move(kv)));
   return Status::ok();

@@ -99,14 +99,10 @@ Status ModelLog::open(storage::nats::JetStream& js, int replicas, std::string no
   std::unique_ptr<storage::nats::KeyValue> kv;
   // As the event stream and the catalog bucket: a new cluster's servers
   // answer late while they elect leaders.
-  const Status s = retry_for(
-      kStartPatience,
-      [&] {
-        Status st = js.ensure_stream(kModelStream, subjects, replicas);
-        return st.is_ok() ? js.key_value(kRegistryBucket, replicas, &kv) : st;
-      },
-      [](const Status& st) { return st.code() != Status::Code::kInvalidArgument; },
-      [](int) { return std::chrono::milliseconds(500); });
+  const Status s = retry_while_starting([&] {
+    Status st = js.ensure_stream(kModelStream, subjects, replicas);
+    return st.is_ok() ? js.key_value(kRegistryBucket, replicas, &kv) : st;
+  });
   if (!s.is_ok()) return s;
   out->reset(new ModelLog(js, std::move(kv), std::move(node)));
   return Status::ok();
@@ -115,18 +111,14 @@ Status ModelLog::open(storage::nats::JetStream& js, int replicas, std::string no
 Status ModelLog::agree_shards(uint32_t shards) {
   std::string value;
   // A bucket just made answers late while its replicas elect a leader.
-  const Status s = retry_for(
-      kStartPatience,
-      [&] {
-        Status st = kv_->get("shards", &value);
-        if (st.is_not_found()) {
-          value = std::to_string(shards);
-          st = kv_->put("shards", value, nullptr);
-        }
-        return st;
-      },
-      [](const Status& st) { return st.code() != Status::Code::kInvalidArgument; },
-      [](int) { return std::chrono::milliseconds(500); });
+  const Status s = retry_while_starting([&] {
+    Status st = kv_->get("shards", &value);
+    if (st.is_not_found()) {
+      value = std::to_string(shards);
+      st = kv_->put("shards", value, nullptr);
+    }
+    return st;
+  });
   if (!s.is_ok()) return Status::unavailable("the model registry bucket does not answer: " + s.message());
   if (value != std::to_string(shards)) {
     return Status::invalid_argument("cluster: --shards is " + std::to_string(shards) +

@@ -120,16 +120,18 @@ Status ModelLifecycle::activate(std::string_view version) {
   std::lock_guard lock(activate_mu_);
   ModelRecord record;
   if (Status s = registry_.get(version, &record); !s.is_ok()) return s;
+  // Read once: a trainer publishes the same bytes it loads.
   const std::string path = registry_.checkpoint_path(version);
-  auto net = model::load_checkpoint(path, config_.item_index);
+  std::string bytes;
+  Status read = read_file(path, &bytes);
+  auto net = read.is_ok() ? model::parse_checkpoint(bytes, path, config_.item_index)
+                          : Result<std::shared_ptr<const model::Model>>(std::move(read));
   if (!net) {
     return Status::conflict("model " + quoted(version) + " cannot be loaded, the live model keeps serving: " +
                             net.error());
   }
   if (role_ == ModelRole::kTrainer) {
     // The cluster first: a version it did not take is active nowhere.
-    std::string bytes;
-    if (Status s = read_file(path, &bytes); !s.is_ok()) return s;
     if (Status s = publish_(record, bytes); !s.is_ok()) return s;
   }
   return make_live(version, record, net.value());
